@@ -1,0 +1,3 @@
+from forensics_tui.cli.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""The ``forensics-tui`` command group; subcommands are imported lazily so ``--help`` is fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from forensics_tui import __version__
+
+# name -> "module:attribute"; each helper module defines one click command.
+COMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attr = target.split(":")
+        module = importlib.import_module(module_name)
+        command: click.Command = getattr(module, attr)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="forensics-tui")
+@click.option(
+    "--dir",
+    "root",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else ~/.local/state/forensics-tui/fixtures).",
+)
+@click.pass_context
+def cli(ctx: click.Context, root: str | None) -> None:
+    """Forensic explorer for AI-agent tool-call fixtures.
+
+    With no command, opens the live TUI over the fixture root.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from forensics_tui.cli.tui import open_tui
+
+    open_tui(root)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="forensics-tui")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure domain layer: model, loading, store, watcher and analysis. No Textual, no Rich."""
