@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["safe_text", "safe_line", "has_unsafe"]
+__all__ = ["has_unsafe", "safe_line", "safe_text"]
 
 # C0 controls, DEL, C1 controls, bidi embeddings/overrides/isolates, zero-width and
 # line/paragraph separators, BOM, and the interlinear annotation characters.
