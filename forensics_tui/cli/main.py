@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -11,7 +12,12 @@ import click
 from forensics_tui import __version__
 
 # name -> "module:attribute"; each helper module defines one click command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "demo": "forensics_tui.cli.demo:demo_cmd",
+    "replay": "forensics_tui.cli.replay:replay_cmd",
+    "runs": "forensics_tui.cli.runs:runs_cmd",
+    "tail": "forensics_tui.cli.tail:tail_cmd",
+}
 
 
 class LazyGroup(click.Group):
@@ -41,7 +47,7 @@ class LazyGroup(click.Group):
     "root",
     type=click.Path(file_okay=False),
     default=None,
-    help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else ~/.local/state/forensics-tui/fixtures).",
+    help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else the XDG state dir).",
 )
 @click.pass_context
 def cli(ctx: click.Context, root: str | None) -> None:
@@ -57,8 +63,15 @@ def cli(ctx: click.Context, root: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="forensics-tui")
+    """Console-script entry point: unexpected errors become one line (traceback with
+    ``FORENSICS_DEBUG=1``)."""
+    try:
+        return cli.main(args=argv, prog_name="forensics-tui")
+    except Exception as exc:
+        if os.environ.get("FORENSICS_DEBUG"):
+            raise
+        click.echo(f"forensics-tui: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,77 @@
+"""Shared CLI plumbing: the ``--dir`` option, root resolution, one-line errors, the console.
+
+Every command takes ``--dir`` after its own name; a ``--dir`` given to the group
+(``forensics-tui --dir D runs``) is inherited.  Errors the user can cause are one line on
+stderr with exit 1 (or 2 for usage errors), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from forensics_tui.capture.paths import resolve_root
+
+__all__ = ["dir_option", "echo_json", "fail", "get_root", "open_store", "stdout_console"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def dir_option(func: F) -> F:
+    """Add ``--dir DIR`` to a command; the command receives the resolved root as ``root``."""
+
+    @click.option(
+        "--dir",
+        "dir_",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else the XDG state dir).",
+    )
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx: click.Context, *args: Any, dir_: Path | None, **kwargs: Any) -> Any:
+        return ctx.invoke(func, *args, root=get_root(ctx, dir_), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def get_root(ctx: click.Context | None, explicit: Path | str | None) -> Path:
+    """``--dir`` of the command, else of the group, else the environment/XDG default."""
+    if explicit is None and ctx is not None:
+        top = ctx.find_root()
+        explicit = top.params.get("root") if top is not ctx else None
+    return resolve_root(explicit)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one clear line on stderr and exit with ``code``."""
+    click.echo(f"forensics-tui: {message}", err=True)
+    raise SystemExit(code)
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def open_store(root: Path, *, must_exist: bool = True) -> Any:
+    """A scanned ``FixtureStore`` for ``root``; a missing root is a clear error."""
+    from forensics_tui.core.store import FixtureStore
+
+    if must_exist and not root.is_dir():
+        fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
+    store = FixtureStore(root)
+    store.scan()
+    return store
+
+
+def stdout_console() -> Any:
+    """A Rich console for stdout: colour only on a terminal, honouring NO_COLOR."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True, file=sys.stdout)

@@ -1,0 +1,90 @@
+"""The demo's story: a history of sync-inventory runs covering every silent failure, then a live run.
+
+History, oldest first (each a real agent run against the real local service):
+
+1-2. healthy
+3.   ``fetch_stock`` times out                         -> ⏱, run failed
+4.   the records API rejects the token (401)           -> ✗ on every batch, run failed
+5.   batch 2 gets HTTP 200 ``{"error": "token_expired"}`` -> ✓ but auth expiry, run "ok"
+6.   the warehouse API changes shape (``qty`` → ``quantity``, a string) -> schema drift, and
+     the agent silently upserts zero quantities, run "ok"
+7.   batch 3 is rate limited (429, Retry-After) and skipped -> ⊘, run still "ok"
+8-10. the notification webhook answers 503 three runs in a row -> a recurring failure
+
+Then the live run: written call by call with think time, in flight (◌) while the user watches;
+its notification fails once more.  Afterwards the service is healthy, so re-executing a failed
+call shows what the endpoint says now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from forensics_tui.capture import Recorder
+from forensics_tui.demo.agent import AGENT, TASK, run_sync_inventory
+from forensics_tui.demo.service import DemoService, Fault
+
+__all__ = ["HISTORY", "LIVE_FAULTS", "Step", "run_history", "run_live"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    label: str
+    faults: dict[str, Fault]
+
+
+HISTORY: tuple[Step, ...] = (
+    Step("healthy", {}),
+    Step("healthy", {}),
+    Step("stock API timeout", {"stock": Fault("timeout", delay_s=1.5)}),
+    Step("records API 401", {"upsert": Fault("unauthorized")}),
+    Step("token expired behind HTTP 200", {"upsert": Fault("token_expired", frozenset({2}))}),
+    Step("stock API schema drift", {"stock": Fault("schema_drift")}),
+    Step("batch 3 rate limited and skipped", {"upsert": Fault("rate_limited", frozenset({3}))}),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}),
+)
+LIVE_FAULTS: dict[str, Fault] = {"notify": Fault("unavailable")}
+
+
+def _recorder(root: Path, label: str) -> Recorder:
+    return Recorder(root, agent=AGENT, task=TASK, labels={"scenario": label})
+
+
+def run_history(
+    service: DemoService, root: Path, *, on_run: Callable[[str, str, str], None] | None = None
+) -> list[str]:
+    """Write the history runs; returns their run ids, oldest first."""
+    run_ids = []
+    for step in HISTORY:
+        recorder = _recorder(root, step.label)
+        with service.faults(step.faults):
+            outcome = run_sync_inventory(recorder, service.base_url, service.token)
+        run_ids.append(recorder.run_id)
+        if on_run is not None:
+            on_run(recorder.run_id, step.label, outcome)
+    return run_ids
+
+
+def run_live(
+    service: DemoService,
+    root: Path,
+    *,
+    think_s: float = 0.8,
+    latency_s: float = 0.6,
+    on_call: Callable[[str, str], None] | None = None,
+) -> str:
+    """Write the live run slowly enough to watch; leaves the service healthy afterwards."""
+    recorder = _recorder(root, "live")
+    service.latency_s = latency_s
+    try:
+        with service.faults(LIVE_FAULTS):
+            run_sync_inventory(
+                recorder, service.base_url, service.token, think_s=think_s, on_call=on_call
+            )
+    finally:
+        service.latency_s = 0.0
+    return recorder.run_id
