@@ -1,0 +1,183 @@
+"""The ``http`` replay kind: rebuild the recorded request and send it once with httpx.
+
+Sending is deliberately narrow: redirects are never followed (the 3xx is the answer, and no
+credential reaches another host), proxies, ``.netrc`` and other environment settings are ignored
+(``trust_env=False``), connect/read timeouts apply, and the body is streamed and cut at the size
+cap (``truncated``).  Failures of the target (401, refused connection, timeout) are outcomes to
+record, never exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from forensics_tui.core.reexec.kinds import Outcome, Refused
+from forensics_tui.core.reexec.policy import host_refusal, normalise_host
+from forensics_tui.core.reexec.request import Request
+from forensics_tui.core.reexec.secrets_fill import fill_secrets
+
+if TYPE_CHECKING:
+    from forensics_tui.core.model import Fixture
+    from forensics_tui.core.reexec.policy import ReexecPolicy
+
+__all__ = ["HttpExecutor"]
+
+_METHOD = re.compile(r"[A-Za-z]{1,16}")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_COMPUTED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
+_KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "location", "retry-after")
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{normalise_host(parts.hostname or '')}:{parts.port or ''}"
+
+
+def _headers(spec: Any, url: str) -> list[tuple[str, str]]:
+    if spec is None:
+        return []
+    if isinstance(spec, dict):
+        pairs = list(spec.items())
+    elif isinstance(spec, list) and all(isinstance(p, list | tuple) and len(p) == 2 for p in spec):
+        pairs = [(p[0], p[1]) for p in spec]
+    else:
+        raise Refused("replay.headers is neither an object nor a list of [name, value] pairs")
+    out: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise Refused(f"replay.headers has an invalid header name {name!r}")
+        text = value if isinstance(value, str) else json.dumps(value)
+        if "\r" in text or "\n" in text:
+            raise Refused(f"replay.headers.{name} contains a line break")
+        if name.lower() == "host":
+            if normalise_host(text.split(":")[0]) != normalise_host(urlsplit(url).hostname or ""):
+                raise Refused("replay.headers.Host names another host than the URL")
+            continue
+        if name.lower() not in _COMPUTED_HEADERS:
+            out.append((name, text))
+    return out
+
+
+class HttpExecutor:
+    """``{"kind": "http", "method", "url", "headers", "json" | "body"}``."""
+
+    kind = "http"
+    secret_roots = ("replay",)
+
+    def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
+        spec, fills = fill_secrets(fixture.replay, "replay", policy.secrets, policy.env)
+        method = spec.get("method") or "GET"
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise Refused(f"replay.method {method!r} is not an HTTP method")
+        url = spec.get("url")
+        if not isinstance(url, str) or not url:
+            raise Refused("replay.url is missing")
+        placeholders = [f.placeholder for f in fills]
+        host_part = urlsplit(url).netloc.rpartition("@")[2]
+        if any(p in host_part for p in placeholders) or "[redacted]" in host_part.lower():
+            raise Refused("the URL's host itself was redacted; refusing to guess where to send")
+        reason = host_refusal(url, policy.allow_hosts)
+        if reason:
+            raise Refused(reason)
+        headers = _headers(spec.get("headers"), url)
+        notes = ["redirects are not followed"]
+        body: str | None = None
+        is_json = False
+        payload = spec.get("json", spec.get("body"))
+        if "json" in spec or isinstance(payload, dict | list):
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+            is_json = True
+            if not any(k.lower() == "content-type" for k, _ in headers):
+                headers.append(("Content-Type", "application/json"))
+        elif payload is not None:
+            body = payload if isinstance(payload, str) else json.dumps(payload)
+        notes.append("httpx adds Host, Accept, Accept-Encoding, User-Agent, Content-Length")
+        return Request(
+            kind="http",
+            method=method.upper(),
+            target=url,
+            headers=headers,
+            body=body,
+            body_is_json=is_json,
+            fills=tuple(fills),
+            host=_host_port(url),
+            notes=tuple(notes),
+        )
+
+    def send(self, request: Request, policy: ReexecPolicy) -> Outcome:
+        import httpx  # lazily: importing the core stays cheap
+
+        url = request.wire_url()
+        if _host_port(url) != request.host:
+            return Outcome("error", error=_err("Refused", "a secret changed the URL's host"))
+        start = time.perf_counter()
+        cap = policy.max_response_bytes
+        try:
+            with httpx.Client(follow_redirects=False, trust_env=False) as client:
+                req = client.build_request(
+                    request.method,
+                    url,
+                    headers=request.wire_headers(),
+                    content=request.wire_body(),
+                    timeout=httpx.Timeout(policy.timeout_s),
+                )
+                response = client.send(req, stream=True)
+                try:
+                    data, truncated = bytearray(), False
+                    for chunk in response.iter_bytes():
+                        data += chunk
+                        if len(data) > cap:
+                            del data[cap:]
+                            truncated = True
+                            break
+                finally:
+                    response.close()
+        except httpx.TimeoutException as exc:
+            message = str(exc) or f"no answer within {policy.timeout_s:g}s"
+            return Outcome("timeout", error=_err(type(exc).__name__, message), duration_ms=_ms(start))
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:
+            return Outcome("error", error=_err(type(exc).__name__, str(exc)), duration_ms=_ms(start))
+        return _outcome(response, bytes(data), truncated, _ms(start))
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def _err(kind: str, message: str) -> dict[str, Any]:
+    return {"type": kind, "message": message, "traceback": ""}
+
+
+def _outcome(response: Any, data: bytes, truncated: bool, duration_ms: float) -> Outcome:
+    code = response.status_code
+    body: Any = data.decode(response.encoding or "utf-8", errors="replace")
+    if not truncated and "json" in response.headers.get("content-type", ""):
+        try:
+            body = json.loads(data)
+        except ValueError:
+            pass
+    output: dict[str, Any] = {"status_code": code, "body": body}
+    if truncated:
+        output["truncated"] = True
+    error = None
+    if code >= 400:
+        error = _err("HTTPStatusError", f"{code} {response.reason_phrase}".strip())
+    details = {
+        "status_code": code,
+        "http_version": response.http_version,
+        "headers": {k: response.headers[k] for k in _KEPT_RESPONSE_HEADERS if k in response.headers},
+        "bytes": len(data),
+        "truncated": truncated,
+    }
+    return Outcome(
+        "error" if code >= 400 else "ok",
+        output=output,
+        error=error,
+        duration_ms=duration_ms,
+        truncated=truncated,
+        details=details,
+    )

@@ -1,0 +1,234 @@
+"""Turn one HTTP exchange into a fixture, independently of the client library that made it.
+
+The client adapters (``_http_clients``) only extract method, URL, headers and bytes; this module
+decides the tool name, the fixture's input/output/status/error, the ``http`` replay spec and the
+link to the enclosing tool call.  Recording never breaks the caller's request: any failure to
+write a fixture is swallowed after one warning.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import re
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from forensics_tui.integrations._common import error_dict, pick_recorder
+
+if TYPE_CHECKING:
+    from forensics_tui.capture import Recorder
+
+__all__ = [
+    "Exchange",
+    "Settings",
+    "begin",
+    "decode_body",
+    "http_tool_name",
+    "is_streaming",
+    "suppressed",
+]
+
+_SUPPRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("forensics_http_off", default=False)
+_ID_SEGMENT = re.compile(
+    r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{16,}|(?=[^/]*\d)[A-Za-z0-9_-]{24,})$"
+)
+_JSON_TYPE = re.compile(r"^application/([\w.+-]*\+)?json\b|^text/json\b", re.IGNORECASE)
+_warned = False
+
+
+@dataclass
+class Settings:
+    """What ``install()`` was asked for; shared by every patched client."""
+
+    recorder: Recorder | None = None
+    max_body: int = 256 * 1024  # characters of a body kept in the fixture
+    max_buffer: int = 10 * 1024 * 1024  # larger declared bodies are passed through unread
+
+
+def suppressed() -> bool:
+    return _SUPPRESS.get()
+
+
+@contextmanager
+def no_capture() -> Iterator[None]:
+    """HTTP made inside is not recorded (the recorder's own traffic, re-execution)."""
+    token = _SUPPRESS.set(True)
+    try:
+        yield
+    finally:
+        _SUPPRESS.reset(token)
+
+
+def http_tool_name(method: str, url: str) -> str:
+    """``http GET api.example.com/v1/users/{id}``: stable across runs, ports and ids.
+
+    The port and query string are dropped and id-like path segments (numbers, UUIDs, long hex
+    or token-like strings) become ``{id}``, so the 3rd call to an endpoint in one run matches
+    the 3rd call in the next even when the ids or a test server's port differ.
+    """
+    parts = urlsplit(url)
+    segments = [("{id}" if _ID_SEGMENT.match(s) else s) for s in parts.path.split("/")]
+    path = "/".join(segments) or "/"
+    name = f"http {method.upper()} {parts.hostname or ''}{path}"
+    return name if len(name) <= 160 else name[:159] + "…"
+
+
+def is_streaming(headers: Iterable[tuple[str, str]]) -> bool:
+    for key, value in headers:
+        if key.lower() == "content-type" and value.lower().startswith("text/event-stream"):
+            return True
+    return False
+
+
+def headers_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers as one dict; repeated headers are joined with ``, `` as HTTP allows."""
+    out: dict[str, str] = {}
+    for key, value in items:
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -> tuple[Any, bool]:
+    """A body as fixture data: parsed JSON, else text, else a byte count; and 'truncated'."""
+    if raw is None:
+        return None, False
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if not raw:
+        return "", False
+    ctype = (content_type or "").lower()
+    if _JSON_TYPE.match(ctype) and len(raw) <= limit * 4:
+        try:
+            return json.loads(raw), False
+        except ValueError:
+            pass
+    charset = "utf-8"
+    if "charset=" in ctype:
+        charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or "utf-8"
+    try:
+        text = raw.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return {"binary_bytes": len(raw), "content_type": content_type}, False
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+@dataclass
+class Exchange:
+    """One request in flight, with its pending fixture already on disk."""
+
+    client: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: Any
+    recorder: Recorder
+    settings: Settings
+    handle: Any = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def _finish(self, output: Any, status: str, error: dict[str, Any] | None, **meta: Any) -> None:
+        if self.handle is None:
+            return
+        meta["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 3)
+        _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
+
+    def response(
+        self,
+        status_code: int,
+        headers: Iterable[tuple[str, str]],
+        body: bytes | None,
+        *,
+        reason: str | None = None,
+        streamed: bool = False,
+        http_version: str | None = None,
+    ) -> None:
+        hdrs = headers_dict(headers)
+        ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+        value, truncated = decode_body(body, ctype, self.settings.max_body)
+        try:
+            reason = reason or HTTPStatus(status_code).phrase
+        except ValueError:
+            reason = reason or ""
+        output = {"status_code": status_code, "reason": reason, "headers": hdrs, "body": value}
+        error = None
+        if status_code >= 400:
+            retry = next((v for k, v in hdrs.items() if k.lower() == "retry-after"), None)
+            message = f"HTTP {status_code} {reason}".strip()
+            if retry is not None:
+                message += f" (Retry-After: {retry})"
+            error = {"type": "HTTPStatusError", "message": message, "traceback": None}
+        extra: dict[str, Any] = {"streamed": streamed}
+        if truncated:
+            extra["body_truncated"] = True
+        if http_version:
+            extra["http_version"] = http_version
+        self._finish(output, "error" if error else "ok", error, **extra)
+
+    def failure(self, exc: BaseException, *, timeout: bool) -> None:
+        self._finish(None, "timeout" if timeout else "error", error_dict(exc))
+
+
+def _safely(action: Any) -> Any:
+    global _warned
+    try:
+        return action()
+    except Exception as exc:  # recording must never break the caller's HTTP
+        if not _warned:
+            _warned = True
+            warnings.warn(f"forensics-tui: could not record an HTTP exchange: {exc!r}", stacklevel=3)
+        return None
+
+
+def begin(
+    settings: Settings,
+    client: str,
+    method: str,
+    url: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes | str | None,
+    *,
+    timeout: Any = None,
+) -> Exchange | None:
+    """Write the pending fixture for a request about to be sent; ``None`` when not recording."""
+    if _SUPPRESS.get():
+        return None
+    from forensics_tui.capture import current_call_id
+
+    hdrs = headers_dict(headers)
+    ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+    value, _ = decode_body(body, ctype, settings.max_body)
+    recorder = _safely(lambda: pick_recorder(settings.recorder))
+    if recorder is None:
+        return None
+    replay: dict[str, Any] = {"kind": "http", "method": method.upper(), "url": url}
+    replay["headers"] = dict(hdrs)
+    if isinstance(value, dict | list) and _JSON_TYPE.match((ctype or "").lower()):
+        replay["json"] = value
+    elif value not in (None, ""):
+        replay["body"] = value if isinstance(value, str) else json.dumps(value)
+    meta: dict[str, Any] = {"integration": f"http:{client}"}
+    parent = current_call_id()
+    if parent:
+        meta["parent_call"] = parent
+    if timeout is not None:
+        meta["timeout"] = timeout
+    exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)
+    request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
+    with no_capture():
+        exchange.handle = _safely(
+            lambda: recorder.start_call(
+                http_tool_name(method, url), request, replay=replay, meta=meta
+            )
+        )
+    exchange.started = time.perf_counter()
+    return exchange

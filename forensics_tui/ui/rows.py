@@ -1,0 +1,174 @@
+"""How one call or one run becomes one line of styled text in the line-API panes.
+
+Every fixture-derived string goes through ``safe_line`` and into ``Text`` as plain text, so a
+tool named ``[@click=app.quit]`` or one holding ESC bytes is shown, escaped, and nothing else.
+Status is carried by icon *and* colour, so rows still read under ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from forensics_tui.core.model import BROKEN, STATUS_COLORS, STATUS_ICONS, Call
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.ui.clock import elapsed_s, format_clock, format_duration
+from forensics_tui.ui.view_model import RunSummary
+
+__all__ = [
+    "RUN_COLORS",
+    "RUN_ICONS",
+    "all_runs_lines",
+    "call_line",
+    "format_elapsed",
+    "is_stale",
+    "run_lines",
+]
+
+RUN_ICONS: dict[str, str] = {"running": "●", "ok": "✓", "failed": "✗", "crashed": "‼"}
+RUN_COLORS: dict[str, str] = {
+    "running": "cyan",
+    "ok": "green",
+    "failed": "red",
+    "crashed": "bright_red",
+}
+_COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def is_stale(call: Call, now: datetime, stale_after_s: float, run_crashed: bool) -> bool:
+    """A pending call whose writer is gone, or that has waited longer than the limit."""
+    if call.status != "pending":
+        return False
+    if run_crashed:
+        return True
+    waited = elapsed_s(call.ts, now)
+    return waited is not None and waited > stale_after_s
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text.ljust(width)
+    return text[: max(0, width - 1)] + "…"
+
+
+def call_line(
+    call: Call,
+    *,
+    width: int,
+    now: datetime,
+    stale: bool = False,
+    badge: Text | None = None,
+    show_run: bool = False,
+) -> Text:
+    """One row of the calls pane, ``width`` cells wide (without the cursor gutter)."""
+    color = STATUS_COLORS.get(call.status, "white")
+    icon = STATUS_ICONS.get(call.status, "?")
+    line = Text(no_wrap=True, overflow="ellipsis", end="")
+    line.append(f"{call.seq:>5} " if call.seq else "    - ", style="dim")
+    line.append(format_clock(call.ts), style="dim")
+    line.append(" ")
+    if call.status == "pending" and stale:
+        line.append("◌", style="yellow")
+    else:
+        line.append(icon, style=f"bold {color}")
+    line.append(" ")
+
+    fixed = 5 + 1 + 8 + 3 + 10 + 3
+    run_width = 0
+    if show_run:
+        run_width = min(16, max(0, (width - fixed) // 3))
+    tool_room = max(8, min(28, width - fixed - run_width))
+    if show_run and run_width > 3:
+        line.append(_fit(safe_line(call.run_id), run_width - 1), style="blue")
+        line.append(" ")
+    label = safe_line(call.path.name) if call.status == BROKEN else safe_line(call.tool)
+    tool_style = "strike dim" if call.deleted else ("bold" if call.status != "ok" else "")
+    line.append(_fit(label, tool_room), style=tool_style)
+    line.append(" ")
+
+    if call.status == "pending":
+        waited = elapsed_s(call.ts, now)
+        shown = "stale" if stale else "…"
+        if waited is not None:
+            shown = f"{'stale ' if stale else ''}{format_elapsed(waited)}"
+        line.append(shown.rjust(9), style="yellow" if stale else "cyan")
+    else:
+        line.append(format_duration(call.duration_ms).rjust(9), style="dim")
+    line.append(" ")
+    if badge is not None and badge.cell_len:
+        line.append_text(badge)
+        line.append(" ")
+    else:
+        line.append("   ")
+
+    room = width - line.cell_len
+    if room > 2:
+        if call.deleted:
+            line.append(_fit("deleted", room), style="italic yellow")
+        elif call.status == BROKEN:
+            line.append(_fit(safe_line(call.problem or "unreadable"), room), style="red")
+        elif call.preview:
+            line.append(_fit(safe_line(call.preview), room), style="dim")
+    line.truncate(width, pad=True)
+    return line
+
+
+def _counts(counts: dict[str, int]) -> Text:
+    text = Text(no_wrap=True, end="")
+    for status in _COUNT_ORDER:
+        n = counts.get(status, 0)
+        if n:
+            if text:
+                text.append(" ")
+            text.append(STATUS_ICONS[status], style=STATUS_COLORS[status])
+            text.append(str(n))
+    return text
+
+
+def run_lines(run: RunSummary, width: int) -> tuple[Text, Text]:
+    """Two lines per run: outcome icon + run id; counts + outcome word (or live marker)."""
+    icon = RUN_ICONS.get(run.status, "?")
+    color = RUN_COLORS.get(run.status, "white")
+    first = Text(no_wrap=True, overflow="ellipsis", end="")
+    first.append(icon, style=f"bold {color}")
+    first.append(" ")
+    first.append(safe_line(run.run_id), style="bold")
+    first.truncate(width, pad=True)
+
+    second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
+    second.append_text(_counts(run.counts))
+    word = "LIVE" if run.is_live else run.status
+    second.append("  ")
+    second.append(word, style=f"bold {color}" if run.is_live else color)
+    if run.problem:
+        second.append(" run.json!", style="red")
+    elif run.task or run.agent:
+        second.append(" " + safe_line(run.task or run.agent or ""), style="dim")
+    second.truncate(width, pad=True)
+    return first, second
+
+
+def all_runs_lines(runs: int, calls: int, live: int, width: int) -> tuple[Text, Text]:
+    first = Text(no_wrap=True, end="")
+    first.append("≡ ", style="bold")
+    first.append("All runs", style="bold")
+    first.truncate(width, pad=True)
+    second = Text(f"  {runs} runs · {calls} calls", no_wrap=True, style="dim", end="")
+    if live:
+        second.append(f" · {live} live", style="bold cyan")
+    second.truncate(width, pad=True)
+    return first, second

@@ -1,0 +1,222 @@
+"""What the panes show, kept on the UI thread and fed only with store events and snapshots.
+
+The store lives in worker threads; the UI never reads it directly.  Workers hand over
+``RunSummary`` snapshots and ``Call`` summaries, and these classes keep them ordered so the
+line-API panes can index rows in O(1) and place a new call with a bisect (100k rows stay cheap).
+No Textual import here: this is plain data, tested without an app.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from forensics_tui.core.model import Call
+from forensics_tui.ui.clock import epoch
+from forensics_tui.ui.query import FAILURE_STATUSES, Query
+
+__all__ = ["ALL_RUNS", "CallIndex", "CallRows", "RowKey", "RunSummary", "RunsModel"]
+
+ALL_RUNS = "*"
+"""Scope id of the interleaved stream of every run."""
+
+RowKey = tuple[float, str, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """An immutable picture of one run, computed in a worker thread from the store's ``Run``."""
+
+    run_id: str
+    status: str  # running / ok / failed / crashed
+    counts: dict[str, int] = field(default_factory=dict)
+    started_at: str | None = None
+    agent: str | None = None
+    task: str | None = None
+    sort_key: tuple[str, str] = ("", "")
+    problem: str | None = None  # run.json unreadable
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "running"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @classmethod
+    def from_run(cls, run: object) -> RunSummary:
+        """Build from a ``core.model.Run`` (duck-typed so tests may pass look-alikes)."""
+        return cls(
+            run_id=run.run_id,  # type: ignore[attr-defined]
+            status=run.status,  # type: ignore[attr-defined]
+            counts=dict(run.counts()),  # type: ignore[attr-defined]
+            started_at=run.started_at,  # type: ignore[attr-defined]
+            agent=run.agent,  # type: ignore[attr-defined]
+            task=run.task,  # type: ignore[attr-defined]
+            sort_key=run.sort_key(),  # type: ignore[attr-defined]
+            problem=getattr(run, "manifest_problem", None),
+        )
+
+
+class RunsModel:
+    """Runs, newest first."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, RunSummary] = {}
+        self.order: list[RunSummary] = []
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def get(self, run_id: str) -> RunSummary | None:
+        return self._by_id.get(run_id)
+
+    def replace_all(self, runs: Iterable[RunSummary]) -> None:
+        self._by_id = {r.run_id: r for r in runs}
+        self._resort()
+
+    def upsert(self, run: RunSummary) -> None:
+        self._by_id[run.run_id] = run
+        self._resort()
+
+    def remove(self, run_id: str) -> None:
+        if self._by_id.pop(run_id, None) is not None:
+            self._resort()
+
+    def index_of(self, run_id: str) -> int | None:
+        for index, run in enumerate(self.order):
+            if run.run_id == run_id:
+                return index
+        return None
+
+    def _resort(self) -> None:
+        self.order = sorted(self._by_id.values(), key=lambda r: r.sort_key, reverse=True)
+
+
+def row_key(call: Call, scope: str) -> RowKey:
+    """Order inside one run: seq; in the interleaved stream: start time, then run, then seq."""
+    if scope == ALL_RUNS:
+        return (epoch(call.ts), call.run_id, call.seq, call.path.name)
+    return (0.0, "", call.seq, call.path.name)
+
+
+class CallIndex:
+    """Every known call, per run, ordered by seq (one entry per fixture file)."""
+
+    def __init__(self) -> None:
+        self.by_run: dict[str, list[Call]] = {}
+        self._by_path: dict[Path, Call] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_path)
+
+    def replace_all(self, calls_by_run: dict[str, list[Call]]) -> None:
+        self.by_run = {}
+        self._by_path = {}
+        for run_id, calls in calls_by_run.items():
+            ordered = sorted(calls, key=lambda c: row_key(c, run_id))
+            self.by_run[run_id] = ordered
+            for call in ordered:
+                self._by_path[call.path] = call
+
+    def previous(self, call: Call) -> Call | None:
+        """The version of this file shown so far (None if new)."""
+        return self._by_path.get(call.path)
+
+    def upsert(self, call: Call) -> Call | None:
+        """Add or replace the call for ``call.path``; returns the version it replaced."""
+        old = self._by_path.get(call.path)
+        calls = self.by_run.setdefault(call.run_id, [])
+        if old is not None:
+            _remove(self.by_run.get(old.run_id, []), old, old.run_id)
+        insort(calls, call, key=lambda c: row_key(c, call.run_id))
+        self._by_path[call.path] = call
+        return old
+
+    def drop_run(self, run_id: str) -> None:
+        for call in self.by_run.pop(run_id, []):
+            self._by_path.pop(call.path, None)
+
+    def scope(self, scope: str) -> Iterator[Call]:
+        if scope != ALL_RUNS:
+            yield from self.by_run.get(scope, ())
+            return
+        everything = [c for calls in self.by_run.values() for c in calls]
+        everything.sort(key=lambda c: row_key(c, ALL_RUNS))
+        yield from everything
+
+
+def _remove(rows: list[Call], call: Call, scope: str) -> int | None:
+    """Remove the row holding ``call.path``; returns its former index."""
+    key = row_key(call, scope)
+    start = bisect_left(rows, key, key=lambda c: row_key(c, scope))
+    for index in range(start, min(len(rows), start + 64)):
+        if rows[index].path == call.path:
+            del rows[index]
+            return index
+    for index, row in enumerate(rows):  # key changed under us: fall back to a scan
+        if row.path == call.path:
+            del rows[index]
+            return index
+    return None
+
+
+class CallRows:
+    """The calls pane's rows: one scope (a run, or ``ALL_RUNS``), filtered by a query."""
+
+    def __init__(self, scope: str = ALL_RUNS, query: Query | None = None) -> None:
+        self.scope = scope
+        self.query = query or Query()
+        self.rows: list[Call] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> Call:
+        return self.rows[index]
+
+    def rebuild(self, index: CallIndex) -> None:
+        query = self.query
+        if query.empty:
+            self.rows = list(index.scope(self.scope))
+        else:
+            self.rows = [c for c in index.scope(self.scope) if query.matches(c)]
+
+    def in_scope(self, call: Call) -> bool:
+        return self.scope == ALL_RUNS or call.run_id == self.scope
+
+    def apply(self, call: Call, old: Call | None) -> int | None:
+        """Reflect a new or changed call; returns the row index it now has (None if hidden)."""
+        if old is not None and (self.scope == ALL_RUNS or old.run_id == self.scope):
+            _remove(self.rows, old, self.scope)
+        if not self.in_scope(call) or not self.query.matches(call):
+            return None
+        key = row_key(call, self.scope)
+        position = bisect_left(self.rows, key, key=lambda c: row_key(c, self.scope))
+        while position < len(self.rows) and row_key(self.rows[position], self.scope) == key:
+            position += 1
+        self.rows.insert(position, call)
+        return position
+
+    def position(self, call: Call) -> int | None:
+        """Row index of the file ``call.path`` refers to."""
+        key = row_key(call, self.scope)
+        start = bisect_left(self.rows, key, key=lambda c: row_key(c, self.scope))
+        for index in range(start, min(len(self.rows), start + 64)):
+            if self.rows[index].path == call.path:
+                return index
+        for index, row in enumerate(self.rows):
+            if row.path == call.path:
+                return index
+        return None
+
+    def next_failure(self, start: int, step: int) -> int | None:
+        index = start + step
+        while 0 <= index < len(self.rows):
+            if self.rows[index].status in FAILURE_STATUSES:
+                return index
+            index += step
+        return None

@@ -1,0 +1,59 @@
+"""Shared fixtures for the integration tests: the fault server, a fixture root, extras.
+
+``require_extra(name)`` imports an optional framework.  Locally a missing framework skips the
+test module; when ``FORENSICS_REQUIRE_EXTRAS`` is set (CI installs every extra) it fails
+instead, so the integration tests can never silently skip there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from .faultserver import FaultServer
+
+
+def require_extra(module: str) -> ModuleType:
+    """Import ``module``; skip when missing, unless FORENSICS_REQUIRE_EXTRAS demands it."""
+    if os.environ.get("FORENSICS_REQUIRE_EXTRAS"):
+        try:
+            return importlib.import_module(module)
+        except ImportError as exc:  # a missing extra in CI is a failure, never a skip
+            pytest.fail(
+                f"{module} is required (FORENSICS_REQUIRE_EXTRAS is set): {exc}", pytrace=False
+            )
+    return pytest.importorskip(module)
+
+
+def read_fixtures(root: Path, run_id: str | None = None) -> list[dict[str, Any]]:
+    """Every fixture under ``root`` (or one run), ordered by run then seq."""
+    found: list[dict[str, Any]] = []
+    runs = [root / run_id] if run_id else sorted(p for p in root.iterdir() if p.is_dir())
+    for run in runs:
+        for path in sorted(run.glob("[0-9]*.json")):
+            found.append(json.loads(path.read_text("utf-8")))
+    found.sort(key=lambda f: (f["run_id"], f["seq"]))
+    return found
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    with FaultServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fixture_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh fixture root, also exported as FORENSICS_FIXTURE_DIR."""
+    root = tmp_path / "fixtures"
+    monkeypatch.setenv("FORENSICS_FIXTURE_DIR", str(root))
+    monkeypatch.delenv("FORENSICS_RUN_ID", raising=False)
+    monkeypatch.delenv("RUN_ID", raising=False)
+    return root
