@@ -139,7 +139,6 @@ class Exchange:
     def _finish(self, output: Any, status: str, error: dict[str, Any] | None, **meta: Any) -> None:
         if self.handle is None:
             return
-        meta["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 3)
         _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
 
     def response(

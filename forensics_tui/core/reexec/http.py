@@ -154,7 +154,10 @@ def _err(kind: str, message: str) -> dict[str, Any]:
 
 def _outcome(response: Any, data: bytes, truncated: bool, duration_ms: float) -> Outcome:
     code = response.status_code
-    body: Any = data.decode(response.encoding or "utf-8", errors="replace")
+    try:
+        body: Any = data.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset name Python does not know
+        body = data.decode("utf-8", errors="replace")
     if not truncated and "json" in response.headers.get("content-type", ""):
         try:
             body = json.loads(data)

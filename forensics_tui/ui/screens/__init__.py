@@ -1,0 +1,1 @@
+"""Screens of the forensics TUI: the main view and the help screen."""

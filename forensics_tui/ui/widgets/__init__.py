@@ -1,0 +1,1 @@
+"""Widgets of the forensics TUI: line-API lists, the detail pane and its payload views."""

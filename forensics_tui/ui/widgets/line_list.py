@@ -1,0 +1,200 @@
+"""A keyboard-driven list that renders only the visible lines (Textual's line API).
+
+Both panes can hold 100k rows, so there is no widget per row and no per-row layout: a subclass
+says how many items there are and how to draw one line of one item, and ``render_line`` asks for
+exactly the lines on screen.  Scrolling uses ``scroll_to(..., immediate=True)`` so a cursor move
+costs one paint, not two.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+__all__ = ["LineList"]
+
+
+class LineList(ScrollView, can_focus=True):
+    """Base class: a cursor over ``item_count`` items of ``LINES_PER_ITEM`` lines each."""
+
+    LINES_PER_ITEM: ClassVar[int] = 1
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"line-list--cursor", "line-list--cursor-blurred"}
+    DEFAULT_CSS = """
+    LineList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    LineList > .line-list--cursor {
+        background: $accent 40%;
+        text-style: bold;
+    }
+    LineList > .line-list--cursor-blurred {
+        background: $accent 15%;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Up", show=False, id="cursor-up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="cursor-down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="page-up"),
+        Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="page-down"),
+        Binding("home,g", "first", "First", show=False, id="first"),
+        Binding("end,G", "last", "Last", show=False, id="last"),
+        Binding("enter", "select", "Open", id="select"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    """Index of the highlighted item."""
+
+    class Highlighted(Message):
+        """The cursor moved to ``index`` (posted after every move)."""
+
+        def __init__(self, widget: LineList, index: int) -> None:
+            super().__init__()
+            self.widget = widget
+            self.index = index
+
+        @property
+        def control(self) -> LineList:
+            return self.widget
+
+    class Selected(Message):
+        """Enter was pressed on ``index``."""
+
+        def __init__(self, widget: LineList, index: int) -> None:
+            super().__init__()
+            self.widget = widget
+            self.index = index
+
+        @property
+        def control(self) -> LineList:
+            return self.widget
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._count = 0
+
+    # -- for subclasses -------------------------------------------------------------------
+    @property
+    def item_count(self) -> int:
+        return self._count
+
+    def render_item_line(self, index: int, line: int, width: int) -> Text:
+        """Return line ``line`` (0-based, < LINES_PER_ITEM) of item ``index``."""
+        raise NotImplementedError
+
+    def set_count(self, count: int, *, keep_cursor: bool = True) -> None:
+        """Tell the list how many items it has now; repaints what is visible."""
+        self._count = count
+        self.virtual_size = Size(self.size.width, count * self.LINES_PER_ITEM)
+        if not keep_cursor or self.cursor >= count:
+            self.set_cursor(max(0, min(self.cursor, count - 1)), scroll=False)
+        self.refresh()
+
+    def refresh_item(self, index: int) -> None:
+        lpi = self.LINES_PER_ITEM
+        top = index * lpi - int(self.scroll_y)
+        if -lpi < top < self.size.height:
+            self.refresh_lines(max(0, top), lpi)
+
+    def visible_range(self) -> range:
+        lpi = self.LINES_PER_ITEM
+        first = int(self.scroll_y) // lpi
+        last = (int(self.scroll_y) + self.size.height + lpi - 1) // lpi
+        return range(first, min(self._count, last))
+
+    # -- cursor ---------------------------------------------------------------------------
+    def set_cursor(self, index: int, *, scroll: bool = True) -> None:
+        index = max(0, min(index, self._count - 1)) if self._count else 0
+        old = self.cursor
+        self.cursor = index
+        if old != index:
+            self.refresh_item(old)
+            self.refresh_item(index)
+        if scroll:
+            self.scroll_to_item(index)
+        if old != index or not self._count:
+            self.post_message(self.Highlighted(self, index))
+
+    def scroll_to_item(self, index: int) -> None:
+        lpi = self.LINES_PER_ITEM
+        top = index * lpi
+        height = max(1, self.size.height)
+        y = int(self.scroll_y)
+        if top < y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif top + lpi > y + height:
+            self.scroll_to(y=top + lpi - height, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.set_cursor(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.set_cursor(self.cursor + 1)
+
+    def _page(self) -> int:
+        return max(1, self.size.height // self.LINES_PER_ITEM - 1)
+
+    def action_page_up(self) -> None:
+        self.set_cursor(self.cursor - self._page())
+
+    def action_page_down(self) -> None:
+        self.set_cursor(self.cursor + self._page())
+
+    def action_first(self) -> None:
+        self.set_cursor(0)
+
+    def action_last(self) -> None:
+        self.set_cursor(self._count - 1)
+
+    def action_select(self) -> None:
+        if self._count:
+            self.post_message(self.Selected(self, self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + int(self.scroll_y)) // self.LINES_PER_ITEM
+        if 0 <= index < self._count:
+            self.set_cursor(index, scroll=False)
+            if event.chain >= 2:
+                self.action_select()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self._count * self.LINES_PER_ITEM)
+        self.scroll_to_item(self.cursor)
+
+    def watch_has_focus(self, _focused: bool) -> None:
+        self.refresh_item(self.cursor)
+
+    # -- painting -------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line_no = int(self.scroll_y) + y
+        index, sub = divmod(line_no, self.LINES_PER_ITEM)
+        if index >= self._count or width <= 0:
+            return Strip.blank(width, base)
+        is_cursor = index == self.cursor
+        text = Text(no_wrap=True, end="")
+        text.append("▌" if is_cursor and sub == 0 else " ", style="bold")
+        text.append_text(self.render_item_line(index, sub, width - 1))
+        if is_cursor:
+            component = "line-list--cursor" if self.has_focus else "line-list--cursor-blurred"
+            text.stylize(self.get_component_rich_style(component))
+        text.stylize_before(base)
+        segments = [s for s in text.render(self.app.console) if s.text != "\n"]
+        return (
+            Strip(segments).crop_extend(0, width, base).simplify()
+            if segments
+            else (Strip([Segment(" " * width, base)]))
+        )
