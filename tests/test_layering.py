@@ -25,8 +25,7 @@ def _loaded_after(statement: str) -> set[str]:
 
 def _core_modules() -> list[str]:
     return [
-        m.name
-        for m in pkgutil.walk_packages(forensics_tui.core.__path__, "forensics_tui.core.")
+        m.name for m in pkgutil.walk_packages(forensics_tui.core.__path__, "forensics_tui.core.")
     ]
 
 

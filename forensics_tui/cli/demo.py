@@ -24,7 +24,9 @@ __all__ = ["demo_cmd"]
 
 
 def _pick_root(ctx: click.Context, explicit: Path | None) -> Path:
-    named = explicit or ctx.find_root().params.get("root") or os.environ.get("FORENSICS_FIXTURE_DIR")
+    named = (
+        explicit or ctx.find_root().params.get("root") or os.environ.get("FORENSICS_FIXTURE_DIR")
+    )
     if named:
         return get_root(ctx, named)
     return Path(tempfile.mkdtemp(prefix="forensics-demo-"))

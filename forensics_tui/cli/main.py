@@ -13,8 +13,17 @@ from forensics_tui import __version__
 
 # name -> "module:attribute"; each helper module defines one click command.
 COMMANDS: dict[str, str] = {
+    "accept": "forensics_tui.cli.accept:accept_cmd",
+    "check": "forensics_tui.cli.check:check_cmd",
+    "diff": "forensics_tui.cli.diff:diff_cmd",
+    "import-otlp": "forensics_tui.cli.import_otlp:import_otlp_cmd",
+    "init-ci": "forensics_tui.cli.init_ci:init_ci_cmd",
+    "patterns": "forensics_tui.cli.patterns:patterns_cmd",
+    "postmortem": "forensics_tui.cli.postmortem:postmortem_cmd",
     "demo": "forensics_tui.cli.demo:demo_cmd",
+    "mcp-proxy": "forensics_tui.cli.mcp_proxy:mcp_proxy",
     "replay": "forensics_tui.cli.replay:replay_cmd",
+    "reexec": "forensics_tui.cli.reexec:reexec_command",
     "runs": "forensics_tui.cli.runs:runs_cmd",
     "tail": "forensics_tui.cli.tail:tail_cmd",
 }

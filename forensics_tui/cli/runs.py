@@ -28,6 +28,13 @@ def run_summary(run: Run) -> dict[str, Any]:
     }
 
 
+def _short_time(ts: str | None) -> str:
+    """``2026-03-01T09:00:00.123+00:00`` → ``2026-03-01 09:00:00`` (times are UTC)."""
+    if not ts:
+        return "-"
+    return ts.replace("T", " ")[:19]
+
+
 @click.command("runs")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
 @dir_option
@@ -55,7 +62,7 @@ def runs_cmd(root: Path, as_json: bool) -> None:
                 badge.append(f"{STATUS_ICONS[status]}{counts[status]} ", STATUS_COLORS[status])
         table.add_row(
             Text(safe_line(run.run_id, 48)),
-            Text(safe_line(run.started_at or "-", 25)),
+            Text(safe_line(_short_time(run.started_at), 19)),
             Text(run.status, _RUN_COLORS.get(run.status, "")),
             str(sum(counts.values())),
             badge,

@@ -92,8 +92,10 @@ class _Printer:
             if key in self.seen:
                 continue
             self.seen.add(key)
-            line = json.dumps(call_json(call), ensure_ascii=False) if self.as_json else call_line(
-                call, self.color
+            line = (
+                json.dumps(call_json(call), ensure_ascii=False)
+                if self.as_json
+                else call_line(call, self.color)
             )
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
@@ -137,7 +139,9 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
 
 @click.command("tail")
 @click.option("--run", "run", default=None, help="Only calls of this run.")
-@click.option("-n", "lines", type=click.IntRange(min=0), default=None, help="Start with the last N calls.")
+@click.option(
+    "-n", "lines", type=click.IntRange(min=0), default=None, help="Start with the last N calls."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--once", is_flag=True, help="Print the calls already there and stop.")
 @dir_option

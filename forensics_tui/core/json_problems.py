@@ -40,7 +40,9 @@ def nesting_depth(data: bytes) -> int:
 
 def too_deep(data: bytes) -> int | None:
     """The depth when it exceeds :data:`MAX_DEPTH`; cheap for ordinary files (two counts)."""
-    if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
+    # A document deeper than MAX_DEPTH needs that many brackets, so ordinary files cost
+    # one length check or two byte counts.
+    if len(data) <= MAX_DEPTH or data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
         return None
     depth = nesting_depth(data)
     return depth if depth > MAX_DEPTH else None

@@ -9,7 +9,7 @@ a naive ``ts`` meaning UTC.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = ["CURRENT_FORMAT", "LEGACY_FORMAT", "MIGRATIONS", "migrate", "utc_iso"]
@@ -29,7 +29,7 @@ def utc_iso(ts: Any) -> Any:
     except ValueError:
         return ts
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc).isoformat()
+        return parsed.replace(tzinfo=UTC).isoformat()
     return ts
 
 

@@ -138,7 +138,7 @@ def _make_handler(service: DemoService) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "demo-tools/1.0"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return  # the demo's output belongs to the agent, not to access logs
 
         def _send(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -188,15 +188,19 @@ def _make_handler(service: DemoService) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.kind == "timeout":
                 time.sleep(fault.delay_s)
             if (fault is not None and fault.kind == "unauthorized") or not self._authorised():
-                self._send(401, {"error": "unauthorized", "detail": "bearer token rejected"},
-                           {"WWW-Authenticate": 'Bearer realm="demo"'})
+                self._send(
+                    401,
+                    {"error": "unauthorized", "detail": "bearer token rejected"},
+                    {"WWW-Authenticate": 'Bearer realm="demo"'},
+                )
                 return
             if fault is not None and fault.kind == "token_expired":
                 self._send(200, {"error": "token_expired", "detail": "session token expired"})
                 return
             if fault is not None and fault.kind == "rate_limited":
-                self._send(429, {"error": "rate_limited", "detail": "slow down"},
-                           {"Retry-After": "12"})
+                self._send(
+                    429, {"error": "rate_limited", "detail": "slow down"}, {"Retry-After": "12"}
+                )
                 return
             if fault is not None and fault.kind == "unavailable":
                 self._send(503, {"error": "upstream_unavailable", "detail": "smtp relay down"})

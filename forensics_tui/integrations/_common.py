@@ -8,11 +8,8 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 
 from __future__ import annotations
 
-import base64
 import contextvars
-import dataclasses
-import traceback as tb
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "active_recorder",
-    "error_dict",
-    "jsonable",
+    "call_scope",
+    "is_timeout",
     "pick_recorder",
     "using_recorder",
 ]
@@ -50,6 +47,41 @@ def using_recorder(recorder: Recorder | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
+@contextmanager
+def call_scope(recorder: Recorder, handle: Any) -> Iterator[None]:
+    """While inside, ``recorder`` is active and ``current_call_id()`` is ``handle.call_id``.
+
+    So HTTP exchanges (and nested calls) made by the tool land in the same run and carry
+    ``meta.parent_call``.
+    """
+    from forensics_tui.capture.calls import current_call as var
+
+    call_token = var.set(getattr(handle, "call_id", None))
+    rec_token = _ACTIVE.set(recorder)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(rec_token)
+        var.reset(call_token)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True for timeouts, including ones wrapped (requests, urllib3, anyio, asyncio)."""
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, TimeoutError) or type(item).__name__.endswith(
+            ("Timeout", "TimeoutError", "TimeoutException", "TimedOut")
+        ):
+            return True
+        todo.extend([item.__cause__, item.__context__, *item.args[:2]])
+    return False
+
+
 def pick_recorder(explicit: Recorder | None = None) -> Recorder:
     """``explicit``, else the active recorder, else the process recorder (``get_recorder()``)."""
     if explicit is not None:
@@ -60,39 +92,3 @@ def pick_recorder(explicit: Recorder | None = None) -> Recorder:
     from forensics_tui.capture import get_recorder
 
     return get_recorder()
-
-
-def error_dict(exc: BaseException, *, message: str | None = None) -> dict[str, Any]:
-    """The fixture ``error`` object for an exception: type, message, traceback."""
-    trace = "".join(tb.format_exception(type(exc), exc, exc.__traceback__))
-    return {
-        "type": type(exc).__name__,
-        "message": message if message is not None else (str(exc) or type(exc).__name__),
-        "traceback": trace or None,
-    }
-
-
-def jsonable(value: Any, *, _depth: int = 0) -> Any:
-    """``value`` as plain JSON data: pydantic models, dataclasses, bytes and sets converted."""
-    if _depth > 50:
-        return repr(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, bytes | bytearray):
-        try:
-            return bytes(value).decode("utf-8")
-        except UnicodeDecodeError:
-            return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v, _depth=_depth + 1) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v, _depth=_depth + 1) for v in value]
-    dump = getattr(value, "model_dump", None)  # pydantic v2 models
-    if callable(dump):
-        try:
-            return jsonable(dump(mode="json"), _depth=_depth + 1)
-        except Exception:
-            pass
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value), _depth=_depth + 1)
-    return repr(value)

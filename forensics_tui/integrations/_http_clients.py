@@ -11,10 +11,10 @@ handed back replays the same raw bytes, so the caller sees exactly what the serv
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
+from forensics_tui.integrations._common import is_timeout
 from forensics_tui.integrations._http_record import Exchange, Settings, begin, is_streaming
 
 __all__ = ["CLIENTS", "Patch", "patch_client"]
@@ -35,23 +35,6 @@ class Patch:
     def undo(self) -> None:
         if self.owner.__dict__.get(self.name) is self.replacement:
             setattr(self.owner, self.name, self.original)
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    """True for timeouts, including ones wrapped by requests/urllib3 as connection errors."""
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:
-        item = todo.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, TimeoutError) or type(item).__name__.endswith(
-            ("Timeout", "TimeoutError", "TimeoutException")
-        ):
-            return True
-        todo.extend([item.__cause__, item.__context__, *item.args[:2]])
-    return False
 
 
 def _content_length(headers: Any) -> int | None:
@@ -138,7 +121,7 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
                     response.stream.close()
                 response = _rebuild(response, raw)
         except BaseException as exc:
-            ex.failure(exc, timeout=_is_timeout(exc))
+            ex.failure(exc, timeout=is_timeout(exc))
             raise
         _done(ex, response, raw)
         return response
@@ -157,7 +140,7 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
                     await response.stream.aclose()
                 response = _rebuild(response, raw)
         except BaseException as exc:
-            ex.failure(exc, timeout=_is_timeout(exc))
+            ex.failure(exc, timeout=is_timeout(exc))
             raise
         _done(ex, response, raw)
         return response
@@ -190,7 +173,7 @@ def _patch_requests(settings: Settings) -> list[Patch]:
             streamed = stream or is_streaming(response.headers.items())
             raw = None if streamed else response.content  # cached by requests for the caller
         except BaseException as exc:
-            ex.failure(exc, timeout=_is_timeout(exc))
+            ex.failure(exc, timeout=is_timeout(exc))
             raise
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
             getattr(response.raw, "version", 0)
@@ -208,15 +191,10 @@ def _patch_requests(settings: Settings) -> list[Patch]:
     return [Patch(adapters.HTTPAdapter, "send", send)]
 
 
-def patch_client(client: str, settings: Settings, *, import_missing: bool) -> list[Patch]:
-    """Patch one client library; an uninstalled (or, unless asked, unimported) one is skipped."""
+def patch_client(client: str, settings: Settings) -> list[Patch]:
+    """Patch one client library; one that is not installed is skipped (empty list)."""
     if client not in CLIENTS:
         raise ValueError(f"unknown HTTP client {client!r}; expected one of {', '.join(CLIENTS)}")
-    if client not in sys.modules and not import_missing:
-        try:
-            importlib.util.find_spec(client)
-        except (ImportError, ValueError):
-            return []
     try:
         mod = importlib.import_module(client)
     except ImportError:

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from forensics_tui.integrations._common import error_dict, pick_recorder
+from forensics_tui.integrations._common import pick_recorder
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -49,6 +49,7 @@ class Settings:
     """What ``install()`` was asked for; shared by every patched client."""
 
     recorder: Recorder | None = None
+    clients: tuple[str, ...] = ()
     max_body: int = 256 * 1024  # characters of a body kept in the fixture
     max_buffer: int = 10 * 1024 * 1024  # larger declared bodies are passed through unread
 
@@ -136,7 +137,7 @@ class Exchange:
     handle: Any = None
     started: float = field(default_factory=time.perf_counter)
 
-    def _finish(self, output: Any, status: str, error: dict[str, Any] | None, **meta: Any) -> None:
+    def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
         if self.handle is None:
             return
         _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
@@ -158,7 +159,11 @@ class Exchange:
             reason = reason or HTTPStatus(status_code).phrase
         except ValueError:
             reason = reason or ""
-        output = {"status_code": status_code, "reason": reason, "headers": hdrs, "body": value}
+        # Same shape as the ``http`` re-execution's output, so a replay diffs cleanly; the
+        # response headers (Retry-After, rate-limit headers) go to meta.response.
+        output: dict[str, Any] = {"status_code": status_code, "body": value}
+        if truncated:
+            output["truncated"] = True
         error = None
         if status_code >= 400:
             retry = next((v for k, v in hdrs.items() if k.lower() == "retry-after"), None)
@@ -166,15 +171,14 @@ class Exchange:
             if retry is not None:
                 message += f" (Retry-After: {retry})"
             error = {"type": "HTTPStatusError", "message": message, "traceback": None}
-        extra: dict[str, Any] = {"streamed": streamed}
-        if truncated:
-            extra["body_truncated"] = True
+        response: dict[str, Any] = {"reason": reason, "headers": hdrs}
         if http_version:
-            extra["http_version"] = http_version
+            response["http_version"] = http_version
+        extra: dict[str, Any] = {"streamed": streamed, "response": response}
         self._finish(output, "error" if error else "ok", error, **extra)
 
     def failure(self, exc: BaseException, *, timeout: bool) -> None:
-        self._finish(None, "timeout" if timeout else "error", error_dict(exc))
+        self._finish(None, "timeout" if timeout else "error", exc)
 
 
 def _safely(action: Any) -> Any:

@@ -65,6 +65,15 @@ def _fit(text: str, width: int) -> str:
     return text[: max(0, width - 1)] + "…"
 
 
+def _fit_tail(text: str, width: int) -> str:
+    """Like ``_fit`` but keeps the end (run ids differ in their last characters)."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text.ljust(width)
+    return "…" + text[len(text) - width + 1 :]
+
+
 def call_line(
     call: Call,
     *,
@@ -93,7 +102,7 @@ def call_line(
         run_width = min(16, max(0, (width - fixed) // 3))
     tool_room = max(8, min(28, width - fixed - run_width))
     if show_run and run_width > 3:
-        line.append(_fit(safe_line(call.run_id), run_width - 1), style="blue")
+        line.append(_fit_tail(safe_line(call.run_id), run_width - 1), style="blue")
         line.append(" ")
     label = safe_line(call.path.name) if call.status == BROKEN else safe_line(call.tool)
     tool_style = "strike dim" if call.deleted else ("bold" if call.status != "ok" else "")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics_tui.core.model import Call
-from forensics_tui.ui.clock import epoch
+from forensics_tui.core.ordering import call_sort_key, run_sort_key, ts_key
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
 
 __all__ = ["ALL_RUNS", "CallIndex", "CallRows", "RowKey", "RunSummary", "RunsModel"]
@@ -22,7 +22,7 @@ __all__ = ["ALL_RUNS", "CallIndex", "CallRows", "RowKey", "RunSummary", "RunsMod
 ALL_RUNS = "*"
 """Scope id of the interleaved stream of every run."""
 
-RowKey = tuple[float, str, int, str]
+RowKey = tuple[float, str, float, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class RunSummary:
     started_at: str | None = None
     agent: str | None = None
     task: str | None = None
-    sort_key: tuple[str, str] = ("", "")
+    sort_key: tuple[float, str] = (0.0, "")
     problem: str | None = None  # run.json unreadable
 
     @property
@@ -56,7 +56,7 @@ class RunSummary:
             started_at=run.started_at,  # type: ignore[attr-defined]
             agent=run.agent,  # type: ignore[attr-defined]
             task=run.task,  # type: ignore[attr-defined]
-            sort_key=run.sort_key(),  # type: ignore[attr-defined]
+            sort_key=run_sort_key(run),  # type: ignore[arg-type]
             problem=getattr(run, "manifest_problem", None),
         )
 
@@ -98,9 +98,10 @@ class RunsModel:
 
 def row_key(call: Call, scope: str) -> RowKey:
     """Order inside one run: seq; in the interleaved stream: start time, then run, then seq."""
+    seq, name = call_sort_key(call)
     if scope == ALL_RUNS:
-        return (epoch(call.ts), call.run_id, call.seq, call.path.name)
-    return (0.0, "", call.seq, call.path.name)
+        return (ts_key(call.ts), call.run_id, seq, name)
+    return (0.0, "", seq, name)
 
 
 class CallIndex:
@@ -117,7 +118,7 @@ class CallIndex:
         self.by_run = {}
         self._by_path = {}
         for run_id, calls in calls_by_run.items():
-            ordered = sorted(calls, key=lambda c: row_key(c, run_id))
+            ordered = list(calls)  # the store hands them over in row_key order already
             self.by_run[run_id] = ordered
             for call in ordered:
                 self._by_path[call.path] = call

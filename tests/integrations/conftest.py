@@ -50,10 +50,15 @@ def fault_server() -> Iterator[FaultServer]:
 
 
 @pytest.fixture
-def fixture_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh fixture root, also exported as FORENSICS_FIXTURE_DIR."""
+def fixture_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh fixture root, also exported as FORENSICS_FIXTURE_DIR; the process-wide
+    recorder is reset so ``get_recorder()`` picks the environment up again."""
+    from forensics_tui.capture import set_recorder
+
     root = tmp_path / "fixtures"
     monkeypatch.setenv("FORENSICS_FIXTURE_DIR", str(root))
     monkeypatch.delenv("FORENSICS_RUN_ID", raising=False)
     monkeypatch.delenv("RUN_ID", raising=False)
-    return root
+    set_recorder(None)
+    yield root
+    set_recorder(None)

@@ -9,6 +9,7 @@ record, never exceptions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from forensics_tui.core.reexec.kinds import Outcome, Refused
 from forensics_tui.core.reexec.policy import host_refusal, normalise_host
 from forensics_tui.core.reexec.request import Request
-from forensics_tui.core.reexec.secrets_fill import fill_secrets
+from forensics_tui.core.reexec.secrets_fill import MARKER, fill_secrets
 
 if TYPE_CHECKING:
     from forensics_tui.core.model import Fixture
@@ -29,6 +30,7 @@ __all__ = ["HttpExecutor"]
 _METHOD = re.compile(r"[A-Za-z]{1,16}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _COMPUTED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
+TOTAL_TIME_FACTOR = 3  # whole response within 3 x the timeout (curl --max-time says the same)
 _KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "location", "retry-after")
 
 
@@ -66,23 +68,24 @@ class HttpExecutor:
     """``{"kind": "http", "method", "url", "headers", "json" | "body"}``."""
 
     kind = "http"
-    secret_roots = ("replay",)
 
     def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
+        recorded_url = fixture.replay.get("url") if fixture.replay else None
+        if not isinstance(recorded_url, str) or not recorded_url:
+            raise Refused("replay.url is missing")
+        # Where it goes is decided before any secret is looked up, from the URL as recorded.
+        authority = re.split(r"[/?#]", recorded_url.partition("://")[2], maxsplit=1)[0]
+        if MARKER in authority.rpartition("@")[2]:
+            raise Refused("the URL's host itself was redacted; refusing to guess where to send")
+        # (brackets in a redacted password would read as an IPv6 host to urlsplit)
+        reason = host_refusal(recorded_url.replace(MARKER, "REDACTED"), policy.allow_hosts)
+        if reason:
+            raise Refused(reason)
         spec, fills = fill_secrets(fixture.replay, "replay", policy.secrets, policy.env)
         method = spec.get("method") or "GET"
         if not isinstance(method, str) or not _METHOD.fullmatch(method):
             raise Refused(f"replay.method {method!r} is not an HTTP method")
-        url = spec.get("url")
-        if not isinstance(url, str) or not url:
-            raise Refused("replay.url is missing")
-        placeholders = [f.placeholder for f in fills]
-        host_part = urlsplit(url).netloc.rpartition("@")[2]
-        if any(p in host_part for p in placeholders) or "[redacted]" in host_part.lower():
-            raise Refused("the URL's host itself was redacted; refusing to guess where to send")
-        reason = host_refusal(url, policy.allow_hosts)
-        if reason:
-            raise Refused(reason)
+        url = spec["url"]
         headers = _headers(spec.get("headers"), url)
         notes = ["redirects are not followed"]
         body: str | None = None
@@ -116,6 +119,8 @@ class HttpExecutor:
             return Outcome("error", error=_err("Refused", "a secret changed the URL's host"))
         start = time.perf_counter()
         cap = policy.max_response_bytes
+        total = policy.timeout_s * TOTAL_TIME_FACTOR
+        deadline = start + total
         try:
             with httpx.Client(follow_redirects=False, trust_env=False) as client:
                 req = client.build_request(
@@ -134,13 +139,21 @@ class HttpExecutor:
                             del data[cap:]
                             truncated = True
                             break
+                        if time.perf_counter() > deadline:  # a trickle within read timeouts
+                            raise httpx.ReadTimeout(
+                                f"the response took longer than {total:g}s in total"
+                            )
                 finally:
                     response.close()
         except httpx.TimeoutException as exc:
             message = str(exc) or f"no answer within {policy.timeout_s:g}s"
-            return Outcome("timeout", error=_err(type(exc).__name__, message), duration_ms=_ms(start))
+            return Outcome(
+                "timeout", error=_err(type(exc).__name__, message), duration_ms=_ms(start)
+            )
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:
-            return Outcome("error", error=_err(type(exc).__name__, str(exc)), duration_ms=_ms(start))
+            return Outcome(
+                "error", error=_err(type(exc).__name__, str(exc)), duration_ms=_ms(start)
+            )
         return _outcome(response, bytes(data), truncated, _ms(start))
 
 
@@ -159,10 +172,8 @@ def _outcome(response: Any, data: bytes, truncated: bool, duration_ms: float) ->
     except LookupError:  # a charset name Python does not know
         body = data.decode("utf-8", errors="replace")
     if not truncated and "json" in response.headers.get("content-type", ""):
-        try:
+        with contextlib.suppress(ValueError):
             body = json.loads(data)
-        except ValueError:
-            pass
     output: dict[str, Any] = {"status_code": code, "body": body}
     if truncated:
         output["truncated"] = True
@@ -172,7 +183,9 @@ def _outcome(response: Any, data: bytes, truncated: bool, duration_ms: float) ->
     details = {
         "status_code": code,
         "http_version": response.http_version,
-        "headers": {k: response.headers[k] for k in _KEPT_RESPONSE_HEADERS if k in response.headers},
+        "headers": {
+            k: response.headers[k] for k in _KEPT_RESPONSE_HEADERS if k in response.headers
+        },
         "bytes": len(data),
         "truncated": truncated,
     }

@@ -45,11 +45,10 @@ class Executor(Protocol):
     """Builds the exact request for one replay kind, and sends it."""
 
     kind: str
-    # Top-level fixture fields whose redacted values this kind sends (and must fill).
-    secret_roots: tuple[str, ...]
 
     def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
-        """The exact request, secrets filled; raises ``Refused`` with the reason."""
+        """The exact request, secrets filled (``secrets_fill.fill_secrets`` over the fixture
+        fields this kind sends); raises ``Refused`` with the reason."""
         ...
 
     def send(self, request: Request, policy: ReexecPolicy) -> Outcome:

@@ -115,7 +115,10 @@ def _effective_port(parts: SplitResult) -> int | None:
 
 def host_refusal(url: str, allow_hosts: Iterable[str]) -> str | None:
     """Why ``url`` may not be contacted, or None when it may (http(s) and allowlisted)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"the URL cannot be parsed ({exc})"
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         return f"scheme {scheme or '(none)'!r} is not http or https"

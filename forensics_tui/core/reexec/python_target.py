@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PythonExecutor", "module_allowed"]
 
-_TARGET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z][A-Za-z0-9_]*)")
+_TARGET = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*):([A-Za-z][A-Za-z0-9_]*)"
+)
 
 # Runs in the child: the real stdout carries only the JSON result; prints go to stderr.
 _RUNNER = """
@@ -63,7 +65,6 @@ class PythonExecutor:
     """``{"kind": "python", "target": "pkg.module:function"}``, input as keyword arguments."""
 
     kind = "python"
-    secret_roots = ("input",)
 
     def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
         target = (fixture.replay or {}).get("target")
@@ -129,18 +130,28 @@ def _err(kind: str, message: str, traceback: str = "") -> dict[str, Any]:
 
 
 def _outcome(out: bytes, err: bytes, code: int, cap: int, duration_ms: float) -> Outcome:
-    details = {"exit_code": code, "bytes": len(out), "stderr": err[-2000:].decode("utf-8", "replace")}
+    details = {
+        "exit_code": code,
+        "bytes": len(out),
+        "stderr": err[-2000:].decode("utf-8", "replace"),
+    }
     if len(out) > cap:
         details["truncated"] = True
         text = out[:cap].decode("utf-8", "replace")
-        return Outcome("ok", output={"truncated": True, "text": text}, duration_ms=duration_ms,
-                       truncated=True, details=details)
+        return Outcome(
+            "ok",
+            output={"truncated": True, "text": text},
+            duration_ms=duration_ms,
+            truncated=True,
+            details=details,
+        )
     try:
         payload = json.loads(out)
     except ValueError:
         message = f"the subprocess exited with code {code} without a result"
-        return Outcome("error", error=_err("ReexecError", message), duration_ms=duration_ms,
-                       details=details)
+        return Outcome(
+            "error", error=_err("ReexecError", message), duration_ms=duration_ms, details=details
+        )
     if payload.get("ok"):
         return Outcome("ok", output=payload.get("result"), duration_ms=duration_ms, details=details)
     error = payload.get("error") or {}

@@ -49,6 +49,11 @@ class Request:
         return not self.idempotent
 
     @property
+    def confirmation_word(self) -> str:
+        """What a typed confirmation asks for: the method (``POST``), or ``yes`` for code."""
+        return self.method if self.kind == "http" else "yes"
+
+    @property
     def secret_sources(self) -> list[dict[str, str]]:
         return [{"path": f.path, "env": f.env_var} for f in self.fills]
 
@@ -104,7 +109,7 @@ class Request:
         extra += [f"# secret {f.path} from ${f.env_var}" for f in self.fills]
         if not self.idempotent:
             extra.append(f"# NOT idempotent: sending this {self.method} may change state again")
-        text = "\n".join(lines + ([""] + extra if extra else []))
+        text = "\n".join(lines + (["", *extra] if extra else []))
         return safe_text(text, keep_newlines=True)
 
     def _shell_word(self, text: str) -> str:
@@ -132,7 +137,8 @@ class Request:
         if self.body is not None:
             words += ["--data-binary", self._shell_word(self.body)]
         if timeout_s is not None:
-            words += ["--connect-timeout", f"{timeout_s:g}", "--max-time", f"{timeout_s * 3:g}"]
+            total = timeout_s * 3  # as the http executor's total deadline
+            words += ["--connect-timeout", f"{timeout_s:g}", "--max-time", f"{total:g}"]
         if max_bytes is not None:
             words += ["--max-filesize", str(max_bytes)]
         words.append(self._shell_word(self.target))

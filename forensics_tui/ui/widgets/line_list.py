@@ -27,6 +27,8 @@ class LineList(ScrollView, can_focus=True):
     """Base class: a cursor over ``item_count`` items of ``LINES_PER_ITEM`` lines each."""
 
     LINES_PER_ITEM: ClassVar[int] = 1
+    HORIZONTAL: ClassVar[bool] = False
+    """True: lines keep their full width and the list scrolls sideways (payloads)."""
     COMPONENT_CLASSES: ClassVar[set[str]] = {"line-list--cursor", "line-list--cursor-blurred"}
     DEFAULT_CSS = """
     LineList {
@@ -84,6 +86,7 @@ class LineList(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._count = 0
+        self.content_width = 0
 
     # -- for subclasses -------------------------------------------------------------------
     @property
@@ -97,7 +100,7 @@ class LineList(ScrollView, can_focus=True):
     def set_count(self, count: int, *, keep_cursor: bool = True) -> None:
         """Tell the list how many items it has now; repaints what is visible."""
         self._count = count
-        self.virtual_size = Size(self.size.width, count * self.LINES_PER_ITEM)
+        self._update_virtual_size()
         if not keep_cursor or self.cursor >= count:
             self.set_cursor(max(0, min(self.cursor, count - 1)), scroll=False)
         self.refresh()
@@ -169,11 +172,20 @@ class LineList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.action_select()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self._count * self.LINES_PER_ITEM)
+    def _update_virtual_size(self) -> None:
+        width = self.size.width
+        if self.HORIZONTAL:
+            width = max(width, self.content_width + 2)
+        self.virtual_size = Size(width, self._count * self.LINES_PER_ITEM)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._update_virtual_size()
         self.scroll_to_item(self.cursor)
 
-    def watch_has_focus(self, _focused: bool) -> None:
+    def on_focus(self) -> None:
+        self.refresh_item(self.cursor)
+
+    def on_blur(self) -> None:
         self.refresh_item(self.cursor)
 
     # -- painting -------------------------------------------------------------------------
@@ -187,14 +199,16 @@ class LineList(ScrollView, can_focus=True):
         is_cursor = index == self.cursor
         text = Text(no_wrap=True, end="")
         text.append("▌" if is_cursor and sub == 0 else " ", style="bold")
-        text.append_text(self.render_item_line(index, sub, width - 1))
+        scroll_x = int(self.scroll_x) if self.HORIZONTAL else 0
+        body = self.render_item_line(index, sub, width - 1)
+        if scroll_x:
+            body = body[scroll_x:]
+        text.append_text(body)
         if is_cursor:
             component = "line-list--cursor" if self.has_focus else "line-list--cursor-blurred"
             text.stylize(self.get_component_rich_style(component))
         text.stylize_before(base)
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
-        return (
-            Strip(segments).crop_extend(0, width, base).simplify()
-            if segments
-            else (Strip([Segment(" " * width, base)]))
-        )
+        if not segments:
+            return Strip([Segment(" " * width, base)])
+        return Strip(segments).crop_extend(0, width, base).simplify()

@@ -1,0 +1,199 @@
+"""Capture cost: µs per ``tool_checkpoint`` with 1k / 10k / 50k fixtures already in the run
+directory, against the legacy glob-count snippet measured in the same run on the same file
+system (tmpfs when available).
+
+    python benchmarks/bench_capture.py [--dir /dev/shm] [--sizes 1000,10000,50000]
+
+Targets (issue 2): flat (50k within 1.3x of 1k), >= 100x faster than the legacy pattern at
+10k, and < 40 µs per call with a ~1 KB payload on tmpfs with stdlib json, redaction included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import glob
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from forensics_tui.capture import (
+    Recorder,
+    serialize,
+    set_recorder,
+    tool_checkpoint,
+)
+
+TOOL = "crm_lookup"
+INPUT = {
+    "customer": "C-1042",
+    "query": "open tickets for the last 30 days",
+    "limit": 20,
+    "include_closed": False,
+}
+OUTPUT = {
+    "status_code": 200,
+    "body": {
+        "customer": "C-1042",
+        "tier": "gold",
+        "tickets": [
+            {"id": 1000 + i, "subject": f"Order #{5000 + i} arrived damaged", "priority": "high"}
+            for i in range(8)
+        ],
+    },
+}
+
+
+def legacy_checkpoint(run_dir: str, tool: str, inp: object, out: object, status: str) -> str:
+    """The widely copied snippet: count the tool's files with glob, then write the next one."""
+    idx = len(glob.glob(f"{run_dir}/{tool}_*.json"))
+    path = f"{run_dir}/{tool}_{idx:03d}.json"
+    record = {
+        "run_id": os.path.basename(run_dir),
+        "tool": tool,
+        "input": inp,
+        "output": out,
+        "status": status,
+        "ts": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(),
+    }
+    with open(path, "w") as fh:
+        json.dump(record, fh, indent=2)
+    return path
+
+
+def populate(run_dir: Path, count: int, legacy: bool) -> None:
+    """``count`` small fixture files, written directly (faster than recording them)."""
+    run_dir.mkdir(parents=True, mode=0o700)
+    body = b'{"format":1,"tool":"crm_lookup","status":"ok"}'
+    for i in range(count):
+        name = f"{TOOL}_{i:03d}.json" if legacy else f"{i + 1:06d}_{TOOL}.json"
+        fd = os.open(run_dir / name, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.write(fd, body)
+        os.close(fd)
+    if not legacy:  # continue the run's counter after the files already there
+        (run_dir / ".seq").write_bytes(b"%020d" % count)
+
+
+def batch_us(fn, calls: int) -> float:
+    """µs per call over one batch, with the garbage collector out of the way."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter() - start) / calls * 1e6
+    finally:
+        gc.enable()
+
+
+class CaptureCase:
+    """A run directory with ``size`` fixtures already there, recorded into by one backend."""
+
+    def __init__(self, base: Path, size: int, backend: str) -> None:
+        self.size, self.backend = size, backend
+        self.run_dir = base / f"capture-{backend}-{size}"
+        populate(self.run_dir, size, legacy=False)
+        self.rec = Recorder(base, self.run_dir.name)
+        self.samples: list[float] = []
+        self.batch(50)  # warm-up: manifest, slug check, caches
+
+    def batch(self, calls: int) -> None:
+        serialize.set_json_backend(self.backend)
+        set_recorder(self.rec)
+        self.samples.append(batch_us(lambda: tool_checkpoint(TOOL, INPUT, OUTPUT, "ok"), calls))
+        set_recorder(None)
+
+    def close(self) -> None:
+        assert self.rec.dropped == 0, "fixtures were dropped during the benchmark"
+        self.rec.end()
+        shutil.rmtree(self.run_dir)
+
+
+class LegacyCase:
+    """The same, for the legacy glob-count snippet."""
+
+    def __init__(self, base: Path, size: int) -> None:
+        self.size = size
+        self.run_dir = base / f"legacy-{size}"
+        populate(self.run_dir, size, legacy=True)
+        self.samples: list[float] = []
+
+    def batch(self, calls: int) -> None:
+        target = str(self.run_dir)
+        self.samples.append(
+            batch_us(lambda: legacy_checkpoint(target, TOOL, INPUT, OUTPUT, "ok"), calls)
+        )
+
+    def close(self) -> None:
+        shutil.rmtree(self.run_dir)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_dir = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    parser.add_argument("--dir", default=default_dir, help="file system to measure on")
+    parser.add_argument("--sizes", default="1000,10000,50000", help="fixtures already there")
+    parser.add_argument("--calls", type=int, default=500, help="calls per batch (capture)")
+    parser.add_argument("--batches", type=int, default=9, help="batches (median is reported)")
+    parser.add_argument("--legacy-calls", type=int, default=10, help="calls per legacy batch")
+    parser.add_argument("--legacy-batches", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    backends = ["json"] + (["orjson"] if serialize._orjson is not None else [])
+    base = Path(tempfile.mkdtemp(prefix="bench-capture-", dir=args.dir))
+    payload = len(json.dumps(INPUT)) + len(json.dumps(OUTPUT))
+    print(f"file system: {args.dir}  payload: {payload} bytes (input + output), redaction on")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    capture = {(size, b): CaptureCase(base, size, b) for size in sizes for b in backends}
+    legacy = {size: LegacyCase(base, size) for size in sizes}
+    try:
+        # Batches are interleaved across cases so that noise from the machine hits all alike.
+        for round_no in range(args.batches):
+            for case in capture.values():
+                case.batch(args.calls)
+            if round_no < args.legacy_batches:
+                for leg in legacy.values():
+                    leg.batch(args.legacy_calls)
+        rows = []
+        for size in sizes:
+            row: dict[str, float] = {"size": size, "legacy": median(legacy[size].samples)}
+            for backend in backends:
+                row[backend] = median(capture[size, backend].samples)
+            rows.append(row)
+        for case in [*capture.values(), *legacy.values()]:
+            case.close()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    head = f"{'files':>8} | {'capture json':>12} |"
+    head += f" {'capture orjson':>14} |" if "orjson" in backends else ""
+    head += f" {'legacy glob':>12} | {'legacy / capture':>16}"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        line = f"{row['size']:>8,} | {row['json']:>9.1f} µs |"
+        if "orjson" in backends:
+            line += f" {row['orjson']:>11.1f} µs |"
+        line += f" {row['legacy']:>9.0f} µs | {row['legacy'] / row['json']:>15.0f}x"
+        print(line)
+    print()
+    first, last = rows[0], rows[-1]
+    flat = last["json"] / first["json"]
+    print(f"flatness ({last['size']:,} vs {first['size']:,} files, stdlib json): {flat:.2f}x")
+    at_10k = next((r for r in rows if r["size"] == 10_000), None)
+    if at_10k:
+        print(f"legacy / capture at 10,000 files: {at_10k['legacy'] / at_10k['json']:.0f}x")
+    print(f"µs per call at {first['size']:,} files, stdlib json: {first['json']:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

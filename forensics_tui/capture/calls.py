@@ -1,0 +1,101 @@
+"""One tool call as the capture layer sees it: its handle while in flight, its error record,
+and the context variable that tells nested code which call it runs inside.
+
+Integrations read ``current_call_id()`` to link what happens inside a tool call (an HTTP
+exchange, a nested tool) to it through ``meta.parent_call``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as _dt
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forensics_tui.capture.recorder import Recorder
+
+__all__ = ["CallHandle", "current_call", "current_call_id", "epoch_of", "error_info"]
+
+TRACEBACK_CHARS = 20_000
+current_call: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "forensics_current_call", default=None
+)
+
+
+def current_call_id() -> str | None:
+    """The ``call_id`` of the decorated / context-managed tool call running right now, if any."""
+    return current_call.get()
+
+
+def epoch_of(ts: Any) -> float:
+    """Epoch seconds from a datetime (naive means UTC), an ISO string or a number."""
+    if isinstance(ts, (int, float)):
+        return float(ts)
+    if isinstance(ts, str):
+        ts = _dt.datetime.fromisoformat(ts)
+    if isinstance(ts, _dt.datetime):
+        return (ts if ts.tzinfo else ts.replace(tzinfo=_dt.UTC)).timestamp()
+    raise TypeError(f"ts must be a datetime, an ISO string or epoch seconds, not {type(ts)}")
+
+
+def error_info(error: Any) -> dict[str, Any] | None:
+    """``{"type", "message", "traceback"}`` from an exception, a dict or a message string."""
+    if error is None or isinstance(error, dict):
+        return error
+    if isinstance(error, BaseException):
+        cls = type(error)
+        mod = cls.__module__
+        try:
+            message = str(error)
+        except Exception:
+            message = f"<unprintable {cls.__qualname__}>"
+        try:
+            tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
+        except Exception:
+            tb = None
+        name = cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
+        return {"type": name, "message": message, "traceback": tb}
+    return {"type": "Error", "message": str(error), "traceback": None}
+
+
+class CallHandle:
+    """A call in flight: its ``pending`` fixture is on disk until ``finish()`` replaces it."""
+
+    __slots__ = ("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts")
+    __slots__ += ("call_id", "path", "seq", "tool")
+
+    def __init__(self, rec: Recorder, tool: str, prepared_input: bytes, redacted: list[str]):
+        self._rec = rec
+        self.tool = tool
+        self._input = prepared_input
+        self._redacted = redacted
+        self._replay: tuple[Any, list[str]] = (None, [])
+        self._meta: tuple[Any, list[str]] = (None, [])
+        self._ts = time.time()
+        self._t0 = time.perf_counter()
+        self._done = False
+        self.seq: int | None = None
+        self.call_id: str | None = None
+        self.path: Path | None = None
+
+    def finish(
+        self,
+        output: Any = None,
+        status: str = "ok",
+        *,
+        error: Any = None,
+        replay: Any = None,
+        meta: Any = None,
+    ) -> Path | None:
+        """Replace the pending fixture with the final one (same path, same call_id)."""
+        if self._done:
+            return self.path
+        self._done = True
+        try:
+            return self._rec._finish(self, output, status, error, replay, meta)
+        except Exception as exc:
+            self._rec._drop(exc)
+            return None

@@ -1,0 +1,385 @@
+"""The Recorder: turns tool calls into fixture files under ``<root>/<run_id>/``.
+
+Everything agents use (``tool_checkpoint``, ``@checkpoint``, ``checkpointed``) ends here.  One
+call is one file, written atomically; a call with a start and an end is first written as
+``pending`` and then replaced in place.  The recorder never raises into the agent: a failed
+write warns once and is counted in ``Recorder.dropped``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import re
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from forensics_tui.capture.calls import CallHandle, current_call, epoch_of, error_info
+from forensics_tui.capture.files import (
+    SeqCounter,
+    atomic_write,
+    ensure_private_dir,
+    fixture_name,
+    slugify,
+)
+from forensics_tui.capture.manifest import Manifest
+from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
+from forensics_tui.capture.redact import Redactor
+from forensics_tui.capture.serialize import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    check_plain,
+    clean,
+    dumps,
+    iso_utc,
+    prepare,
+    truncated_marker,
+)
+
+__all__ = ["Recorder"]
+
+FORMAT = 1
+_FAILED = frozenset({"error", "timeout"})
+_RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+_PAYLOADS = ("input", "output", "error", "replay", "meta")
+
+
+def _safe_run_id(run_id: Any) -> str:
+    text = _RUN_ID_BAD.sub("_", str(run_id)).lstrip(".")[:128]
+    return text or new_run_id()
+
+
+class Recorder:
+    """Writes one run's fixtures and its ``run.json`` manifest.  Creating one touches no disk."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        run_id: str | None = None,
+        *,
+        agent: str | None = None,
+        task: str | None = None,
+        labels: dict[str, Any] | None = None,
+        redact: bool = True,
+        redaction: Redactor | None = None,
+        write_manifest: bool = True,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> None:
+        self.root = resolve_root(root)
+        self.run_id = _safe_run_id(run_id or env_run_id() or new_run_id())
+        self.run_dir = self.root / self.run_id
+        self.redactor: Redactor | None = None
+        if redact:
+            self.redactor = redaction if redaction is not None else Redactor()
+            if not self.redactor.enabled:
+                self.redactor = None
+        self.dropped = 0
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.host = socket.gethostname()
+        self.agent = agent
+        self._dir = str(self.run_dir)
+        self._counter = SeqCounter(self.run_dir)
+        self._manifest = Manifest(self, agent, task, labels) if write_manifest else None
+        self._lock = threading.Lock()
+        self._created = time.time()
+        self._started = False
+        self._atexit_registered = False
+        self._warned = False
+        self._failures = 0
+        self._checked_slugs: dict[str, str] = {}
+
+    # -- public API ---------------------------------------------------------------------
+
+    def record(
+        self,
+        tool: Any,
+        input: Any,
+        output: Any = None,
+        status: str = "ok",
+        *,
+        error: Any = None,
+        replay: Any = None,
+        duration_ms: float | None = None,
+        meta: Any = None,
+        ts: Any = None,
+    ) -> Path | None:
+        """Write one final fixture in one write; returns its path, or None if it was dropped."""
+        try:
+            ended = time.time()
+            if ts is not None:
+                started = epoch_of(ts)
+            elif duration_ms:
+                started = ended - float(duration_ms) / 1000.0
+            else:
+                started = ended
+            if duration_ms is None and ts is not None:
+                duration_ms = round((ended - started) * 1000.0, 3)
+            payloads = self._prepare(input, output, error_info(error), replay, meta)
+            fixture = {
+                "format": FORMAT,
+                "run_id": self.run_id,
+                "call_id": None,
+                "seq": None,
+                "tool": tool if isinstance(tool, str) else str(tool),
+                "status": str(status),
+                "input": payloads["input"],
+                "output": payloads["output"],
+                "error": payloads["error"],
+                "ts": iso_utc(started),
+                "ended_at": iso_utc(ended),
+                "duration_ms": None if duration_ms is None else float(duration_ms),
+                "replay": payloads["replay"],
+                "redacted": payloads["redacted"],
+                "meta": payloads["meta"],
+            }
+            path = self._write_new(fixture, None, started)
+            if fixture["status"] in _FAILED:
+                self._failures += 1
+            return path
+        except Exception as exc:
+            self._drop(exc)
+            return None
+
+    def start_call(
+        self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
+    ) -> CallHandle:
+        """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
+        name = tool if isinstance(tool, str) else str(tool)
+        handle = CallHandle(self, name, b"null", [])
+        try:
+            value, handle._redacted = self._prep(input, "input")
+            handle._input = self._encode_field(value)
+            handle._replay = self._prep(replay, "replay")
+            handle._meta = self._prep_meta(meta)
+            self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
+        except Exception as exc:
+            self._drop(exc)
+        return handle
+
+    def end(self, status: str | None = None) -> None:
+        """Mark the run ended in ``run.json`` (``failed`` if any call failed, else ``ok``)."""
+        try:
+            if self._manifest is not None and self._started:
+                final = status or ("failed" if self._failures else "ok")
+                self._manifest.end(final)
+        except Exception as exc:
+            self._drop(exc)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _prep(self, value: Any, base: str) -> tuple[Any, list[str]]:
+        if value is None:
+            return None, []
+        return prepare(value, self.redactor, base, max_depth=self.max_depth, max_str=self.max_bytes)
+
+    def _prep_meta(self, meta: Any) -> tuple[dict[str, Any], list[str]]:
+        value, paths = self._prep(meta, "meta")
+        return self._meta_dict(value), paths
+
+    def _meta_dict(self, value: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"host": self.host, "pid": os.getpid()}
+        if self.agent:
+            out["agent"] = self.agent
+        parent = current_call.get()
+        if parent is not None:
+            out["parent_call"] = parent
+        if isinstance(value, dict):
+            out.update(value)
+        elif value is not None:
+            out["value"] = value
+        return out
+
+    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
+        red, depth = self.redactor, self.max_depth
+        strings: list[str] = []
+        try:
+            for value in (input, output, error, replay, meta):
+                if value is not None:
+                    check_plain(value, 0, depth, strings, red)
+            plain = clean(strings, red, self.max_bytes)
+        except Exception:  # not plain JSON, or a secret-looking key: take the full walk
+            plain = False
+        if plain:  # the common case: nothing to convert or redact, one scan for all fields
+            return {
+                "input": input,
+                "output": output,
+                "error": error,
+                "replay": replay,
+                "meta": self._meta_dict(meta),
+                "redacted": [],
+            }
+        result: dict[str, Any] = {}
+        redacted: list[str] = []
+        for name, value in (("input", input), ("output", output), ("error", error)):
+            result[name], paths = self._prep(value, name)
+            redacted += paths
+        result["replay"], paths = self._prep(replay, "replay")
+        redacted += paths
+        result["meta"], paths = self._prep_meta(meta)
+        result["redacted"] = redacted + paths
+        return result
+
+    def _head(
+        self, handle: CallHandle, status: str, output: Any, error: Any, ended: Any, paths: list
+    ) -> dict:
+        """A handle's fixture without ``input`` (spliced in as bytes encoded at the start)."""
+        return {
+            "format": FORMAT,
+            "run_id": self.run_id,
+            "call_id": handle.call_id,
+            "seq": handle.seq,
+            "tool": handle.tool,
+            "status": status,
+            "output": output,
+            "error": error,
+            "ts": iso_utc(handle._ts),
+            "ended_at": None if ended is None else iso_utc(ended),
+            "duration_ms": None,
+            "replay": handle._replay[0],
+            "redacted": handle._redacted + paths + handle._replay[1] + handle._meta[1],
+            "meta": handle._meta[0],
+        }
+
+    def _finish(
+        self, handle: CallHandle, output: Any, status: Any, error: Any, replay: Any, meta: Any
+    ) -> Path | None:
+        ended = time.time()
+        duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
+        out, out_paths = self._prep(output, "output")
+        err, err_paths = self._prep(error_info(error), "error")
+        if replay is not None:
+            handle._replay = self._prep(replay, "replay")
+        if meta is not None:
+            extra, extra_paths = self._prep(meta, "meta")
+            merged = dict(handle._meta[0])
+            merged.update(extra if isinstance(extra, dict) else {"value": extra})
+            handle._meta = (merged, handle._meta[1] + extra_paths)
+        fixture = self._head(handle, str(status), out, err, ended, out_paths + err_paths)
+        fixture["duration_ms"] = duration
+        if fixture["status"] in _FAILED:
+            self._failures += 1
+        if handle.seq is None:  # the pending write never got a seq
+            return self._write_new(fixture, handle, handle._ts)
+        name = fixture_name(handle.seq, self._slug(handle.tool))
+        self._write(name, self._encode(fixture, handle._input))
+        handle.path = self._child(name)
+        return handle.path
+
+    def _slug(self, tool: str) -> str:
+        slug = self._checked_slugs.get(tool)
+        if slug is None:
+            slug = slugify(tool)
+            real_dir = os.path.realpath(self._dir)
+            final = os.path.realpath(os.path.join(self._dir, fixture_name(1, slug)))
+            if os.path.dirname(final) != real_dir:  # cannot happen with a clean slug
+                raise ValueError(f"fixture path escapes the run directory: {final}")
+            if len(self._checked_slugs) < 4096:
+                self._checked_slugs[tool] = slug
+        return slug
+
+    def _write_new(self, fixture: dict, handle: CallHandle | None, start: float) -> Path:
+        """Allocate a seq and write a call's first file; one retry if the run dir vanished."""
+        for attempt in (1, 2):
+            if not self._started:
+                self._ensure_started(start)
+            seq = self._counter.next()
+            call_id = f"{self.run_id}-{seq:06d}"
+            fixture["seq"], fixture["call_id"] = seq, call_id
+            name = fixture_name(seq, self._slug(fixture["tool"]))
+            data = self._encode(fixture, handle._input if handle is not None else None)
+            if handle is not None:
+                handle.seq, handle.call_id = seq, call_id
+            try:
+                self._write(name, data)
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+                self._started = False  # the run directory was deleted under us
+                self._counter.reset()
+                continue
+            path = self._child(name)
+            if handle is not None:
+                handle.path = path
+            return path
+        raise AssertionError("unreachable")
+
+    def _child(self, name: str) -> Path:
+        # ``run_dir / name`` re-parses both parts; a checked slug needs no parsing.
+        make = getattr(self.run_dir, "_make_child_relpath", None)
+        return make(name) if make is not None else self.run_dir / name
+
+    def _write(self, name: str, data: bytes) -> None:
+        atomic_write(self._dir, name, data)
+
+    def _encode_field(self, value: Any) -> bytes:
+        try:
+            data = dumps(value)
+        except Exception:  # mutated under us, or a type the fast check let through
+            data = dumps(prepare([value], self.redactor)[0][0])
+        if len(data) > self.max_bytes:
+            data = dumps(truncated_marker(data, reason="size"))
+        return data
+
+    def _encode(self, fixture: dict, raw_input: bytes | None) -> bytes:
+        try:
+            data = dumps(fixture)
+        except Exception:
+            for name in _PAYLOADS:
+                if name in fixture:
+                    fixture[name] = prepare([fixture[name]], self.redactor)[0][0]
+            data = dumps(fixture)
+        if len(data) > self.max_bytes:
+            for name in _PAYLOADS:
+                if name in fixture:
+                    fixture[name] = _capped(fixture[name], self.max_bytes)
+            data = dumps(fixture)
+        if raw_input is not None:
+            data = data[:-1] + b',"input":' + raw_input + b"}"
+        return data
+
+    def _ensure_started(self, first_call: float) -> None:
+        """Create the run directory and claim the manifest, at the run's first write."""
+        with self._lock:
+            if self._started:
+                return
+            ensure_private_dir(self.run_dir)
+            if self._manifest is not None:
+                self._manifest.start(min(self._created, first_call))
+            self._started = True
+            if not self._atexit_registered:
+                self._atexit_registered = True
+                atexit.register(self._at_exit)
+
+    def _at_exit(self) -> None:
+        # Quietly: at interpreter exit nobody can act on a warning (the run dir may be gone).
+        if self._manifest is not None and not self._manifest.ended:
+            with contextlib.suppress(Exception):
+                self._manifest.end("failed" if self._failures else "ok")
+
+    def _drop(self, exc: BaseException) -> None:
+        with self._lock:
+            self.dropped += 1
+            warn, self._warned = not self._warned, True
+        if warn:
+            with contextlib.suppress(Exception):
+                warnings.warn(
+                    f"forensics-tui: could not write a fixture to {self.run_dir} "
+                    f"({type(exc).__name__}: {exc}); further failures are only counted",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+
+
+def _capped(value: Any, limit: int) -> Any:
+    try:
+        data = dumps(value)
+    except Exception:
+        return value
+    return truncated_marker(data, reason="size") if len(data) > limit else value

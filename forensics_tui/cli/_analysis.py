@@ -1,0 +1,65 @@
+"""CLI plumbing shared by the analysis commands (diff, check, patterns, postmortem, accept).
+
+Opens the store and the :class:`~forensics_tui.core.analysis.Analysis` for a root with the
+user's configuration, and renders findings as Rich ``Text`` built from sanitised strings (never
+markup), so fixture content cannot style or escape the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from forensics_tui.cli.common import fail, open_store
+from forensics_tui.core.analysis import Analysis
+from forensics_tui.core.config import ConfigError, load_config
+from forensics_tui.core.findings import Finding
+from forensics_tui.core.sanitize import safe_line
+
+__all__ = ["SEVERITY_STYLES", "emit_json", "finding_text", "open_analysis", "require_run"]
+
+SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+def emit_json(value: Any) -> None:
+    """Plain JSON on stdout; non-ASCII escaped so no control or bidi character reaches a tty."""
+    click.echo(json.dumps(value, ensure_ascii=True, indent=2, default=str))
+
+
+def open_analysis(root: Path) -> Analysis:
+    """The analysis of ``root``; a bad config or a missing root is one line and exit 2."""
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    store = open_store(root)
+    return Analysis(store, config)
+
+
+def require_run(analysis: Analysis, run_id: str | None) -> Any:
+    """The run ``run_id`` (default: the newest); unknown runs and empty roots exit 2."""
+    store = analysis.store
+    if run_id is None:
+        run = store.newest_run()
+        if run is None:
+            fail(f"no runs under {store.root}", 2)
+        return run
+    run = store.run(run_id)
+    if run is None:
+        fail(f"unknown run {safe_line(run_id, 80)!r} under {store.root}", 2)
+    return run
+
+
+def finding_text(finding: Finding, indent: str = "  ") -> Any:
+    """One finding as a Rich ``Text`` line (all fixture strings sanitised, no markup)."""
+    from rich.text import Text
+
+    line = Text(indent)
+    line.append(f"{finding.kind:<13}", SEVERITY_STYLES.get(finding.severity, ""))
+    line.append(f" {finding.severity:<6} ")
+    line.append(safe_line(finding.tool, 40), "bold")
+    line.append(f"  {safe_line(finding.evidence, 300)}")
+    return line

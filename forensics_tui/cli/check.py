@@ -1,0 +1,59 @@
+"""``forensics-tui check``: the CI gate (exit 0 clean, 1 problems found, 2 usage)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from forensics_tui.cli._analysis import emit_json, finding_text, open_analysis
+from forensics_tui.cli.common import dir_option, fail, stdout_console
+from forensics_tui.core.check import CheckError, check_runs, parse_kinds
+from forensics_tui.core.sanitize import safe_line
+
+__all__ = ["check_cmd"]
+
+
+@click.command("check")
+@click.argument("runs", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--fail-on",
+    default=None,
+    metavar="KIND,KIND",
+    help="Finding kinds that fail the check (default: all); error and timeout always fail.",
+)
+@dir_option
+def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | None) -> None:
+    """Fail (exit 1) when RUNS (default: the newest run) have failures or findings."""
+    try:
+        kinds = parse_kinds(fail_on)
+    except CheckError as exc:
+        fail(str(exc), 2)
+    if not root.is_dir():
+        fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
+    analysis = open_analysis(root)
+    try:
+        report = check_runs(analysis, list(runs), fail_on=kinds)
+    except CheckError as exc:
+        fail(safe_line(str(exc), 300), 2)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        from rich.text import Text
+
+        console = stdout_console()
+        for result in report.runs:
+            head = Text("✓ " if result.ok else "✗ ", style="green" if result.ok else "bold red")
+            head.append(f"run {safe_line(result.run_id, 80)}: ")
+            problems = len(result.findings) + len(result.broken)
+            head.append("ok" if result.ok else f"{problems} problem(s)")
+            console.print(head)
+            for finding in result.findings:
+                console.print(finding_text(finding))
+            for broken in result.broken:
+                line = Text("  broken        ", style="bright_red")
+                line.append(safe_line(Path(broken["path"]).name, 80), "bold")
+                line.append(f"  {safe_line(broken['problem'], 200)}")
+                console.print(line)
+    raise SystemExit(report.exit_code)

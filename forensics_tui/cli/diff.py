@@ -1,0 +1,68 @@
+"""``forensics-tui diff``: one call against its last known-good match, with a verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from forensics_tui.cli._analysis import emit_json, open_analysis, require_run
+from forensics_tui.cli.common import dir_option, fail, stdout_console
+from forensics_tui.core.analysis import AnalysisError
+from forensics_tui.core.sanitize import safe_line
+
+__all__ = ["diff_cmd", "line_style"]
+
+
+def line_style(line: str) -> str:
+    """The colour of one line of ``CallDiff.text_lines()``."""
+    if line.startswith("- "):
+        return "red"
+    if line.startswith("+ "):
+        return "green"
+    if line.startswith("Comparing:"):
+        return "bold"
+    if line.startswith("[forensics]"):
+        return "bold yellow"
+    if line.startswith("#"):
+        return "dim"
+    return ""
+
+
+@click.command("diff")
+@click.option("--run", "run_id", default=None, help="Run of the call (default: the newest).")
+@click.option("--tool", required=True, help="Tool name of the call.")
+@click.option(
+    "--index",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Occurrence of the tool within the run.",
+)
+@click.option("--against", default=None, help="Compare with this run instead of the last good.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@dir_option
+def diff_cmd(
+    root: Path, run_id: str | None, tool: str, index: int, against: str | None, as_json: bool
+) -> None:
+    """Diff a call against the same call in its last known-good run."""
+    analysis = open_analysis(root)
+    run = require_run(analysis, run_id)
+    call = next(
+        (c for c in run.calls if c.tool == tool and c.occurrence == index and not c.deleted),
+        None,
+    )
+    if call is None:
+        fail(f"run {safe_line(run.run_id, 80)} has no call #{index} of {safe_line(tool, 80)}")
+    try:
+        result = analysis.diff(call, against=against)
+    except AnalysisError as exc:
+        fail(safe_line(str(exc), 300))
+    if as_json:
+        emit_json(result.to_json())
+        return
+    from rich.text import Text
+
+    console = stdout_console()
+    for line in result.text_lines():
+        console.print(Text(line, style=line_style(line)))

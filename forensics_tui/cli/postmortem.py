@@ -1,0 +1,53 @@
+"""``forensics-tui postmortem``: an evidence-led post-mortem of one run (Markdown or JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from forensics_tui.cli._analysis import open_analysis, require_run
+from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.core.postmortem import build_postmortem, postmortem_markdown
+from forensics_tui.core.sanitize import safe_line
+
+__all__ = ["postmortem_cmd"]
+
+
+@click.command("postmortem")
+@click.argument("run_id", metavar="[RUN]", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown for people (a GitHub issue), JSON for machines.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+@dir_option
+def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None) -> None:
+    """Write the post-mortem of RUN (default: the newest run)."""
+    analysis = open_analysis(root)
+    run = require_run(analysis, run_id)
+    report = build_postmortem(analysis, run.run_id)
+    if fmt == "json":
+        text = json.dumps(report, ensure_ascii=True, indent=2, default=str) + "\n"
+    else:
+        text = postmortem_markdown(report)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"post-mortem of run {safe_line(run.run_id, 80)} written to {output}", err=True)

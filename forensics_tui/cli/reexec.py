@@ -1,0 +1,182 @@
+"""``forensics-tui reexec``: send one recorded call again, after showing exactly what goes out.
+
+The request is always shown first (masked, with an equivalent curl line).  ``--dry-run`` stops
+there (exit 0); ``--yes`` sends; with neither, a terminal is asked (POST/PUT/PATCH/DELETE need
+the method typed, python targets ``yes``) and anything else sends nothing and exits 1.  A refusal
+(host, scheme, missing secret, ...) exits 1 with its reason.  After a send the exit code is 0
+whatever the endpoint answered (the answer is the new fixture); 1 if it could not be recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from forensics_tui.capture.paths import resolve_root
+from forensics_tui.core.config import ConfigError, load_config
+from forensics_tui.core.model import status_icon
+from forensics_tui.core.sanitize import safe_line
+
+__all__ = ["reexec_command"]
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def _show_request(request: Any, policy: Any, err: bool) -> None:
+    click.echo(request.describe(), err=err)
+    curl = request.curl_line(timeout_s=policy.timeout_s, max_bytes=policy.max_response_bytes)
+    if curl:
+        click.echo("", err=err)
+        click.echo("# equivalent command (secrets read from the environment):", err=err)
+        click.echo(curl, err=err)
+    click.echo("", err=err)
+
+
+def _confirmed(request: Any) -> bool:
+    if request.needs_typed_confirmation:
+        word = request.confirmation_word
+        typed = click.prompt(
+            f"This {request.method} is not idempotent. Type {word} to send it",
+            default="",
+            show_default=False,
+            err=True,
+        )
+        return bool(typed.strip() == word)
+    return click.confirm("Send this request?", default=False, err=True)
+
+
+def _report(result: Any) -> None:
+    outcome = result.outcome
+    line = f"sent: {status_icon(result.status)} {result.status}"
+    if outcome is not None and outcome.error:
+        line += f" ({outcome.error.get('type')}: {outcome.error.get('message')})"
+    if outcome is not None and outcome.truncated:
+        line += " [response truncated at the size cap]"
+    click.echo(safe_line(line))
+    if result.new_call_id:
+        click.echo(safe_line(f"new call {result.new_call_id} in run {result.new_run_id}"))
+        click.echo(safe_line(f"file {result.new_path}"))
+    if result.verdict:
+        click.echo(safe_line(f"vs original: {result.verdict}"))
+    good = getattr(result.diff_last_good, "verdict", None)
+    if good:
+        click.echo(safe_line(f"vs last known-good: {good}"))
+    if result.reason:
+        click.echo(safe_line(f"note: {result.reason}"), err=True)
+
+
+def _register_optional_kinds() -> None:
+    """Kinds that live above the core (``mcp``) join the registry when installed."""
+    try:
+        from forensics_tui.integrations.mcp_reexec import register
+    except ImportError:
+        return
+    register()
+
+
+@click.command("reexec")
+@click.argument("call_id_or_path")
+@click.option("--dry-run", is_flag=True, help="Show the exact request and send nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Send without asking.")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Also allow this host (any port, or only PORT). Repeatable.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Connect/read timeout in seconds (default: config [reexec] timeout_s, 10).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--dir",
+    "root",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else the XDG state directory).",
+)
+def reexec_command(
+    call_id_or_path: str,
+    dry_run: bool,
+    yes: bool,
+    allow_hosts: tuple[str, ...],
+    timeout: float | None,
+    as_json: bool,
+    root: str | None,
+) -> None:
+    """Re-execute CALL_ID_OR_PATH against its live endpoint and diff the result.
+
+    Hosts come from the config ([reexec] allow_hosts), $FORENSICS_REEXEC_ALLOW_HOSTS (comma
+    list) and --allow-host. Redacted secrets come from the config mapping ([reexec.secrets])
+    or $FORENSICS_SECRET_<NAME>.
+    """
+    from forensics_tui.core.reexec import (
+        FixtureNotFound,
+        ReexecPolicy,
+        ReexecResult,
+        Refused,
+        execute,
+        prepare,
+        resolve_fixture,
+    )
+
+    if dry_run and yes:
+        raise click.UsageError("--dry-run and --yes cannot be used together")
+    _register_optional_kinds()
+    fixture_root = resolve_root(root)
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    policy = ReexecPolicy.from_config(config, allow_hosts=allow_hosts, timeout_s=timeout)
+    try:
+        fixture = resolve_fixture(call_id_or_path, fixture_root)
+    except FixtureNotFound as exc:
+        raise click.ClickException(safe_line(str(exc))) from None
+
+    def finish(result: ReexecResult, code: int, message: str | None = None) -> None:
+        if as_json:
+            _emit_json(result.to_json())
+        if message:
+            click.echo(safe_line(message), err=True)
+        sys.exit(code)
+
+    try:
+        request = prepare(fixture, policy)
+    except Refused as exc:
+        refused = ReexecResult(fixture, False, "refused", reason=str(exc))
+        finish(refused, 1, f"refused: {exc}")
+        return
+    if not as_json:
+        _show_request(request, policy, err=False)
+    if dry_run:
+        finish(ReexecResult(fixture, False, "dry_run", request=request), 0, "dry run: nothing sent")
+        return
+    if not yes:
+        not_sent = ReexecResult(fixture, False, "not_confirmed", request=request)
+        if not sys.stdin.isatty():
+            finish(not_sent, 1, "not a terminal and no --yes: nothing sent")
+            return
+        if as_json:
+            _show_request(request, policy, err=True)
+        if not _confirmed(request):
+            finish(not_sent, 1, "not confirmed: nothing sent")
+            return
+    result = execute(
+        fixture, request, root=Path(fixture_root), policy=policy, diff_ignore=config.diff_ignore
+    )
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        _report(result)
+    if result.new_call_id is None:  # sent, but the evidence could not be written
+        sys.exit(1)

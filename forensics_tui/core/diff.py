@@ -1,0 +1,205 @@
+"""Diff of one call against its match in another run, with a one-line root-cause verdict.
+
+This is the answer to "what changed since it last worked?": the output's changed fields, the
+input's changed fields, the status change, and a verdict that tells an on-call engineer where
+to look (upstream, the agent's own input, or a transient failure).  The structural work is done
+by :mod:`forensics_tui.core.treediff`; this module adds the call-level meaning and the text form
+shared by the CLI and the post-mortem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
+from forensics_tui.core.model import Fixture
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.treediff import Change, DiffLimits, clip, diff_values
+
+__all__ = ["CallDiff", "diff_calls", "explain", "render_value"]
+
+
+@dataclass(slots=True)
+class CallDiff:
+    """The difference between a call (``run``) and its match in ``baseline_run``."""
+
+    run: str
+    baseline_run: str
+    tool: str
+    index: int
+    status_old: str
+    status_new: str
+    changes: list[Change] = field(default_factory=list)
+    input_changes: list[Change] = field(default_factory=list)
+    verdict: str = ""
+    call_id: str | None = None
+    baseline_call_id: str | None = None
+    error_old: Any = None
+    error_new: Any = None
+    notes: list[str] = field(default_factory=list)  # limits hit: the diff is incomplete
+
+    @property
+    def input_changed(self) -> bool:
+        return bool(self.input_changes)
+
+    @property
+    def status_changed(self) -> bool:
+        return self.status_old != self.status_new
+
+    def to_json(self) -> dict[str, Any]:
+        """The issue's JSON shape (``forensics-tui diff --json``)."""
+        return {
+            "run": self.run,
+            "baseline_run": self.baseline_run,
+            "tool": self.tool,
+            "index": self.index,
+            "input_changed": self.input_changed,
+            "input_changes": [c.to_json() for c in self.input_changes],
+            "status": {"old": self.status_old, "new": self.status_new},
+            "changes": [c.to_json() for c in self.changes],
+            "verdict": self.verdict,
+        }
+
+    def text_lines(self, width: int = 160) -> list[str]:
+        """The plain-text form; every fixture string is already sanitised.
+
+        Starts with ``Comparing: run_<baseline> vs run_<run>`` and ends with the verdict line;
+        lines starting ``-``/``+`` are old/new values (the CLI colours them by that prefix).
+        """
+        lines = [f"Comparing: run_{safe_line(self.baseline_run)} vs run_{safe_line(self.run)}"]
+        if self.status_changed:
+            lines.append(f"- status: {safe_line(self.status_old)}")
+            lines.append(f"+ status: {safe_line(self.status_new)}")
+        lines.extend(_change_lines(self.changes, "", width))
+        if self.input_changes:
+            names = ", ".join(safe_line(c.path or "(input)", 60) for c in self.input_changes[:8])
+            more = len(self.input_changes) - 8
+            lines.append(f'"input": changed ({names}{f", +{more} more" if more > 0 else ""})')
+            lines.extend(_change_lines(self.input_changes, "input", width))
+        else:
+            lines.append('"input": unchanged')
+        lines.extend(f"# {safe_line(note, width)}" for note in self.notes)
+        lines.append(f"[forensics] Root cause: {safe_line(self.verdict)}")
+        return lines
+
+    def text(self, width: int = 160) -> str:
+        return "\n".join(self.text_lines(width))
+
+
+def render_value(value: Any, limit: int = 160) -> str:
+    """A compact, sanitised, single-line JSON rendering of a fixture value."""
+    try:
+        text = json.dumps(clip(value), ensure_ascii=False, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return safe_line(text, limit)
+
+
+def _change_lines(changes: list[Change], prefix: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for change in changes:
+        path = ".".join(p for p in (prefix, change.path) if p) or "(output)"
+        if change.path.startswith("["):
+            path = f"{prefix}{change.path}" if prefix else change.path
+        label = safe_line(path, 100)
+        suffix = " (type changed)" if change.kind == "type_changed" else ""
+        if change.kind in ("changed", "type_changed", "removed", "item_removed"):
+            lines.append(f"- {label}: {render_value(change.old, width)}")
+        if change.kind in ("changed", "type_changed", "added", "item_added"):
+            lines.append(f"+ {label}: {render_value(change.new, width)}{suffix}")
+    return lines
+
+
+def _error_text(error: Any) -> str | None:
+    if not error:
+        return None
+    if isinstance(error, dict):
+        parts = [str(error.get("type") or ""), str(error.get("message") or "")]
+        return ": ".join(p for p in parts if p) or None
+    return str(error)
+
+
+def _fields(changes: list[Change], limit: int = 3) -> str:
+    names = [c.path or "(whole value)" for c in changes[:limit]]
+    more = len(changes) - limit
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def explain(
+    input_changes: list[Change],
+    changes: list[Change],
+    status_old: str,
+    status_new: str,
+    error_old: Any = None,
+    error_new: Any = None,
+) -> str:
+    """The one-line verdict: upstream, the agent's input, transient, or no difference."""
+    err_old, err_new = _error_text(error_old), _error_text(error_new)
+    status = f"status {status_old} → {status_new}" if status_old != status_new else ""
+    if status and err_new:
+        status += f" ({err_new})"
+    error_changed = err_old != err_new and err_new is not None
+    if input_changes:
+        verdict = f"input changed: the agent sent different {_fields(input_changes)}"
+        extra = [status] if status else []
+        if changes:
+            extra.append(f"the output changed with it ({len(changes)} field(s))")
+        return "; ".join([verdict, *extra])
+    if changes:
+        verdict = (
+            "upstream dependency issue: same input, but the output changed "
+            f"({len(changes)} field(s): {_fields(changes)})"
+        )
+        return f"{verdict}; {status}" if status else verdict
+    if error_changed and not status:
+        return f"upstream dependency issue: same input and output, but the error is now {err_new}"
+    if status:
+        return (
+            f"transient/flaky: nothing recorded differs but the {status}; likely a transient "
+            "upstream failure (retry with backoff)"
+        )
+    return "no difference from the baseline (volatile fields ignored)"
+
+
+def diff_calls(
+    baseline: Fixture,
+    current: Fixture,
+    *,
+    ignore: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
+    index: int | None = None,
+    limits: DiffLimits | None = None,
+) -> CallDiff:
+    """Diff ``current`` against ``baseline`` (its match in another run); never raises."""
+    ignore = tuple(ignore)
+    out = diff_values(baseline.output, current.output, ignore=ignore, limits=limits)
+    inp = diff_values(baseline.input, current.input, ignore=ignore, limits=limits)
+    notes = [f"output: {n}" for n in out.notes] + [f"input: {n}" for n in inp.notes]
+    verdict = explain(
+        inp.changes,
+        out.changes,
+        baseline.status,
+        current.status,
+        baseline.error,
+        current.error,
+    )
+    if notes:
+        verdict += f" (diff incomplete: {notes[0]})"
+    return CallDiff(
+        run=current.run_id,
+        baseline_run=baseline.run_id,
+        tool=current.tool,
+        index=index if index is not None else 1,
+        status_old=baseline.status,
+        status_new=current.status,
+        changes=out.changes,
+        input_changes=inp.changes,
+        verdict=verdict,
+        call_id=current.call_id,
+        baseline_call_id=baseline.call_id,
+        error_old=baseline.error,
+        error_new=current.error,
+        notes=notes,
+    )

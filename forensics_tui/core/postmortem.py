@@ -1,0 +1,197 @@
+"""Post-mortem of one run: evidence-led, as JSON for machines and Markdown for a GitHub issue.
+
+The JSON is the source of truth (``build_postmortem``); the Markdown is rendered from it.  Every
+string that came from a fixture is sanitised and placed in a code span or a fenced block whose
+fence is longer than any backtick run inside, so hostile content cannot inject markup, HTML,
+mentions or terminal escapes into the report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from forensics_tui.core.analysis import Analysis, AnalysisError
+from forensics_tui.core.findings import format_error
+from forensics_tui.core.model import Fixture, status_icon
+from forensics_tui.core.sanitize import safe_line, safe_text
+from forensics_tui.core.treediff import clip
+
+__all__ = ["build_postmortem", "md_block", "md_code", "postmortem_markdown", "run_outcome"]
+
+_BLOCK_LIMIT = 20_000
+_TICKS = re.compile(r"`+")
+
+
+def run_outcome(status: str, has_findings: bool) -> str:
+    """``ok``, ``failed``, ``crashed``, ``running``, or ``silent_failure`` (claims ok, but)."""
+    if status == "ok" and has_findings:
+        return "silent_failure"
+    return status
+
+
+def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
+    """The post-mortem JSON for ``run_id`` (raises ``AnalysisError`` for an unknown run)."""
+    ra = analysis.run_analysis(run_id)
+    calls = [c for c in ra.run.calls if not c.deleted]
+    chain = [
+        {
+            "seq": c.seq,
+            "tool": c.tool,
+            "status": c.status,
+            "call_id": c.call_id,
+            "findings": [f.kind for f in ra.by_call.get(c.call_id, [])],
+        }
+        for c in calls
+    ]
+    first = next(
+        (c for c in calls if (c.status not in ("ok", "pending")) or ra.by_call.get(c.call_id)),
+        None,
+    )
+    first_failure: dict[str, Any] | None = None
+    diff: dict[str, Any] | None = None
+    recurring: dict[str, Any] | None = None
+    if first is not None:
+        loaded = analysis.store.load(first) if first.status != "broken" else None
+        fixture = loaded if isinstance(loaded, Fixture) else None
+        error: Any = fixture.error if fixture else {"type": "broken", "message": first.problem}
+        if fixture is None and loaded is not None:
+            error = {"type": "unreadable", "message": str(loaded)}
+        first_failure = {
+            "call_id": first.call_id,
+            "seq": first.seq,
+            "tool": first.tool,
+            "status": first.status,
+            "input": clip(fixture.input) if fixture else None,
+            "output": clip(fixture.output) if fixture else None,
+            "error": clip(error),
+            "findings": [f.to_json() for f in ra.by_call.get(first.call_id, [])],
+        }
+        try:
+            diff = analysis.diff(first).to_json()
+        except AnalysisError:
+            diff = None
+        for pattern in analysis.patterns():
+            if pattern.promoted and first.call_id in pattern.call_ids:
+                recurring = pattern.to_json()
+                break
+    return {
+        "run_id": ra.run_id,
+        "outcome": run_outcome(ra.run.status, bool(ra.findings)),
+        "chain": chain,
+        "first_failure": first_failure,
+        "diff": diff,
+        "findings": [f.to_json() for f in ra.findings],
+        "recurring": recurring,
+    }
+
+
+def md_code(value: Any, limit: int = 300, *, table: bool = False) -> str:
+    """Untrusted text as an inline code span (sanitised; ``|`` escaped inside tables)."""
+    text = safe_line(value, limit)
+    if table:
+        text = text.replace("|", "\\|")
+    longest = max((len(m) for m in _TICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_block(text: str, lang: str = "") -> str:
+    """Untrusted text as a fenced code block whose fence cannot be closed from inside."""
+    body = safe_text(text, keep_newlines=True)
+    if len(body) > _BLOCK_LIMIT:
+        body = body[:_BLOCK_LIMIT] + f"\n… (truncated, {len(text):,} characters in all)"
+    longest = max((len(m) for m in _TICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{body}\n{fence}"
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=2, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        return repr(value)
+
+
+def _finding_line(f: dict[str, Any]) -> str:
+    where = f"{md_code(f['tool'], 80)}" + (
+        f" ({md_code(f['call_id'], 80)})" if f["call_id"] else ""
+    )
+    return f"- **{f['kind']}** ({f['severity']}) on {where}: {md_code(f['evidence'], 400)}"
+
+
+def postmortem_markdown(pm: dict[str, Any]) -> str:
+    """Markdown for a GitHub issue, rendered from ``build_postmortem``'s JSON."""
+    out = [f"# Post-mortem: run {md_code(pm['run_id'], 120)}", ""]
+    first = pm["first_failure"]
+    summary = f"**Outcome:** {md_code(pm['outcome'])} · **Findings:** {len(pm['findings'])}"
+    if first:
+        summary += f" · **First failure:** #{first['seq']} {md_code(first['tool'], 80)}"
+    out += [summary, "", "## Tool-call chain", "", "| # |  | Tool | Status | Findings |"]
+    out.append("|---:|:-:|---|---|---|")
+    for step in pm["chain"]:
+        kinds = ", ".join(step["findings"])
+        out.append(
+            f"| {step['seq']} | {status_icon(step['status'])} | "
+            f"{md_code(step['tool'], 80, table=True)} | {step['status']} | {kinds} |"
+        )
+    out.append("")
+    if first is None:
+        out += ["## First failure", "", "No failing call and no finding in this run.", ""]
+    else:
+        out += [
+            f"## First failure: #{first['seq']} {md_code(first['tool'], 80)}",
+            "",
+            f"- **Status:** {md_code(first['status'])}",
+            f"- **Call id:** {md_code(first['call_id'], 120)}",
+        ]
+        message = format_error(first["error"])
+        if message:
+            out.append(f"- **Error:** {md_code(message, 400)}")
+        out += ["", "### Input", "", md_block(_json_text(first["input"]), "json"), ""]
+        out += ["### Output", "", md_block(_json_text(first["output"]), "json"), ""]
+    diff = pm["diff"]
+    if diff is not None:
+        out += [f"## Diff against last known-good run {md_code(diff['baseline_run'], 120)}", ""]
+        out += [md_block(_diff_text(diff), "diff"), ""]
+        out += [f"**Root cause:** {md_code(diff['verdict'], 500)}", ""]
+    elif first is not None:
+        out += ["## Diff", "", "No earlier known-good run to compare with.", ""]
+    out += ["## Findings", ""]
+    out += [_finding_line(f) for f in pm["findings"]] or ["None."]
+    out.append("")
+    rec = pm["recurring"]
+    out += ["## Recurring failure", ""]
+    if rec is None:
+        out.append("Not a promoted recurring failure.")
+    else:
+        fixed = (
+            f"fixed since run {md_code(rec['fixed_since'])}"
+            if rec["fixed_since"]
+            else "not fixed since"
+        )
+        out.append(
+            f"Promoted signature {md_code(rec['signature'], 300)}: seen in {rec['run_count']} "
+            f"runs, first {md_code(rec['first_seen'])}, last {md_code(rec['last_seen'])}; {fixed}."
+        )
+    return "\n".join(out) + "\n"
+
+
+def _diff_text(diff: dict[str, Any]) -> str:
+    from forensics_tui.core.diff import CallDiff
+    from forensics_tui.core.treediff import Change
+
+    call_diff = CallDiff(
+        run=diff["run"],
+        baseline_run=diff["baseline_run"],
+        tool=diff["tool"],
+        index=diff["index"],
+        status_old=diff["status"]["old"],
+        status_new=diff["status"]["new"],
+        changes=[Change(**c) for c in diff["changes"]],
+        input_changes=[Change(**c) for c in diff["input_changes"]],
+        verdict=diff["verdict"],
+    )
+    return call_diff.text()

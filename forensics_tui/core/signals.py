@@ -1,0 +1,212 @@
+"""Find the error indicators hidden in a tool's output (the raw material of silent failures).
+
+Tools report failure in many dialects: ``{"error": ...}``, GraphQL ``errors``, ``ok: false``,
+MCP ``isError``, an embedded HTTP status (``status_code``, ``statusCode``, numeric ``code``), a
+``Retry-After`` header, a string body that is itself JSON.  ``scan_output`` walks the response
+envelope (objects, short wrapper lists, JSON-in-strings; not long data lists, where an ``error``
+field is usually data) under node and depth bounds, and returns what it saw with the paths that
+prove it.  Deciding what it *means* is :mod:`forensics_tui.core.findings`' job.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from forensics_tui.core.treediff import format_path
+
+__all__ = ["AUTH_WORDS", "RATE_WORDS", "Signals", "quote", "scan_output"]
+
+_ERROR_KEYS = frozenset(
+    {
+        "error",
+        "errors",
+        "err",
+        "errormessage",
+        "errormsg",
+        "errordescription",
+        "errordetail",
+        "errordetails",
+        "errorcode",
+        "fault",
+        "exception",
+        "failurereason",
+    }
+)
+_SUCCESS_KEYS = frozenset({"ok", "success", "succeeded", "successful"})
+_FAILURE_FLAGS = frozenset({"iserror", "haserror", "failed"})
+_STATUS_KEYS = frozenset(
+    {"statuscode", "status", "httpstatus", "httpcode", "responsecode", "httpstatuscode"}
+)
+_MESSAGE_KEYS = frozenset({"message", "detail", "details", "reason", "description", "msg"})
+_RETRY_KEYS = frozenset({"retryafter"})
+_WRAPPERS = frozenset({"body", "response", "result", "data", "json", "content", "payload"})
+_BAD_STATUS_WORDS = frozenset({"error", "fail", "failed", "failure"})
+_NOT_AN_ERROR = frozenset({"", "none", "null", "nil", "ok", "false", "0", "success", "n/a"})
+
+AUTH_WORDS = re.compile(
+    r"(?<![a-z])(token[\s_-]*(?:has[\s_-]*)?expired|expired[\s_-]*(?:access[\s_-]*)?token"
+    r"|invalid[\s_-]*(?:access[\s_-]*|auth[\s_-]*|bearer[\s_-]*)?token"
+    r"|invalid[\s_-]*(?:api[\s_-]*key|credentials?|grant|authentication|authorization)"
+    r"|unauthori[sz]ed|unauthenticated|not[\s_-]*authenticated"
+    r"|authentication[\s_-]*(?:failed|required|error)|access[\s_-]*denied|forbidden"
+    r"|jwt[\s_-]*expired|session[\s_-]*expired|credentials?[\s_-]*(?:expired|invalid))(?![a-z])",
+    re.IGNORECASE,
+)
+RATE_WORDS = re.compile(
+    r"(?<![a-z])(rate[\s_-]*limit(?:ed|s)?(?:[\s_-]*(?:exceeded|reached|hit))?"
+    r"|too[\s_-]*many[\s_-]*requests|quota[\s_-]*exceeded|throttl(?:ed|ing))(?![a-z])",
+    re.IGNORECASE,
+)
+_MAX_NODES = 4000
+_MAX_DEPTH = 12
+_MAX_JSON_STRING = 256 * 1024
+_MAX_TEXT = 4000
+
+
+@dataclass(slots=True)
+class Signals:
+    """What ``scan_output`` found; each entry is ``(path, value)``."""
+
+    errors: list[tuple[str, Any]] = field(default_factory=list)  # truthy error fields
+    flags: list[tuple[str, Any]] = field(default_factory=list)  # ok:false, isError:true, ...
+    codes: list[tuple[str, int]] = field(default_factory=list)  # embedded HTTP statuses
+    bad_status: list[tuple[str, str]] = field(default_factory=list)  # status: "error" (envelope)
+    retry_after: list[tuple[str, Any]] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # error-ish text for wording
+
+
+def _norm(key: str) -> str:
+    return key.casefold().replace("_", "").replace("-", "")
+
+
+def _truthy_error(value: Any) -> bool:
+    if value is None or value is False:
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        return value.strip().casefold() not in _NOT_AN_ERROR
+    if isinstance(value, dict):
+        return any(_truthy_error(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_truthy_error(v) for v in value)
+    return True
+
+
+def _as_code(key: str, value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and 100 <= value <= 599:
+        return value
+    if key != "code" and isinstance(value, str) and len(value) == 3 and value.isdigit():
+        number = int(value)
+        return number if 100 <= number <= 599 else None
+    return None
+
+
+def quote(value: Any, limit: int = 80) -> str:
+    """A short JSON rendering of a value for evidence sentences (sanitised by the caller)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _texts_of(
+    value: Any, path: list[str | int], out: list[tuple[str, str]], depth: int = 0
+) -> None:
+    """Collect the strings inside an error field (messages, codes, nested details)."""
+    if depth > 3:
+        return
+    if isinstance(value, str):
+        out.append((format_path(path), value[:_MAX_TEXT]))
+    elif isinstance(value, dict):
+        for key, item in list(value.items())[:20]:
+            _texts_of(item, [*path, key], out, depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:5]):
+            _texts_of(item, [*path, i], out, depth + 1)
+
+
+class _Scanner:
+    def __init__(self) -> None:
+        self.signals = Signals()
+        self.nodes = 0
+
+    def scan(self, value: Any, path: list[str | int], envelope: bool) -> None:
+        self.nodes += 1
+        if self.nodes > _MAX_NODES or len(path) > _MAX_DEPTH:
+            return
+        if isinstance(value, dict):
+            self.scan_dict(value, path, envelope)
+        elif isinstance(value, list):
+            if len(value) <= 2:  # wrapper lists (MCP content); longer lists are data
+                for i, item in enumerate(value):
+                    self.scan(item, [*path, i], False)
+        elif isinstance(value, str):
+            self.scan_string(value, path, envelope)
+
+    def scan_string(self, value: str, path: list[str | int], envelope: bool) -> None:
+        stripped = value.strip()
+        if stripped[:1] in ("{", "[") and len(stripped) <= _MAX_JSON_STRING:
+            try:
+                parsed = json.loads(stripped)
+            except (ValueError, RecursionError):
+                parsed = None
+            if isinstance(parsed, dict | list):
+                self.scan(parsed, path, envelope)
+                return
+        if envelope and len(value) <= _MAX_TEXT:
+            self.signals.texts.append((format_path(path), value))
+
+    def scan_dict(self, value: dict[str, Any], path: list[str | int], envelope: bool) -> None:
+        s = self.signals
+        for key, item in value.items():
+            if not isinstance(key, str):
+                continue
+            norm = _norm(key)
+            child = [*path, key]
+            where = format_path(child)
+            if norm in _ERROR_KEYS:
+                if _truthy_error(item):
+                    s.errors.append((where, item))
+                    _texts_of(item, child, s.texts)
+                continue
+            if (norm in _SUCCESS_KEYS and (item is False or item == "false")) or (
+                norm in _FAILURE_FLAGS and item is True
+            ):
+                s.flags.append((where, item))
+            elif norm in _STATUS_KEYS or key == "code":
+                code = _as_code(key, item)
+                if code is not None:
+                    s.codes.append((where, code))
+                elif (
+                    norm == "status"
+                    and envelope
+                    and isinstance(item, str)
+                    and item.casefold() in _BAD_STATUS_WORDS
+                ):
+                    s.bad_status.append((where, item))
+            elif norm in _RETRY_KEYS and item not in (None, "", False):
+                s.retry_after.append((where, item))
+            elif norm in _MESSAGE_KEYS and envelope and isinstance(item, str):
+                s.texts.append((where, item[:_MAX_TEXT]))
+            elif isinstance(item, dict | list | str):
+                self.scan(item, child, envelope and norm in _WRAPPERS)
+
+
+def scan_output(output: Any) -> Signals:
+    """Error indicators in ``output``, each with the dotted path (relative to the output)."""
+    scanner = _Scanner()
+    try:
+        scanner.scan(output, [], True)
+    except RecursionError:  # pragma: no cover - bounded by _MAX_DEPTH
+        pass
+    return scanner.signals

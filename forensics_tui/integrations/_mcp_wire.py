@@ -1,0 +1,84 @@
+"""MCP wire facts shared by the proxy and the re-execution: ids, results, protocol eras.
+
+Stdlib only, so ``forensics-tui mcp-proxy`` and re-executing ``mcp`` fixtures work without
+the ``mcp`` SDK installed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = [
+    "HANDSHAKE_VERSION",
+    "MODERN_META_KEY",
+    "call_outcome",
+    "id_key",
+    "is_modern",
+    "normalise_result",
+]
+
+HANDSHAKE_VERSION = "2025-11-25"  # newest revision reachable through ``initialize``
+MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
+_HANDSHAKE_VERSIONS = frozenset({"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"})
+
+
+def id_key(value: Any) -> tuple[str, Any] | None:
+    """A dict key for a JSON-RPC id that keeps ``1`` and ``"1"`` apart; None for no id."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | str):
+        return (type(value).__name__, value)
+    return None
+
+
+def is_modern(version: str | None) -> bool:
+    """True for per-request-envelope revisions (no ``initialize`` handshake)."""
+    return version is not None and version not in _HANDSHAKE_VERSIONS
+
+
+def normalise_result(result: Any) -> Any:
+    """The useful value of a ``tools/call`` result, comparable across runs.
+
+    ``structuredContent`` when the server sent it; else a lone text item holding JSON,
+    decoded; else the lone text; else the content list as sent.
+    """
+    if not isinstance(result, dict):
+        return result
+    structured = result.get("structuredContent")
+    if structured is not None:
+        return structured
+    content = result.get("content")
+    if isinstance(content, list) and len(content) == 1 and isinstance(content[0], dict):
+        item = content[0]
+        if item.get("type") == "text" and isinstance(item.get("text"), str):
+            text = item["text"]
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                return text
+            return decoded if isinstance(decoded, dict | list) else text
+    return content
+
+
+def _texts(result: dict[str, Any]) -> str:
+    content = result.get("content")
+    if not isinstance(content, list):
+        return ""
+    parts = [i.get("text") for i in content if isinstance(i, dict)]
+    return "\n".join(p for p in parts if isinstance(p, str))
+
+
+def call_outcome(message: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | None]:
+    """``(status, output, error)`` for a JSON-RPC response to ``tools/call``."""
+    if "error" in message:
+        err = message.get("error")
+        err = err if isinstance(err, dict) else {"message": str(err)}
+        text = f"{err.get('code', '')}: {err.get('message', '')}".strip(": ")
+        return "error", err.get("data"), {"type": "JSONRPCError", "message": text, "traceback": None}
+    result = message.get("result")
+    output = normalise_result(result)
+    if isinstance(result, dict) and result.get("isError"):
+        text = _texts(result) or "the tool reported an error (isError)"
+        return "error", output, {"type": "MCPToolError", "message": text, "traceback": None}
+    return "ok", output, None

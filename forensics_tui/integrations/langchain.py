@@ -1,0 +1,146 @@
+"""LangChain / LangGraph capture: agent middleware and a callback handler.
+
+    from forensics_tui.integrations.langchain import ForensicsMiddleware
+    agent = create_agent(model, tools, middleware=[ForensicsMiddleware()])
+
+``ForensicsMiddleware`` wraps every tool call of a ``create_agent`` agent (sync and async): a
+pending fixture when the call starts, the final one from the ``ToolMessage`` (``status="error"``
+-> ``error``) or the exception (timeouts -> ``timeout``).  While the tool runs its call is the
+current one, so HTTP captured by ``integrations.http`` links to it.
+
+``ForensicsCallbackHandler`` does the same from ``on_tool_start/end/error`` for anything that
+takes ``callbacks=[...]`` (chains, legacy agents, bare tools); callbacks cannot wrap the tool,
+so HTTP made inside is not linked.  Imports LangChain: only import this module when you use it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from langchain.agents.middleware import AgentMiddleware
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import ToolMessage
+
+from forensics_tui.integrations._common import call_scope, is_timeout, pick_recorder
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from forensics_tui.capture import Recorder
+
+__all__ = ["ForensicsCallbackHandler", "ForensicsMiddleware"]
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _result(result: Any) -> tuple[Any, str, dict[str, Any] | None]:
+    """``(output, status, error)`` from what a tool call produced."""
+    if isinstance(result, ToolMessage):
+        output = _decode(result.content)
+        if result.status == "error":
+            message = output if isinstance(output, str) else json.dumps(output, default=str)
+            return None, "error", {"type": "ToolError", "message": message, "traceback": None}
+        return output, "ok", None
+    update = getattr(result, "update", None)  # a langgraph Command
+    if update is not None:
+        return {"command": update}, "ok", None
+    return _decode(result), "ok", None
+
+
+def _failure(exc: BaseException) -> str:
+    return "timeout" if is_timeout(exc) else "error"
+
+
+class ForensicsMiddleware(AgentMiddleware):
+    """Record each tool call of a LangChain agent; ``recorder`` defaults to ``get_recorder()``."""
+
+    def __init__(self, recorder: Recorder | None = None) -> None:
+        super().__init__()
+        self.recorder = recorder
+
+    def _start(self, request: Any) -> tuple[Recorder, Any]:
+        call = request.tool_call
+        recorder = pick_recorder(self.recorder)
+        meta = {"integration": "langchain", "tool_call_id": call.get("id")}
+        return recorder, recorder.start_call(call.get("name"), call.get("args"), meta=meta)
+
+    def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
+        recorder, handle = self._start(request)
+        try:
+            with call_scope(recorder, handle):
+                result = handler(request)
+        except BaseException as exc:
+            handle.finish(None, _failure(exc), error=exc)
+            raise
+        output, status, error = _result(result)
+        handle.finish(output, status, error=error)
+        return result
+
+    async def awrap_tool_call(self, request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
+        recorder, handle = self._start(request)
+        try:
+            with call_scope(recorder, handle):
+                result = await handler(request)
+        except BaseException as exc:
+            handle.finish(None, _failure(exc), error=exc)
+            raise
+        output, status, error = _result(result)
+        handle.finish(output, status, error=error)
+        return result
+
+
+class ForensicsCallbackHandler(BaseCallbackHandler):
+    """Record tool calls from LangChain callbacks (``callbacks=[ForensicsCallbackHandler()]``)."""
+
+    raise_error = False
+    run_inline = True
+
+    def __init__(self, recorder: Recorder | None = None) -> None:
+        super().__init__()
+        self.recorder = recorder
+        self._calls: dict[UUID, Any] = {}
+        self._lock = threading.Lock()
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        name = (serialized or {}).get("name") or kwargs.get("name") or "tool"
+        meta = {"integration": "langchain-callbacks", "lc_run_id": str(run_id)}
+        if parent_run_id:
+            meta["lc_parent_run_id"] = str(parent_run_id)
+        tool_input = inputs if inputs is not None else _decode(input_str)
+        handle = pick_recorder(self.recorder).start_call(name, tool_input, meta=meta)
+        with self._lock:
+            self._calls[run_id] = handle
+
+    def _pop(self, run_id: UUID) -> Any:
+        with self._lock:
+            return self._calls.pop(run_id, None)
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        handle = self._pop(run_id)
+        if handle is not None:
+            value, status, error = _result(output)
+            handle.finish(value, status, error=error)
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        handle = self._pop(run_id)
+        if handle is not None:
+            handle.finish(None, _failure(error), error=error)

@@ -1,0 +1,179 @@
+"""The Textual application: wires the store feed, the main screen, keys and the palette.
+
+Everything with real behaviour lives elsewhere (screens/, widgets/, feed.py, view_model.py);
+this module starts the workers, applies the user's key remapping and exposes each binding as a
+command-palette entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from forensics_tui.core.config import Config
+from forensics_tui.core.model import Call
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.ui.clock import Now, system_clock
+from forensics_tui.ui.feed import StoreFeed
+from forensics_tui.ui.keys import all_keys, effective_key
+from forensics_tui.ui.messages import Delta
+from forensics_tui.ui.screens.help import HelpScreen
+from forensics_tui.ui.screens.main import MainScreen
+from forensics_tui.ui.view_model import RunSummary
+
+__all__ = ["ForensicsApp"]
+
+_LIVE_CHECK_S = 5.0
+
+
+class ForensicsApp(App[None]):
+    """Live forensic view over one fixture root."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "forensics-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command-palette"),
+    ]
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        config: Config | None = None,
+        now: Now = system_clock,
+        root_label: str | None = None,
+        store: Any | None = None,
+        watch: bool = True,
+        debounce_ms: int = 20,
+        step_ms: int = 5,
+    ) -> None:
+        super().__init__()
+        self.root = Path(root)
+        self.config = config or Config()
+        self.now = now
+        self.root_label = root_label if root_label is not None else str(self.root)
+        self.keymap = dict(self.config.keys)
+        self._store = store
+        self._watch = watch
+        self._debounce = (debounce_ms, step_ms)
+        self.feed: StoreFeed | None = None
+
+    @property
+    def watching(self) -> bool:
+        return self._watch
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        main = self.screen
+        assert isinstance(main, MainScreen)
+        self._main = main
+        self.feed = StoreFeed(
+            self.root,
+            main.post_message,
+            store=self._store,
+            debounce_ms=self._debounce[0],
+            step_ms=self._debounce[1],
+        )
+        if self._watch:
+            self._run_feed()
+        else:
+            self._scan_only()
+        self.set_interval(_LIVE_CHECK_S, self._check_live_runs)
+
+    # -- workers --------------------------------------------------------------------------
+    @work(exclusive=True, group="feed")
+    async def _run_feed(self) -> None:
+        assert self.feed is not None
+        await self.feed.run()
+
+    @work(thread=True, exclusive=True, group="feed")
+    def _scan_only(self) -> None:
+        assert self.feed is not None
+        self.feed.scan()
+
+    def _check_live_runs(self) -> None:
+        live = [r for r in self._main.runs.order if r.is_live]
+        if live and self.feed is not None:
+            self._refresh_runs(live)
+
+    @work(thread=True, exclusive=True, group="live-check")
+    def _refresh_runs(self, live: list[RunSummary]) -> None:
+        assert self.feed is not None
+        fresh = self.feed.refresh_live_runs([r.run_id for r in live])
+        before = {r.run_id: r for r in live}
+        changed = {r.run_id: r for r in fresh if before.get(r.run_id) != r}
+        if changed:
+            self.call_from_thread(self.feed.publish, Delta(runs=changed))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place worker errors surface: a notification, never a crash."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                safe_line(f"{event.worker.group or 'worker'} failed: {error}", 200),
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+
+    # -- services for the widgets ---------------------------------------------------------
+    def load_call(self, call: Call) -> Any:
+        """Full fixture or ``LoadProblem`` (called from a worker thread)."""
+        assert self.feed is not None
+        return self.feed.store.load(call)
+
+    def drain_feed(self) -> Delta:
+        return self.feed.drain() if self.feed is not None else Delta()
+
+    def badge_for(self, call: Call) -> Text | None:
+        return None
+
+    # -- actions --------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
+
+    def _run_key(self, target: str, action: str) -> None:
+        main = self._main
+        if target == "app":
+            node: Any = self
+        elif target == "screen":
+            node = main
+        elif target == "focused-payload":
+            node = main.focused_payload()
+        else:
+            node = main.query_one(target)
+        self.call_later(self.run_action, action, node)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, MainScreen):
+            return
+        seen: set[str] = set()
+        for info in all_keys():
+            binding = info.binding
+            if binding.action in ("command_palette",) or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = effective_key(binding, self.keymap)
+            yield SystemCommand(
+                binding.description or binding.action,
+                f"key: {key}",
+                partial(self._run_key, info.target, binding.action),
+            )

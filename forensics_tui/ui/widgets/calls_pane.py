@@ -1,0 +1,183 @@
+"""The calls pane: the selected scope's calls as a line-API list that follows like ``tail -f``.
+
+Follow mode keeps the newest call highlighted and in view; moving up turns it off and new calls
+are counted instead.  Pending rows show elapsed time, and a one-second timer runs only while a
+pending row is on screen: an idle app repaints nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+
+from forensics_tui.core.model import Call
+from forensics_tui.ui.clock import Now, system_clock
+from forensics_tui.ui.rows import call_line, is_stale
+from forensics_tui.ui.view_model import ALL_RUNS, CallRows
+from forensics_tui.ui.widgets.line_list import LineList
+
+__all__ = ["CallsPane"]
+
+BadgeFor = Callable[[Call], Text | None]
+
+
+class CallsPane(LineList):
+    """Calls of one run (or all runs interleaved), filtered; follow mode; pending ticker."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "toggle_follow", "Follow", id="follow"),
+    ]
+
+    follow: reactive[bool] = reactive(False, init=False)
+    """Keep the newest call highlighted and in view."""
+    missed: reactive[int] = reactive(0, init=False)
+    """Calls that arrived while not following."""
+
+    class FollowState(Message):
+        """Follow mode or the missed-calls counter changed (for the status line)."""
+
+        def __init__(self, follow: bool, missed: int) -> None:
+            super().__init__()
+            self.follow = follow
+            self.missed = missed
+
+    def __init__(
+        self,
+        rows: CallRows,
+        *,
+        now: Now = system_clock,
+        stale_after_s: float = 600.0,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.rows = rows
+        self.now = now
+        self.stale_after_s = stale_after_s
+        self.crashed_runs: set[str] = set()
+        self.badge_for: BadgeFor | None = None
+        self._ticker: Timer | None = None
+
+    # -- data -----------------------------------------------------------------------------
+    @property
+    def current(self) -> Call | None:
+        if 0 <= self.cursor < len(self.rows):
+            return self.rows[self.cursor]
+        return None
+
+    def rows_rebuilt(self, *, keep: Call | None = None) -> None:
+        """The row list was replaced (scope or filter change, snapshot)."""
+        self.set_count(len(self.rows), keep_cursor=False)
+        index = self.rows.position(keep) if keep is not None else None
+        if self.follow or index is None:
+            index = len(self.rows) - 1 if self.follow else 0
+        self._cursor_to(index)
+        self.missed = 0
+        self._update_ticker()
+
+    def rows_added(self, positions: list[int]) -> None:
+        """Rows were inserted at ``positions`` (ascending, already in ``rows``)."""
+        current = self.current
+        count = len(self.rows)
+        self._count = count
+        self._update_virtual_size()
+        if self.follow and count:
+            self._cursor_to(count - 1)
+        else:
+            # keep the highlighted call highlighted although rows were inserted above it
+            shift = sum(1 for p in positions if p <= self.cursor)
+            if current is not None and shift:
+                self.cursor = min(count - 1, self.cursor + shift)
+            self.missed += len(positions)
+        self.refresh()
+        self._update_ticker()
+
+    def _cursor_to(self, index: int) -> None:
+        self.set_cursor(index, scroll=True)
+
+    # -- follow ---------------------------------------------------------------------------
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.missed = 0
+            if len(self.rows):
+                self._cursor_to(len(self.rows) - 1)
+        self.post_message(self.FollowState(self.follow, self.missed))
+
+    def watch_missed(self, _missed: int) -> None:
+        self.post_message(self.FollowState(self.follow, self.missed))
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+
+    def action_cursor_up(self) -> None:
+        self.follow = False
+        super().action_cursor_up()
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        super().action_page_up()
+
+    def action_first(self) -> None:
+        self.follow = False
+        super().action_first()
+
+    def action_last(self) -> None:
+        super().action_last()
+        self.follow = True
+
+    def set_cursor(self, index: int, *, scroll: bool = True) -> None:
+        super().set_cursor(index, scroll=scroll)
+        if not self.follow and self.missed and self.cursor == len(self.rows) - 1:
+            self.missed = 0  # caught up by hand
+
+    def on_click(self) -> None:
+        if self.cursor < len(self.rows) - 1:
+            self.follow = False
+
+    # -- pending ticker -------------------------------------------------------------------
+    def _update_ticker(self) -> None:
+        """Run the 1 s ticker only while a pending row is visible."""
+        visible = self.visible_range()
+        rows = self.rows.rows
+        needed = any(rows[i].status == "pending" for i in visible)
+        if needed and self._ticker is None:
+            self._ticker = self.set_interval(1.0, self._tick)
+        elif not needed and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+
+    def _tick(self) -> None:
+        rows = self.rows.rows
+        for index in self.visible_range():
+            if rows[index].status == "pending":
+                self.refresh_item(index)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if round(old) != round(new):
+            self._update_ticker()
+
+    def on_resize(self, event: object) -> None:
+        self._update_ticker()
+
+    # -- painting -------------------------------------------------------------------------
+    def render_item_line(self, index: int, line: int, width: int) -> Text:
+        call = self.rows[index]
+        now = self.now()
+        stale = call.status == "pending" and is_stale(
+            call, now, self.stale_after_s, call.run_id in self.crashed_runs
+        )
+        badge = self.badge_for(call) if self.badge_for is not None else None
+        return call_line(
+            call,
+            width=width,
+            now=now,
+            stale=stale,
+            badge=badge,
+            show_run=self.rows.scope == ALL_RUNS,
+        )

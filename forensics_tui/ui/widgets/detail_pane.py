@@ -1,0 +1,296 @@
+"""The detail pane: tabs for one call's Input, Output, Error, Meta and Raw payloads.
+
+The fixture is read and its first screenful of lines rendered in a thread worker (exclusive,
+so scrolling fast through calls only finishes the last load); the UI thread only swaps ready
+lines in.  More tabs (a Diff against the last known-good run) plug in through ``EXTRA_TABS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import chain, islice
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static, TabbedContent, TabPane
+
+from forensics_tui.core.model import STATUS_COLORS, Call, Fixture
+from forensics_tui.core.sanitize import safe_line, safe_text
+from forensics_tui.ui.clock import format_duration
+from forensics_tui.ui.json_lines import JsonPath, json_lines
+from forensics_tui.ui.widgets.json_tree import JsonTree
+from forensics_tui.ui.widgets.payload_view import CHUNK, PayloadView
+
+__all__ = ["TABS", "DetailPane", "Loader"]
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("input", "Input"),
+    ("output", "Output"),
+    ("error", "Error"),
+    ("meta", "Meta"),
+    ("raw", "Raw"),
+)
+Loader = Callable[[Call], Any]  # returns Fixture | LoadProblem
+Lines = list[tuple[Text, JsonPath]]
+RAW_HEAD = 64 * 1024
+
+
+def _take(gen: Iterator[tuple[Text, JsonPath]]) -> tuple[Lines, Iterator | None]:
+    first = list(islice(gen, CHUNK + 1))
+    if len(first) > CHUNK:
+        return first[:CHUNK], chain([first[CHUNK]], gen)
+    return first, None
+
+
+def _meta(call: Call, fixture: Fixture | None, root: Path | None) -> dict[str, Any]:
+    try:
+        shown = str(call.path.relative_to(root)) if root else call.path.name
+    except ValueError:
+        shown = call.path.name
+    meta: dict[str, Any] = {
+        "call_id": call.call_id,
+        "run_id": call.run_id,
+        "seq": call.seq,
+        "tool": call.tool,
+        "status": call.status,
+        "ts": call.ts,
+        "ended_at": call.ended_at,
+        "duration_ms": call.duration_ms,
+        "format": call.format,
+        "file": shown,
+        "size": call.size,
+    }
+    if call.deleted:
+        meta["deleted"] = True
+    if fixture is not None:
+        meta["redacted"] = list(fixture.redacted)
+        meta["replay"] = fixture.replay
+        meta["meta"] = fixture.meta
+    return meta
+
+
+def _raw_text_lines(path: Path) -> Lines:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(RAW_HEAD)
+    except OSError as exc:
+        return [(Text(safe_line(f"cannot read file: {exc.strerror or exc}"), style="red"), ())]
+    text = data.decode("utf-8", errors="replace")
+    out = [(Text(safe_text(line), end=""), ()) for line in text.split("\n")]
+    if len(data) == RAW_HEAD:
+        out.append((Text(f"… (first {RAW_HEAD // 1024} KiB shown)", style="dim"), ()))
+    return out
+
+
+class DetailPane(Vertical):
+    """Header line, tabbed payload views, and an inline payload search box."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "tab('input')", "Input", show=False, id="tab-input"),
+        Binding("2", "tab('output')", "Output", show=False, id="tab-output"),
+        Binding("3", "tab('error')", "Error", show=False, id="tab-error"),
+        Binding("4", "tab('meta')", "Meta", show=False, id="tab-meta"),
+        Binding("5", "tab('raw')", "Raw", show=False, id="tab-raw"),
+        Binding("t", "toggle_tree", "Tree/JSON", id="toggle-tree"),
+        Binding("slash", "search", "Search payload", id="payload-search"),
+    ]
+
+    class Loaded(Message):
+        """A fixture's tabs are rendered (posted from the loader thread)."""
+
+        def __init__(self, token: int, call: Call, tabs: dict[str, Any]) -> None:
+            super().__init__()
+            self.token = token
+            self.call = call
+            self.tabs = tabs
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.loader: Loader | None = None
+        self.root_dir: Path | None = None
+        self.call: Call | None = None
+        self.tree_mode = False
+        self._token = 0
+        self.loaded_token = 0
+        self._values: dict[str, tuple[Any, JsonPath]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No call selected", style="dim"), id="detail-header")
+        with TabbedContent(id="detail-tabs"):
+            for key, title in TABS:
+                with TabPane(title, id=f"tab-{key}"):
+                    yield PayloadView(id=f"view-{key}", classes="payload")
+                    yield JsonTree(id=f"tree-{key}")
+        search = Input(placeholder="search in payload (Enter: find, Esc: close)", id="payload-find")
+        search.display = False
+        yield search
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        """True once the shown call's tabs are rendered (tests and screenshots wait on it)."""
+        return self.call is None or self.loaded_token == self._token
+
+    @property
+    def active_tab(self) -> str:
+        active = self.query_one(TabbedContent).active or "tab-input"
+        return active.removeprefix("tab-")
+
+    def active_view(self) -> PayloadView:
+        return self.query_one(f"#view-{self.active_tab}", PayloadView)
+
+    def show_call(self, call: Call | None) -> None:
+        """Show ``call`` (None clears); the heavy part happens in a worker."""
+        self.call = call
+        self._token += 1
+        header = self.query_one("#detail-header", Static)
+        if call is None:
+            header.update(Text("No call selected", style="dim"))
+            for key, _ in TABS:
+                self.query_one(f"#view-{key}", PayloadView).show_message("")
+            return
+        header.update(self._header(call))
+        if self.loader is not None:
+            self._load(call, self._token)
+
+    def _header(self, call: Call) -> Text:
+        color = STATUS_COLORS.get(call.status, "white")
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(f"{call.icon} {call.status}", style=f"bold {color}")
+        text.append("  ")
+        text.append(safe_line(call.tool, 60), style="bold")
+        text.append(f"  #{call.seq}" if call.seq else "", style="dim")
+        if call.duration_ms is not None:
+            text.append(f"  {format_duration(call.duration_ms)}", style="dim")
+        text.append("  " + safe_line(f"{call.run_id}/{call.path.name}"), style="dim")
+        if call.deleted:
+            text.append("  (deleted)", style="bold yellow")
+        return text
+
+    # -- loading (thread) -----------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="detail-load")
+    def _load(self, call: Call, token: int) -> None:
+        assert self.loader is not None
+        try:
+            result = self.loader(call)
+        except Exception as exc:  # a loader bug must not take the pane down
+            result = f"{type(exc).__name__}: {exc}"
+        tabs: dict[str, Any] = {}
+        if isinstance(result, Fixture):
+            values: dict[str, tuple[Any, JsonPath]] = {
+                "input": (result.input, ("input",)),
+                "output": (result.output, ("output",)),
+                "error": (result.error, ("error",)),
+                "meta": (_meta(call, result, self.root_dir), ()),
+                "raw": (result.raw or result.to_dict(), ()),
+            }
+            for key, (value, base) in values.items():
+                if key == "error" and value is None:
+                    tabs[key] = "(no error)"
+                    continue
+                first, rest = _take(json_lines(value, base))
+                tabs[key] = (value, base, first, rest)
+        else:
+            reason = safe_line(getattr(result, "reason", None) or str(result))
+            message = f"unreadable fixture: {reason}"
+            tabs["input"] = tabs["output"] = message
+            problem = {"problem": reason, "file": call.path.name}
+            tabs["error"] = (problem, (), *_take(json_lines(problem)))
+            meta = _meta(call, None, self.root_dir)
+            tabs["meta"] = (meta, (), *_take(json_lines(meta)))
+            tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
+        self.post_message(self.Loaded(token, call, tabs))
+
+    def on_detail_pane_loaded(self, message: Loaded) -> None:
+        if message.token != self._token:
+            return
+        self.loaded_token = message.token
+        for key, content in message.tabs.items():
+            view = self.query_one(f"#view-{key}", PayloadView)
+            if isinstance(content, str):
+                view.show_message(content)
+                self._values.pop(key, None)
+            else:
+                value, base, first, rest = content
+                view.show_lines(value, base, first, rest)
+                self._values[key] = (value, base)
+        find = self.query_one("#payload-find", Input)
+        if find.display and find.value:
+            self.active_view().set_search(find.value)
+        if self.tree_mode:
+            self._fill_tree(self.active_tab)
+
+    @on(PayloadView.MoreWanted)
+    def _more(self, message: PayloadView.MoreWanted) -> None:
+        self._load_more(message.widget, self._token)
+
+    @work(thread=True, exclusive=True, group="detail-more")
+    def _load_more(self, view: PayloadView, token: int) -> None:
+        rest = view.rest
+        if rest is None:
+            return
+        first, remaining = _take(rest)
+        if token == self._token:
+            self.app.call_from_thread(view.append_lines, first, remaining)
+
+    # -- actions --------------------------------------------------------------------------
+    def action_tab(self, key: str) -> None:
+        had_focus = self.has_focus_within
+        self.query_one(TabbedContent).active = f"tab-{key}"
+        if self.tree_mode:
+            self._fill_tree(key)
+        if had_focus:
+            target = f"#tree-{key}" if self.tree_mode else f"#view-{key}"
+            self.query_one(target).focus()
+
+    def action_toggle_tree(self) -> None:
+        self.tree_mode = not self.tree_mode
+        self.set_class(self.tree_mode, "-tree")
+        if self.tree_mode:
+            self._fill_tree(self.active_tab)
+            self.query_one(f"#tree-{self.active_tab}", JsonTree).focus()
+        else:
+            self.active_view().focus()
+
+    def _fill_tree(self, key: str) -> None:
+        value, base = self._values.get(key, (None, ()))
+        name = dict(TABS).get(key, key).lower()
+        self.query_one(f"#tree-{key}", JsonTree).show_value(name, value, base)
+
+    def action_search(self) -> None:
+        find = self.query_one("#payload-find", Input)
+        find.display = True
+        find.focus()
+
+    @on(Input.Submitted, "#payload-find")
+    def _find(self, event: Input.Submitted) -> None:
+        event.stop()
+        view = self.active_view()
+        found = view.set_search(event.value)
+        view.focus()
+        if event.value and not found:
+            self.notify("No match in this tab", severity="warning")
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        find = self.query_one("#payload-find", Input)
+        if find.value:
+            self.active_view().set_search(find.value)
+
+    def close_search(self) -> bool:
+        """Hide the payload search; returns True if it was open (Esc handling)."""
+        find = self.query_one("#payload-find", Input)
+        if not find.display:
+            return False
+        find.display = False
+        find.value = ""
+        for key, _ in TABS:
+            self.query_one(f"#view-{key}", PayloadView).set_search("")
+        self.active_view().focus()
+        return True

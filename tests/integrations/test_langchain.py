@@ -1,0 +1,121 @@
+"""LangChain: ForensicsMiddleware on create_agent and ForensicsCallbackHandler, fake chat model."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forensics_tui.capture import Recorder
+
+from .conftest import read_fixtures, require_extra
+from .faultserver import FaultServer
+
+require_extra("langchain")
+httpx = require_extra("httpx")
+
+from langchain.agents import create_agent  # noqa: E402
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel  # noqa: E402
+from langchain_core.messages import AIMessage, HumanMessage  # noqa: E402
+from langchain_core.tools import tool  # noqa: E402
+
+from forensics_tui.integrations import http  # noqa: E402
+from forensics_tui.integrations.langchain import (  # noqa: E402
+    ForensicsCallbackHandler,
+    ForensicsMiddleware,
+)
+
+
+class ToolCallingFake(GenericFakeChatModel):
+    """The fake chat model, able to stand in for a tool-calling one."""
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ToolCallingFake:
+        return self
+
+
+def script(*turns: list[tuple[str, dict[str, Any]]]) -> ToolCallingFake:
+    messages = [
+        AIMessage(
+            content="",
+            tool_calls=[
+                {"name": name, "args": args, "id": f"call_{t}_{i}"}
+                for i, (name, args) in enumerate(turn)
+            ],
+        )
+        for t, turn in enumerate(turns)
+    ]
+    return ToolCallingFake(messages=iter([*messages, AIMessage(content="done")]))
+
+
+@tool
+def lookup(user_id: int) -> dict:
+    """Look up a user."""
+    return {"user": user_id, "error": "token_expired"}
+
+
+@tool
+def slow_upstream(x: str) -> str:
+    """Call a slow upstream."""
+    raise TimeoutError("upstream took too long")
+
+
+TURNS = (
+    [("lookup", {"user_id": 7}), ("lookup", {"user_id": "seven"})],
+    [("slow_upstream", {"x": "y"})],
+)
+
+
+def _check(found: list[dict[str, Any]]) -> None:
+    assert [(f["tool"], f["status"]) for f in found] == [
+        ("lookup", "ok"),
+        ("lookup", "error"),
+        ("slow_upstream", "timeout"),
+    ]
+    assert found[0]["input"] == {"user_id": 7}
+    assert found[0]["output"] == {"user": 7, "error": "token_expired"}
+    assert found[1]["input"] == {"user_id": "seven"}
+    assert "valid integer" in found[1]["error"]["message"]
+    assert found[2]["error"]["type"] == "TimeoutError"
+
+
+def test_middleware_records_ok_invalid_args_and_timeout(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path, "run1")
+    agent = create_agent(script(*TURNS), [lookup, slow_upstream], middleware=[ForensicsMiddleware(rec)])
+    with pytest.raises(TimeoutError):
+        agent.invoke({"messages": [HumanMessage("go")]})
+    found = read_fixtures(tmp_path, "run1")
+    _check(found)
+    assert found[0]["meta"]["tool_call_id"] == "call_0_0"
+    assert found[0]["meta"]["integration"] == "langchain"
+
+
+def test_callback_handler_records_the_same_calls(tmp_path: Path) -> None:
+    handler = ForensicsCallbackHandler(Recorder(tmp_path, "run1"))
+    agent = create_agent(script(*TURNS), [lookup, slow_upstream])
+    with pytest.raises(TimeoutError):
+        agent.invoke({"messages": [HumanMessage("go")]}, config={"callbacks": [handler]})
+    found = read_fixtures(tmp_path, "run1")
+    _check(found)
+    assert found[0]["meta"]["integration"] == "langchain-callbacks"
+
+
+def test_async_middleware_links_http_made_by_the_tool(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
+    @tool
+    async def fetch(path: str) -> dict:
+        """Fetch a path from the service."""
+        async with httpx.AsyncClient(timeout=0.5) as client:
+            return (await client.get(fault_server.url(path))).json()
+
+    rec = Recorder(tmp_path, "run1")
+    agent = create_agent(
+        script([("fetch", {"path": "/token_expired"})]), [fetch], middleware=[ForensicsMiddleware(rec)]
+    )
+    with http.capture_http():
+        asyncio.run(agent.ainvoke({"messages": [HumanMessage("go")]}))
+    tool_call, exchange = read_fixtures(tmp_path, "run1")
+    assert tool_call["output"] == {"error": "token_expired", "items": []}
+    assert exchange["meta"]["parent_call"] == tool_call["call_id"]

@@ -1,0 +1,108 @@
+"""Smoke test in a real terminal: ``forensics-tui`` under tmux at 80x24, driven by send-keys."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "data" / "corpus"
+
+pytestmark = [
+    pytest.mark.tmux,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+]
+
+
+class Tmux:
+    def __init__(self, command: str, cols: int = 80, rows: int = 24) -> None:
+        self.name = f"ftui-{uuid.uuid4().hex[:8]}"
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                str(cols),
+                "-y",
+                str(rows),
+                command,
+            ],
+            check=True,
+        )
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def screen(self) -> str:
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
+        )
+        return out.stdout
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not on screen:\n{screen}")
+
+    def alive(self) -> bool:
+        return subprocess.run(["tmux", "has-session", "-t", self.name]).returncode == 0
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def test_tmux_80x24_navigate_filter_help_quit(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(CORPUS / "v1", root)
+    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={tmp_path / 'cfg'} TERM=xterm-256color"
+    command = f"cd {ROOT} && env {env} {sys.executable} -m forensics_tui --dir {root}"
+    tmux = Tmux(command)
+    try:
+        screen = tmux.wait_for("20260308_090000")
+        assert "crm_lookup" in screen
+        assert "Runs" in screen and "Calls" in screen
+        tmux.keys("G")
+        tmux.wait_for("post_reply")
+        tmux.keys("Enter", "3")
+        tmux.wait_for("503")
+        tmux.keys("Escape", "a", "x")
+        screen = tmux.wait_for("3/40 calls")
+        assert screen.count("✗") >= 3
+        tmux.keys("?")
+        tmux.wait_for("next-failure")
+        tmux.keys("Escape", "q")
+        deadline = time.monotonic() + 10
+        while tmux.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not tmux.alive(), "q did not quit the app"
+    finally:
+        tmux.kill()
+
+
+def test_tmux_no_color(tmp_path: Path) -> None:
+    root = tmp_path / "bad"
+    shutil.copytree(CORPUS / "bad", root)
+    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={tmp_path / 'cfg'} NO_COLOR=1 TERM=xterm"
+    command = f"cd {ROOT} && env {env} {sys.executable} -m forensics_tui --dir {root}"
+    tmux = Tmux(command)
+    try:
+        screen = tmux.wait_for("000002_truncated.json")
+        assert "fetch\\u202eexe.txt" in screen
+        assert "\u202e" not in screen
+        assert "truncated JSON" in screen
+    finally:
+        tmux.kill()
