@@ -27,7 +27,9 @@ def _one_line(text: str) -> str:
         text = _WHITESPACE.sub(" ", text)
     text = text.strip()
     if len(text) > PREVIEW_CHARS:
-        return text[: PREVIEW_CHARS - 1] + "…"
+        # ASCII on purpose: one non-ASCII character doubles the memory of the whole string
+        # (CPython stores it as UCS-2), and a preview is kept for every call in the root.
+        return text[: PREVIEW_CHARS - 3] + "..."
     return text
 
 

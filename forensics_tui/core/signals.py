@@ -10,6 +10,7 @@ prove it.  Deciding what it *means* is :mod:`forensics_tui.core.findings`' job.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -205,8 +206,6 @@ class _Scanner:
 def scan_output(output: Any) -> Signals:
     """Error indicators in ``output``, each with the dotted path (relative to the output)."""
     scanner = _Scanner()
-    try:
+    with contextlib.suppress(RecursionError):  # bounded by _MAX_DEPTH; belt and braces
         scanner.scan(output, [], True)
-    except RecursionError:  # pragma: no cover - bounded by _MAX_DEPTH
-        pass
     return scanner.signals

@@ -31,9 +31,8 @@ def _output(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         body = response.text
     out: dict[str, Any] = {"status_code": response.status_code, "body": body}
-    kept = {k: v for k, v in response.headers.items() if k.lower() in ("retry-after",)}
-    if kept:
-        out["headers"] = kept
+    if "retry-after" in response.headers:
+        out["headers"] = {"Retry-After": response.headers["retry-after"]}
     if "x-request-id" in response.headers:
         out["request_id"] = response.headers["x-request-id"]
     return out

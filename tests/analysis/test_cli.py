@@ -27,8 +27,9 @@ def test_diff_text_form(v1: Path) -> None:
 
 
 def test_diff_json(v1: Path) -> None:
-    result = run("diff", "--run", "20260306_090000", "--tool", "post_reply", "--json",
-                 "--dir", str(v1))
+    result = run(
+        "diff", "--run", "20260306_090000", "--tool", "post_reply", "--json", "--dir", str(v1)
+    )
     data = json.loads(result.output)
     assert data["baseline_run"] == "20260305_090000" and data["index"] == 1
     assert data["status"] == {"old": "ok", "new": "error"}
@@ -37,8 +38,20 @@ def test_diff_json(v1: Path) -> None:
 
 
 def test_diff_against_another_run_and_index(v1: Path) -> None:
-    result = run("diff", "--run", "20260305_090000", "--tool", "tag_ticket", "--index", "2",
-                 "--against", "20260301_090000", "--json", "--dir", str(v1))
+    result = run(
+        "diff",
+        "--run",
+        "20260305_090000",
+        "--tool",
+        "tag_ticket",
+        "--index",
+        "2",
+        "--against",
+        "20260301_090000",
+        "--json",
+        "--dir",
+        str(v1),
+    )
     data = json.loads(result.output)
     assert data["baseline_run"] == "20260301_090000" and data["index"] == 2
     assert data["status"] == {"old": "ok", "new": "skipped"}
@@ -69,8 +82,9 @@ def test_check_exit_codes(v1: Path, tmp_path: Path) -> None:
 def test_check_fail_on_filters_findings_but_not_errors(v1: Path) -> None:
     only_auth = run("check", "20260304_090000", "--fail-on", "auth_expiry", "--dir", str(v1))
     assert only_auth.exit_code == 0
-    drift = run("check", "20260304_090000", "--fail-on", "schema_drift,auth_expiry",
-                "--dir", str(v1))
+    drift = run(
+        "check", "20260304_090000", "--fail-on", "schema_drift,auth_expiry", "--dir", str(v1)
+    )
     assert drift.exit_code == 1
     errors = run("check", "20260306_090000", "--fail-on", "auth_expiry", "--dir", str(v1))
     assert errors.exit_code == 1
@@ -93,14 +107,21 @@ def test_check_broken_files_and_pending(tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert result.exit_code == 1 and data["runs"][0]["broken"][0]["problem"]
     live = tmp_path / "live"
-    make_run_dir(live, "20260101_000000", [{"tool": "t", "status": "pending",
-                                             "ts": "2999-01-01T00:00:00+00:00"}],
-                 status="running", manifest={"pid": None})
+    make_run_dir(
+        live,
+        "20260101_000000",
+        [{"tool": "t", "status": "pending", "ts": "2999-01-01T00:00:00+00:00"}],
+        status="running",
+        manifest={"pid": None},
+    )
     assert run("check", "--dir", str(live)).exit_code == 0  # in flight, not stale
     stale = tmp_path / "stale"
-    make_run_dir(stale, "20260101_000000", [{"tool": "t", "status": "pending",
-                                              "ts": "2000-01-01T00:00:00+00:00"}],
-                 status="running")
+    make_run_dir(
+        stale,
+        "20260101_000000",
+        [{"tool": "t", "status": "pending", "ts": "2000-01-01T00:00:00+00:00"}],
+        status="running",
+    )
     result = run("check", "--json", "--dir", str(stale))
     assert result.exit_code == 1
     assert "still pending" in json.loads(result.output)["runs"][0]["findings"][0]["evidence"]
@@ -121,14 +142,20 @@ def test_patterns_json(v1: Path) -> None:
 
 
 def test_accept_changes_later_baselines(v1: Path) -> None:
-    before = json.loads(run("diff", "--run", "20260305_090000", "--tool", "crm_lookup",
-                            "--json", "--dir", str(v1)).output)
+    before = json.loads(
+        run(
+            "diff", "--run", "20260305_090000", "--tool", "crm_lookup", "--json", "--dir", str(v1)
+        ).output
+    )
     assert before["baseline_run"] == "20260302_090000"
     result = run("accept", "20260304_090000", "--tool", "crm_lookup", "--dir", str(v1))
     assert result.exit_code == 0 and "accepted" in result.output
     assert (v1 / ".accepted.json").is_file()
-    after = json.loads(run("diff", "--run", "20260305_090000", "--tool", "crm_lookup",
-                           "--json", "--dir", str(v1)).output)
+    after = json.loads(
+        run(
+            "diff", "--run", "20260305_090000", "--tool", "crm_lookup", "--json", "--dir", str(v1)
+        ).output
+    )
     assert after["baseline_run"] == "20260304_090000"
     assert run("accept", "nope", "--dir", str(v1)).exit_code == 2
     assert run("accept", "20260304_090000", "--tool", "nope", "--dir", str(v1)).exit_code == 2
@@ -137,15 +164,32 @@ def test_accept_changes_later_baselines(v1: Path) -> None:
 def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
     result = run("postmortem", "20260307_090000", "--format", "json", "--dir", str(v1))
     data = json.loads(result.output)
-    assert list(data) == ["run_id", "outcome", "chain", "first_failure", "diff", "findings",
-                          "recurring"]
+    assert list(data) == [
+        "run_id",
+        "outcome",
+        "chain",
+        "first_failure",
+        "diff",
+        "findings",
+        "recurring",
+    ]
     assert data["outcome"] == "failed"
     assert set(data["chain"][0]) == {"seq", "tool", "status", "call_id", "findings"}
     first = data["first_failure"]
-    assert set(first) == {"call_id", "seq", "tool", "status", "input", "output", "error",
-                          "findings"}
-    assert first["tool"] == "post_reply" and first["input"] == {"ticket": 1,
-                                                               "text": "We are on it."}
+    assert set(first) == {
+        "call_id",
+        "seq",
+        "tool",
+        "status",
+        "input",
+        "output",
+        "error",
+        "findings",
+    }
+    assert first["tool"] == "post_reply" and first["input"] == {
+        "ticket": 1,
+        "text": "We are on it.",
+    }
     assert data["diff"]["baseline_run"] == "20260305_090000"
     assert data["recurring"]["run_count"] == 3
     out = tmp_path / "pm" / "report.md"

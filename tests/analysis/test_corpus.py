@@ -91,8 +91,11 @@ def test_new_run_is_analysed_incrementally(v1: Path) -> None:
         v1,
         "20260309_090000",
         [
-            {"tool": "crm_lookup", "input": {"customer": "C-1042"},
-             "output": {"status_code": 200, "body": {"customer": "C-1042", "tier": "gold"}}},
+            {
+                "tool": "crm_lookup",
+                "input": {"customer": "C-1042"},
+                "output": {"status_code": 200, "body": {"customer": "C-1042", "tier": "gold"}},
+            },
         ],
         task="triage-tickets",
     )
@@ -110,8 +113,12 @@ def test_new_run_is_analysed_incrementally(v1: Path) -> None:
 def test_reexec_runs_never_serve_as_baselines(tmp_path: Path) -> None:
     ok = {"tool": "t", "output": {"v": 1}}
     make_run_dir(tmp_path, "20260101_000000", [ok])
-    make_run_dir(tmp_path, "20260102_000000", [{"tool": "t", "output": {"v": "x"}}],
-                 manifest={"labels": {"reexec_of": "20260101_000000-000001"}})
+    make_run_dir(
+        tmp_path,
+        "20260102_000000",
+        [{"tool": "t", "output": {"v": "x"}}],
+        manifest={"labels": {"reexec_of": "20260101_000000-000001"}},
+    )
     make_run_dir(tmp_path, "20260103_000000", [ok])
     analysis = open_analysis(tmp_path)
     call = analysis.store.calls("20260103_000000")[0]

@@ -16,25 +16,41 @@ def _kinds(status: str, output: object, error: dict | None = None) -> set[str]:
 
 
 FLAGGED = [
-    ("token expired in a 200 body", "ok", {"status_code": 200, "body": {"error": "token_expired"}},
-     {"auth_expiry"}),
+    (
+        "token expired in a 200 body",
+        "ok",
+        {"status_code": 200, "body": {"error": "token_expired"}},
+        {"auth_expiry"},
+    ),
     ("embedded 401", "ok", {"statusCode": 401, "body": "nope"}, {"auth_expiry"}),
     ("403 as a numeric string", "ok", {"http_status": "403"}, {"auth_expiry"}),
     ("invalid token message", "ok", {"message": "Invalid token supplied"}, {"auth_expiry"}),
     ("string body unauthorized", "ok", "Unauthorized", {"auth_expiry"}),
-    ("JSON inside a string body", "ok", {"body": '{"error": {"code": "invalid_grant"}}'},
-     {"auth_expiry"}),
+    (
+        "JSON inside a string body",
+        "ok",
+        {"body": '{"error": {"code": "invalid_grant"}}'},
+        {"auth_expiry"},
+    ),
     ("plain error key", "ok", {"error": "database is down"}, {"soft_error"}),
     ("graphql errors", "ok", {"data": None, "errors": [{"message": "boom"}]}, {"soft_error"}),
     ("ok false", "ok", {"ok": False, "reason": "x"}, {"soft_error"}),
     ("success false", "ok", {"result": {"success": False}}, {"soft_error"}),
-    ("MCP isError", "ok", {"content": [{"type": "text", "text": "bad"}], "isError": True},
-     {"soft_error"}),
+    (
+        "MCP isError",
+        "ok",
+        {"content": [{"type": "text", "text": "bad"}], "isError": True},
+        {"soft_error"},
+    ),
     ("embedded 500", "ok", {"status_code": 200, "body": {"status": 500}}, {"soft_error"}),
     ("numeric code 502", "ok", {"code": 502, "data": {}}, {"soft_error"}),
     ("jsend status error", "ok", {"status": "error", "message": "nope"}, {"soft_error"}),
-    ("error inside MCP text JSON", "ok",
-     {"content": [{"type": "text", "text": '{"error": "quota gone"}'}]}, {"soft_error"}),
+    (
+        "error inside MCP text JSON",
+        "ok",
+        {"content": [{"type": "text", "text": '{"error": "quota gone"}'}]},
+        {"soft_error"},
+    ),
     ("429 in ok call", "ok", {"status_code": 429}, {"rate_limited"}),
     ("retry-after any case", "skipped", {"headers": {"RETRY-AFTER": "3"}}, {"rate_limited"}),
     ("rate limit wording", "ok", {"error": {"message": "Rate limit exceeded"}}, {"rate_limited"}),
@@ -68,7 +84,9 @@ NOT_FLAGGED = [
 ]
 
 
-@pytest.mark.parametrize(("name", "status", "output", "expected"), FLAGGED, ids=[r[0] for r in FLAGGED])
+@pytest.mark.parametrize(
+    ("name", "status", "output", "expected"), FLAGGED, ids=[r[0] for r in FLAGGED]
+)
 def test_flagged(name: str, status: str, output: object, expected: set[str]) -> None:
     error = {"type": "HTTPError", "message": "boom"} if status in ("error", "timeout") else None
     assert _kinds(status, output, error) == expected

@@ -19,8 +19,15 @@ def test_json_shape_matches_the_issue() -> None:
     )
     data = diff.to_json()
     assert list(data) == [
-        "run", "baseline_run", "tool", "index", "input_changed", "input_changes",
-        "status", "changes", "verdict",
+        "run",
+        "baseline_run",
+        "tool",
+        "index",
+        "input_changed",
+        "input_changes",
+        "status",
+        "changes",
+        "verdict",
     ]
     assert data["run"] == "20260102_000000" and data["baseline_run"] == "20260101_000000"
     assert data["index"] == 2 and data["status"] == {"old": "ok", "new": "ok"}
@@ -47,7 +54,7 @@ def test_changed_input_names_the_fields() -> None:
     assert diff.input_changed
     assert "input changed" in diff.verdict and "customer" in diff.verdict
     assert any(line.startswith('"input": changed (customer') for line in diff.text_lines())
-    assert "- input.customer: \"C-1\"" in diff.text_lines()
+    assert '- input.customer: "C-1"' in diff.text_lines()
 
 
 def test_only_status_differs_means_transient() -> None:

@@ -48,8 +48,16 @@ def test_promoted_first_then_by_count() -> None:
     patterns = find_patterns(order, [*other, *promoted], {}, min_runs=3)
     assert [p.promoted for p in patterns] == [True, False]
     assert set(patterns[0].to_json()) == {
-        "signature", "tool", "kind", "message", "run_count", "runs",
-        "first_seen", "last_seen", "promoted", "fixed_since",
+        "signature",
+        "tool",
+        "kind",
+        "message",
+        "run_count",
+        "runs",
+        "first_seen",
+        "last_seen",
+        "promoted",
+        "fixed_since",
     }
 
 

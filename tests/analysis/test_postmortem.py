@@ -27,8 +27,15 @@ def test_hostile_strings_are_fenced_and_sanitised(tmp_path: Path) -> None:
     make_run_dir(
         tmp_path,
         "20260102_000000",
-        [{"tool": "t", "input": {"q": HOSTILE}, "output": {"error": HOSTILE},
-          "status": "error", "error": {"type": "E", "message": HOSTILE}}],
+        [
+            {
+                "tool": "t",
+                "input": {"q": HOSTILE},
+                "output": {"error": HOSTILE},
+                "status": "error",
+                "error": {"type": "E", "message": HOSTILE},
+            }
+        ],
     )
     analysis = open_analysis(tmp_path)
     report = build_postmortem(analysis, "20260102_000000")

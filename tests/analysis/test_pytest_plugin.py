@@ -28,6 +28,7 @@ def _importable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(REPO), path) if p))
     monkeypatch.delenv("FORENSICS_FIXTURE_DIR", raising=False)
 
+
 TEST_MODULE = """
 import pytest
 from forensics_tui.testing import assert_replays, fixture_params
@@ -89,4 +90,3 @@ def test_no_textual():
         *_plugin_args(), "-p", "no:textual-snapshot", "-p", "no:syrupy", "--forensics-dir", "."
     )
     result.assert_outcomes(passed=1)
-

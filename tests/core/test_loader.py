@@ -67,7 +67,7 @@ def test_previews_summarise_output_and_error(corpus_copy) -> None:
         json.dumps({"format": 1, "run_id": "r", "tool": "t", "status": "ok", "output": "x\n" * 500})
     )
     preview = read_call(long_output, run_id="r").preview
-    assert len(preview) <= 120 and "\n" not in preview and preview.endswith("…")
+    assert len(preview) <= 120 and "\n" not in preview and preview.endswith("...")
 
 
 def test_legacy_corpus_loads_and_migrates(corpus_copy) -> None:

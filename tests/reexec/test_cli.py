@@ -159,3 +159,12 @@ def test_usage_errors(root: Path, server: LocalServer) -> None:
     missing = _invoke(root, str(root / "nope.json"), "--dry-run")
     assert missing.exit_code == 1 and "no fixture file or call id" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+def test_mcp_kind_is_known_to_the_cli_and_refused_by_default(root: Path) -> None:
+    replay = {"kind": "mcp", "command": ["some-mcp-server"], "tool": "t", "arguments": {}}
+    path = make_fixture(root, replay=replay)
+    result = _invoke(root, str(path), "--dry-run", env={"FORENSICS_REEXEC_MCP_COMMANDS": ""})
+    assert result.exit_code == 1
+    assert "unknown replay kind" not in result.stderr
+    assert "not allowed" in result.stderr

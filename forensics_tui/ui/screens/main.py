@@ -62,6 +62,11 @@ class MainScreen(Screen[None]):
         Binding("c", "clear_filter", "Clear filter", show=False, id="clear-filter"),
         Binding("F", "toggle_follow", "Follow", show=False, id="follow-global"),
         Binding("z", "zoom", "Zoom pane", show=False, id="zoom"),
+        Binding("1", "tab('input')", "Input tab", show=False, id="tab-input"),
+        Binding("2", "tab('output')", "Output tab", show=False, id="tab-output"),
+        Binding("3", "tab('error')", "Error tab", show=False, id="tab-error"),
+        Binding("4", "tab('meta')", "Meta tab", show=False, id="tab-meta"),
+        Binding("5", "tab('raw')", "Raw tab", show=False, id="tab-raw"),
     ]
 
     def __init__(self) -> None:
@@ -353,6 +358,9 @@ class MainScreen(Screen[None]):
             self.maximize(detail, container=False)
         elif focused is not None:
             self.maximize(focused)
+
+    def action_tab(self, key: str) -> None:
+        self.query_one(DetailPane).action_tab(key)
 
     def focused_payload(self) -> PayloadView:
         return self.query_one(DetailPane).active_view()

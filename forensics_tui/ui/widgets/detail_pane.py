@@ -92,11 +92,6 @@ class DetailPane(Vertical):
     """Header line, tabbed payload views, and an inline payload search box."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "tab('input')", "Input", show=False, id="tab-input"),
-        Binding("2", "tab('output')", "Output", show=False, id="tab-output"),
-        Binding("3", "tab('error')", "Error", show=False, id="tab-error"),
-        Binding("4", "tab('meta')", "Meta", show=False, id="tab-meta"),
-        Binding("5", "tab('raw')", "Raw", show=False, id="tab-raw"),
         Binding("t", "toggle_tree", "Tree/JSON", id="toggle-tree"),
         Binding("slash", "search", "Search payload", id="payload-search"),
     ]
