@@ -125,6 +125,9 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
     try:
         while True:
             batch = await queue.get()
+            for kind, path in batch:
+                if kind == "lost":
+                    click.echo(f"watch lost: {path} disappeared; waiting for it…", err=True)
             events = store.apply_changes(batch)
             if any(e.kind in ("rescanned", "run_added") for e in events) or any(
                 kind == "rescan" for kind, _ in batch

@@ -40,7 +40,11 @@ class Tmux:
         )
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            if key == "Escape":
+                # a lone ESC followed at once by a key reads as Alt+key: keep them apart
+                time.sleep(0.3)
 
     def screen(self) -> str:
         out = subprocess.run(

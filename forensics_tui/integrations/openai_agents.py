@@ -1,0 +1,251 @@
+"""OpenAI Agents SDK capture: run hooks (precise) and a tracing processor (tracing-only setups).
+
+    from forensics_tui.integrations.openai_agents import ForensicsHooks
+    result = await Runner.run(agent, prompt, hooks=ForensicsHooks())
+
+The SDK turns a tool's exception and its own timeouts into strings for the model ("An error
+occurred while running the tool...", "Tool 'x' timed out after 2 seconds."), so a hook that
+only sees ``on_tool_end`` would record failures as successes.  ``ForensicsHooks`` therefore
+instruments each ``FunctionTool`` of the agents it sees (``on_agent_start``): the tool's
+invoker, failure-error function and timeout-error function note the *real* exception, which the
+fixture records (``error`` with its type and traceback, or ``timeout``), while the model still
+gets the same string as before.  Exceptions the SDK re-raises are recorded too.  While a tool
+runs its call is the current one, so HTTP captured by ``integrations.http`` links to it.
+
+``ForensicsTracingProcessor`` records function spans from the SDK's tracing instead (use one of
+the two, not both).  Tracing reports only what it was given: the SDK's timeout message becomes
+``timeout``, span errors ``error`` (with details only when the SDK includes them).
+Imports the ``agents`` package: only import this module when you use it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from agents import FunctionTool, RunHooks
+from agents.tool import (
+    default_tool_timeout_error_message,
+    resolve_function_tool_failure_error_function,
+    set_function_tool_failure_error_function,
+)
+from agents.tracing import TracingProcessor
+from agents.tracing.span_data import FunctionSpanData
+
+from forensics_tui.integrations._common import call_scope, is_timeout, pick_recorder
+
+if TYPE_CHECKING:
+    from forensics_tui.capture import Recorder
+
+__all__ = ["ForensicsHooks", "ForensicsTracingProcessor"]
+
+_MARK = "_forensics_instrumented"
+
+
+@dataclass
+class _Live:
+    recorder: Recorder
+    handle: Any
+    failure: BaseException | None = None
+    timed_out: bool = False
+
+
+_LIVE: dict[str, _Live] = {}  # tool_call_id -> call in flight (shared by every hooks instance)
+_LOCK = threading.Lock()
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _live(ctx: Any) -> _Live | None:
+    with _LOCK:
+        return _LIVE.get(getattr(ctx, "tool_call_id", None) or "")
+
+
+def _pop(ctx: Any) -> _Live | None:
+    with _LOCK:
+        return _LIVE.pop(getattr(ctx, "tool_call_id", None) or "", None)
+
+
+def _instrument(tool: FunctionTool) -> None:
+    """Wrap one tool so the real exception of a failed or timed-out call is noted (once)."""
+    if getattr(tool, _MARK, False):
+        return
+    invoke = tool.on_invoke_tool
+
+    async def on_invoke_tool(ctx: Any, arguments: str) -> Any:
+        live = _live(ctx)
+        if live is None:
+            return await invoke(ctx, arguments)
+        try:
+            with call_scope(live.recorder, live.handle):
+                return await invoke(ctx, arguments)
+        except asyncio.CancelledError:
+            live.timed_out = tool.timeout_seconds is not None
+            if live.timed_out and tool.timeout_behavior == "raise_exception":
+                _finish_failed(ctx, live, None)
+            raise
+        except BaseException as exc:  # the SDK re-raises it: no on_tool_end will come
+            _finish_failed(ctx, live, exc)
+            raise
+
+    tool.on_invoke_tool = on_invoke_tool
+    failure_fn = resolve_function_tool_failure_error_function(tool)
+    if failure_fn is not None:
+
+        def on_failure(ctx: Any, error: Exception) -> Any:
+            live = _live(ctx)
+            if live is not None:
+                live.failure = error
+            return failure_fn(ctx, error)
+
+        set_function_tool_failure_error_function(tool, on_failure)
+    if tool.timeout_seconds is not None and tool.timeout_behavior != "raise_exception":
+        timeout_fn = tool.timeout_error_function
+
+        async def on_timeout(ctx: Any, error: Exception) -> Any:
+            live = _live(ctx)
+            if live is not None:
+                live.failure, live.timed_out = error, True
+            if timeout_fn is None:
+                seconds = tool.timeout_seconds or 0
+                return default_tool_timeout_error_message(tool_name=tool.name, timeout_seconds=seconds)
+            result = timeout_fn(ctx, error)
+            return await result if inspect.isawaitable(result) else result
+
+        tool.timeout_error_function = on_timeout
+    setattr(tool, _MARK, True)
+
+
+def _finish_failed(ctx: Any, live: _Live, exc: BaseException | None) -> None:
+    if _pop(ctx) is None:
+        return
+    timed_out = live.timed_out or (exc is not None and is_timeout(exc))
+    error = exc if exc is not None else TimeoutError("the tool timed out")
+    live.handle.finish(None, "timeout" if timed_out else "error", error=error)
+
+
+class ForensicsHooks(RunHooks):
+    """Record every function-tool call of a run; ``recorder`` defaults to ``get_recorder()``."""
+
+    def __init__(self, recorder: Recorder | None = None) -> None:
+        self.recorder = recorder
+
+    async def on_agent_start(self, context: Any, agent: Any) -> None:
+        for tool in getattr(agent, "tools", None) or []:
+            if isinstance(tool, FunctionTool):
+                _instrument(tool)
+
+    async def on_tool_start(self, context: Any, agent: Any, tool: Any) -> None:
+        call_id = getattr(context, "tool_call_id", None)
+        recorder = pick_recorder(self.recorder)
+        meta = {"integration": "openai-agents", "tool_call_id": call_id, "agent": agent.name}
+        arguments = _decode(getattr(context, "tool_arguments", None))
+        handle = recorder.start_call(tool.name, arguments, meta=meta)
+        if call_id:
+            with _LOCK:
+                _LIVE[call_id] = _Live(recorder, handle)
+
+    async def on_tool_end(self, context: Any, agent: Any, tool: Any, result: Any) -> None:
+        live = _pop(context)
+        if live is None:
+            return
+        if live.failure is not None or live.timed_out:
+            status = "timeout" if live.timed_out or is_timeout(live.failure) else "error"  # type: ignore[arg-type]
+            meta = {"model_visible_result": result}
+            live.handle.finish(None, status, error=live.failure, meta=meta)
+        else:
+            live.handle.finish(_decode(result), "ok")
+
+
+class ForensicsTracingProcessor(TracingProcessor):
+    """Record function spans; ``run_per_trace=True`` gives each trace its own run."""
+
+    def __init__(self, recorder: Recorder | None = None, *, run_per_trace: bool = False) -> None:
+        self.recorder = recorder
+        self.run_per_trace = run_per_trace
+        self._runs: dict[str, Recorder] = {}
+        self._lock = threading.Lock()
+
+    def _recorder_for(self, trace_id: str) -> Recorder:
+        base = pick_recorder(self.recorder)
+        if not self.run_per_trace:
+            return base
+        from forensics_tui.capture import Recorder
+
+        with self._lock:
+            if trace_id not in self._runs:
+                self._runs[trace_id] = Recorder(base.root, f"oa-{trace_id}", agent=base.agent)
+            return self._runs[trace_id]
+
+    def on_trace_start(self, trace: Any) -> None:
+        return None
+
+    def on_trace_end(self, trace: Any) -> None:
+        with self._lock:
+            recorder = self._runs.pop(trace.trace_id, None)
+        if recorder is not None:
+            recorder.end()
+
+    def on_span_start(self, span: Any) -> None:
+        return None
+
+    def on_span_end(self, span: Any) -> None:
+        data = span.span_data
+        if not isinstance(data, FunctionSpanData):
+            return
+        output = _decode(data.output)
+        status, error = "ok", None
+        text = data.output if isinstance(data.output, str) else ""
+        if span.error:
+            status = "error"
+            details = span.error.get("data") or {}
+            message = str(details.get("error") or span.error.get("message") or "tool error")
+            error = {"type": "ToolError", "message": message, "traceback": None}
+        if "timed out after" in text:  # the SDK's own timeout message
+            status = "timeout"
+            error = {"type": "ToolTimeoutError", "message": text, "traceback": None}
+        meta = {
+            "integration": "openai-agents-tracing",
+            "trace_id": span.trace_id,
+            "span_id": span.span_id,
+            "parent_span_id": span.parent_id,
+        }
+        if status != "ok":
+            meta["model_visible_result"], output = output, None
+        duration = None
+        if span.started_at and span.ended_at:
+            from datetime import datetime
+
+            start = datetime.fromisoformat(span.started_at)
+            duration = (datetime.fromisoformat(span.ended_at) - start).total_seconds() * 1000
+        self._recorder_for(span.trace_id).record(
+            data.name,
+            _decode(data.input),
+            output,
+            status,
+            error=error,
+            duration_ms=duration,
+            meta=meta,
+            ts=span.started_at,
+        )
+
+    def shutdown(self) -> None:
+        with self._lock:
+            recorders = list(self._runs.values())
+            self._runs.clear()
+        for recorder in recorders:
+            recorder.end()
+
+    def force_flush(self) -> None:
+        return None
