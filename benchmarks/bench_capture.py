@@ -152,7 +152,10 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="bench-capture-", dir=args.dir))
     payload = len(json.dumps(INPUT)) + len(json.dumps(OUTPUT))
     print(f"file system: {args.dir}  payload: {payload} bytes (input + output), redaction on")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(f"median of {args.batches} batches of {args.calls} calls (legacy: ", end="")
+    print(f"{args.legacy_batches} x {args.legacy_calls}), batches interleaved across cases\n")
     capture = {(size, b): CaptureCase(base, size, b) for size in sizes for b in backends}
     legacy = {size: LegacyCase(base, size) for size in sizes}
     try:
@@ -168,18 +171,19 @@ def main() -> int:
             row: dict[str, float] = {"size": size, "legacy": median(legacy[size].samples)}
             for backend in backends:
                 row[backend] = median(capture[size, backend].samples)
+            row["json_best"] = min(capture[size, "json"].samples)
             rows.append(row)
         for case in [*capture.values(), *legacy.values()]:
             case.close()
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    head = f"{'files':>8} | {'capture json':>12} |"
+    head = f"{'files':>8} | {'capture json':>12} | {'(best)':>9} |"
     head += f" {'capture orjson':>14} |" if "orjson" in backends else ""
     head += f" {'legacy glob':>12} | {'legacy / capture':>16}"
     print(head)
     print("-" * len(head))
     for row in rows:
-        line = f"{row['size']:>8,} | {row['json']:>9.1f} µs |"
+        line = f"{row['size']:>8,} | {row['json']:>9.1f} µs | {row['json_best']:>6.1f} µs |"
         if "orjson" in backends:
             line += f" {row['orjson']:>11.1f} µs |"
         line += f" {row['legacy']:>9.0f} µs | {row['legacy'] / row['json']:>15.0f}x"

@@ -121,15 +121,22 @@ def child(mode: str, root: str, workers: int) -> dict[str, float]:
     return result
 
 
-def measure(mode: str, root: Path, repeat: int, workers: int = 1) -> dict[str, float]:
-    runs = []
+def _child_run(mode: str, root: Path, workers: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", mode, "--root", str(root)]
+    cmd += ["--workers", str(workers)]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def measure(modes: list[str], root: Path, repeat: int, workers: int) -> dict[str, dict]:
+    """Median per mode; modes are interleaved so that background load hits them alike."""
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for _ in range(repeat):
-        cmd = [sys.executable, __file__, "--child", mode, "--root", str(root)]
-        cmd += ["--workers", str(workers)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        runs.append(json.loads(out))
-    keys = runs[0].keys()
-    return {k: statistics.median(r[k] for r in runs) for k in keys}
+        for mode in modes:
+            runs[mode].append(_child_run(mode, root, workers))
+    return {
+        mode: {k: statistics.median(r[k] for r in results) for k in results[0]}
+        for mode, results in runs.items()
+    }
 
 
 def main() -> None:
@@ -152,11 +159,11 @@ def main() -> None:
         generate(root, args.files, args.runs)
         took = time.perf_counter() - t0
         print(f"generated {args.files} fixtures in {args.runs} runs in {took:.1f} s")
-        measure("floor_open", root, 1)  # warm the page cache
-        floor_open = measure("floor_open", root, args.repeat)
-        floor_os = measure("floor_os", root, args.repeat)
-        scan = measure("scan", root, args.repeat, args.workers)
-        first = measure("first_rows", root, args.repeat, args.workers)
+        _child_run("floor_open", root, 1)  # warm the page cache
+        modes = ["floor_open", "floor_os", "scan", "first_rows"]
+        results = measure(modes, root, args.repeat, args.workers)
+        floor_open, floor_os = results["floor_open"], results["floor_os"]
+        scan, first = results["scan"], results["first_rows"]
         floor = min(floor_open["wall_s"], floor_os["wall_s"])
         for label, result in (("open().read()  ", floor_open), ("os.open/os.read", floor_os)):
             print(f"floor {label}   {result['wall_s']:.3f} s  rss {result['maxrss_mb']:.0f} MB")

@@ -72,7 +72,7 @@ class Manifest:
         self.started_at = iso_utc(started)
         directory = str(self.rec.run_dir)
         path = os.path.join(directory, MANIFEST_NAME)
-        tmp = os.path.join(directory, f".{MANIFEST_NAME}.{os.getpid()}.claim")
+        tmp = os.path.join(directory, f".{MANIFEST_NAME}.{os.getpid()}.{id(self)}.claim")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         try:
             os.write(fd, dumps(self._doc("running", None)))

@@ -72,6 +72,8 @@ class Recorder:
         max_depth: int = DEFAULT_MAX_DEPTH,
     ) -> None:
         self.root = resolve_root(root)
+        with contextlib.suppress(OSError):  # a later chdir must not move the fixtures
+            self.root = self.root.absolute()
         self.run_id = _safe_run_id(run_id or env_run_id() or new_run_id())
         self.run_dir = self.root / self.run_id
         self.redactor: Redactor | None = None
@@ -122,6 +124,7 @@ class Recorder:
             if duration_ms is None and ts is not None:
                 duration_ms = round((ended - started) * 1000.0, 3)
             payloads = self._prepare(input, output, error_info(error), replay, meta)
+            started_text = iso_utc(started)
             fixture = {
                 "format": FORMAT,
                 "run_id": self.run_id,
@@ -132,8 +135,8 @@ class Recorder:
                 "input": payloads["input"],
                 "output": payloads["output"],
                 "error": payloads["error"],
-                "ts": iso_utc(started),
-                "ended_at": iso_utc(ended),
+                "ts": started_text,
+                "ended_at": started_text if ended == started else iso_utc(ended),
                 "duration_ms": None if duration_ms is None else float(duration_ms),
                 "replay": payloads["replay"],
                 "redacted": payloads["redacted"],

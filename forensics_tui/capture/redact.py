@@ -270,7 +270,10 @@ class Redactor:
         return whole[: m.start(2) - base] + REDACTED + whole[m.end(2) - base :]
 
     def redact(self, obj: Any, base_path: str = "") -> tuple[Any, list[str]]:
-        """A JSON-able copy of ``obj`` with secrets replaced, and the redacted dotted paths."""
+        """``obj`` JSON-able with secrets replaced, and the dotted paths that were redacted.
+
+        A plain-JSON ``obj`` with nothing to redact comes back as itself, not as a copy.
+        """
         return prepare(obj, self if self.enabled else None, base_path)
 
 

@@ -21,7 +21,6 @@ from forensics_tui.capture.recorder import Recorder
 __all__ = ["ActiveCall", "checkpoint", "checkpointed", "is_timeout", "status_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_UNSET: Any = object()
 
 
 def is_timeout(exc: BaseException) -> bool:

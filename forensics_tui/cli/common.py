@@ -56,7 +56,7 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(value, ensure_ascii=True, indent=2, default=str))
 
 
 def open_store(root: Path, *, must_exist: bool = True) -> Any:

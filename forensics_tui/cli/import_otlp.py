@@ -13,7 +13,9 @@ __all__ = ["import_otlp_cmd"]
 
 @click.command("import-otlp")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--run-id", default=None, help="Put every tool span in this run (default: per trace).")
+@click.option(
+    "--run-id", default=None, help="Put every tool span in this run (default: per trace)."
+)
 @dir_option
 def import_otlp_cmd(file: Path, run_id: str | None, root: Path) -> None:
     """Import the GenAI tool spans of an OTLP JSON export (file or JSON Lines) as fixtures."""
@@ -32,4 +34,6 @@ def import_otlp_cmd(file: Path, run_id: str | None, root: Path) -> None:
         f"{summary.written} tool call(s) from {summary.spans} span(s) written to {root}; runs: {runs}"
     )
     if summary.spans and not summary.written:
-        click.echo("no span was a recognised tool call (see the README's Capture section)", err=True)
+        click.echo(
+            "no span was a recognised tool call (see the README's Capture section)", err=True
+        )

@@ -13,7 +13,6 @@ out of order, a legacy call, a changed seq) re-sorts and renumbers that one run.
 
 from __future__ import annotations
 
-import os
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -23,10 +22,20 @@ from typing import Any
 from .model import BROKEN, Call, Run
 from .ordering import assign_legacy_seqs, call_sort_key, number_occurrences, run_sort_key
 
-__all__ = ["Change", "Index", "RunSlot"]
+__all__ = ["Change", "Index", "PathKey", "RunSlot", "path_key"]
 
 Change = tuple["Call | None", Call]
 """``(old, new)``: ``old`` is None for a new call."""
+PathKey = tuple[str, str]
+"""``(run_id, file name)``: how the index finds a call by its file.
+
+A tuple of two strings the call already holds costs 56 bytes; the path as a string would
+cost ~130 more per call (and an extra formatting of every ``Path``) at 100k calls.
+"""
+
+
+def path_key(call: Call) -> PathKey:
+    return (call.run_id, call.path.name)
 
 
 @dataclass(slots=True)
@@ -57,7 +66,7 @@ class Index:
     """Runs and calls by id and by path; a new one is built by each full scan."""
 
     slots: dict[str, RunSlot] = field(default_factory=dict)
-    by_path: dict[str, Call] = field(default_factory=dict)
+    by_path: dict[PathKey, Call] = field(default_factory=dict)
     by_id: dict[str, Call] = field(default_factory=dict)
     order: list[str] | None = None  # run ids, oldest first; None when it must be recomputed
 
@@ -76,7 +85,7 @@ class Index:
         slot = self.slots.pop(run_id, None)
         if slot is not None:
             for call in slot.run.calls:
-                key = os.fspath(call.path)
+                key = path_key(call)
                 if self.by_path.get(key) is call:
                     del self.by_path[key]
                 if self.by_id.get(call.call_id) is call:
@@ -115,14 +124,14 @@ class Index:
     # -- calls --------------------------------------------------------------------------
 
     def _register(self, call: Call) -> None:
-        self.by_path[os.fspath(call.path)] = call
+        self.by_path[path_key(call)] = call
         self.by_id[call.call_id] = call
 
     def merge(
         self,
         slot: RunSlot,
         incoming: list[Call],
-        deleted: Sequence[str] = (),
+        deleted: Sequence[PathKey] = (),
         *,
         keep_newer: bool = False,
     ) -> list[Change]:
@@ -138,7 +147,7 @@ class Index:
         resort = False
         appended: list[Call] = []
         for call in incoming:
-            old = self.by_path.get(os.fspath(call.path))
+            old = self.by_path.get(path_key(call))
             if old is None or old.run_id != call.run_id:
                 appended.append(call)
                 continue
@@ -218,7 +227,7 @@ class Index:
                 counts[call.tool] = n
                 call.occurrence = n
             calls.append(call)
-            by_path[os.fspath(call.path)] = call
+            by_path[(call.run_id, call.path.name)] = call
             by_id[call.call_id] = call
         return True
 
@@ -238,10 +247,10 @@ class Index:
         numbered.sort(key=call_sort_key)
         final, counts = number_occurrences(numbered)
         slot.counts = counts
-        original = {os.fspath(c.path): c for c in calls}
+        original = {path_key(c): c for c in calls}
         out: list[Change] = []
         for call in final:
-            src = original[os.fspath(call.path)]
+            src = original[path_key(call)]
             self._register(call)
             if id(src) in before:
                 out.append((before[id(src)], call))

@@ -231,10 +231,16 @@ def _call_from_head(path: Path, run_id: str, raw: RawFile) -> Call:
     return call
 
 
-def read_call_if_exists(path: Path, *, run_id: str, root: Path | None = None) -> Call | None:
-    """Like :func:`read_call`, but ``None`` when the file no longer exists (a deletion)."""
+def read_call_if_exists(
+    path: Path, *, run_id: str, root: Path | None = None, text: str | None = None
+) -> Call | None:
+    """Like :func:`read_call`, but ``None`` when the file no longer exists (a deletion).
+
+    ``text`` is ``path`` as a string when the caller already has it: a scan passes it so that
+    no ``Path`` is formatted (and its string cached) per file.
+    """
     try:
-        raw = read_file_bytes(path, root=root, cap=LIST_CAP, head=HEAD_BYTES)
+        raw = read_file_bytes(text or path, root=root, cap=LIST_CAP, head=HEAD_BYTES)
     except FileNotFoundError:
         return None
     except ReadRefused as refused:

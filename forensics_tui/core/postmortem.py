@@ -24,9 +24,10 @@ _BLOCK_LIMIT = 20_000
 _TICKS = re.compile(r"`+")
 
 
-def run_outcome(status: str, has_findings: bool) -> str:
-    """``ok``, ``failed``, ``crashed``, ``running``, or ``silent_failure`` (claims ok, but)."""
-    if status == "ok" and has_findings:
+def run_outcome(status: str, has_problems: bool) -> str:
+    """``ok``, ``failed``, ``crashed``, ``running``, or ``silent_failure``: the run claims
+    ``ok`` but has findings or unreadable fixture files."""
+    if status == "ok" and has_problems:
         return "silent_failure"
     return status
 
@@ -78,7 +79,9 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
                 break
     return {
         "run_id": ra.run_id,
-        "outcome": run_outcome(ra.run.status, bool(ra.findings)),
+        "outcome": run_outcome(
+            ra.run.status, bool(ra.findings) or any(c.status == "broken" for c in calls)
+        ),
         "chain": chain,
         "first_failure": first_failure,
         "diff": diff,

@@ -133,9 +133,11 @@ Batch = list[tuple[RunPlan, list[Call]]]
 
 def _read(plan: RunPlan, names: list[str], root: Path) -> list[Call]:
     path, run_id = plan.path, plan.run_id
+    prefix = os.path.join(path, "")
     calls = []
     for name in names:
-        call = read_call_if_exists(_child(path, name), run_id=run_id, root=root)
+        child = _child(path, name)
+        call = read_call_if_exists(child, run_id=run_id, root=root, text=prefix + name)
         if call is not None:  # gone since it was listed
             calls.append(call)
     return calls

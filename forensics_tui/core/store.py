@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .events import ChangeKind, StoreEvent, events_for
-from .index import Change, Index
+from .index import Change, Index, path_key
 from .loader import LoadProblem, load_fixture, read_call_if_exists, read_manifest
 from .model import Call, Fixture, Run
 from .ordering import ts_key
@@ -95,6 +95,8 @@ class FixtureStore:
         self, index: Index, *, publish: bool, batch_size: int = 2000
     ) -> Iterator[ScanProgress]:
         with self._lock:
+            if not self._scanning:
+                self._replay = []  # left over from an abandoned scan_iter(): the disk is the truth
             self._scanning += 1
         try:
             plans = plan_root(self.root)
@@ -182,13 +184,19 @@ class FixtureStore:
 
     def call_by_path(self, path: Path | str) -> Call | None:
         with self._lock:
-            return self._index.by_path.get(os.fspath(path))
+            return self._index.by_path.get(self._key_for(path))
+
+    def _key_for(self, path: Path | str) -> tuple[str, str]:
+        path = Path(path).absolute()
+        if path.parent.parent != self.root:
+            return ("", "")
+        return (path.parent.name, path.name)
 
     def load(self, call: Call) -> Fixture | LoadProblem:
         """The full fixture for ``call`` (cached while the file is unchanged)."""
         key = os.fspath(call.path)
         with self._lock:
-            current = self._index.by_path.get(key, call)
+            current = self._index.by_path.get(path_key(call), call)
             hit = self._cache.get(key)
             if hit is not None and hit[:2] == (current.mtime_ns, current.size):
                 self._cache.move_to_end(key)
@@ -343,7 +351,7 @@ class FixtureStore:
             path = run_path / name
             call = read_call_if_exists(path, run_id=run_id, root=self.root)
             if call is None:
-                gone.append(os.fspath(path))
+                gone.append((run_id, name))
             else:
                 fresh.append(call)
         with self._lock:

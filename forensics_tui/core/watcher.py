@@ -23,17 +23,20 @@ compared with the one being watched; a change re-establishes the watch.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 from watchfiles import Change, awatch, watch
 
 from .events import ChangeKind
 
 __all__ = ["Batch", "RootFilter", "watch_root", "watch_root_sync"]
+
+log = logging.getLogger(__name__)
 
 Batch = list[tuple[str, Path]]
 
@@ -78,6 +81,61 @@ def _convert(root: Path, changes: set[tuple[Change, str]]) -> Batch:
     return batch
 
 
+class _Session:
+    """What both loops share: announcements, batch conversion, and when to re-establish."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).absolute()
+        self.missing_at_start = _identity(self.root) is None
+        self.first = True
+        self.identity: tuple[int, int] | None = None
+        self.force_polling: bool | None = None  # set after the native watcher failed
+
+    def lost(self) -> Batch | None:
+        """``[("lost", root)]`` if the root is gone now (not at start: nothing was lost)."""
+        self.identity = _identity(self.root)
+        if self.identity is not None or (self.first and self.missing_at_start):
+            return None
+        return [(ChangeKind.LOST, self.root)]
+
+    def found(self) -> bool:
+        self.identity = _identity(self.root)
+        return self.identity is not None
+
+    def announce(self, was_missing: bool) -> Batch | None:
+        """``[("rescan", root)]`` unless this is the first watch of a root that was there."""
+        first, self.first = self.first, False
+        if first and not was_missing:
+            return None
+        return [(ChangeKind.RESCAN, self.root)]
+
+    def handle(self, changes: set[tuple[Change, str]]) -> tuple[Batch, bool]:
+        """The batch to yield, and whether the watch must be re-established."""
+        batch: Batch = []
+        touched_root = not changes  # a timeout: the moment to check the root's identity
+        if changes:
+            batch = _convert(self.root, changes)
+            touched_root = any(path == self.root for _, path in batch)
+            batch = [item for item in batch if item[1] != self.root]
+        return batch, touched_root and _identity(self.root) != self.identity
+
+    def failed(self, exc: BaseException) -> Batch:
+        log.warning("watching %s failed (%s); falling back to polling", self.root, exc)
+        self.force_polling = True
+        return [(ChangeKind.LOST, self.root)]
+
+    def options(self, debounce_ms: int, step_ms: int, check_s: float) -> dict[str, Any]:
+        return {
+            "watch_filter": RootFilter(self.root),
+            "debounce": debounce_ms,
+            "step": step_ms,
+            "rust_timeout": int(check_s * 1000),
+            "yield_on_timeout": True,
+            "ignore_permission_denied": True,
+            "force_polling": self.force_polling,
+        }
+
+
 async def _sleep_or_stop(seconds: float, stop_event: asyncio.Event | None) -> bool:
     """Sleep; True if ``stop_event`` was set meanwhile."""
     if stop_event is None:
@@ -104,41 +162,29 @@ async def watch_root(
     ``poll_s`` is how often a missing root is looked for; ``check_s`` how often, when nothing
     happens, the root's identity is checked (a root replaced by a new directory).
     """
-    root = Path(root).absolute()
-    missing_at_start = _identity(root) is None
-    first = True
+    session = _Session(root)
     while stop_event is None or not stop_event.is_set():
-        identity = _identity(root)
-        if identity is None:
-            if not first or not missing_at_start:
-                yield [(ChangeKind.LOST, root)]
-            while (identity := _identity(root)) is None:
-                if await _sleep_or_stop(poll_s, stop_event):
-                    return
-            yield [(ChangeKind.RESCAN, root)]
-        elif not first:
-            yield [(ChangeKind.RESCAN, root)]  # the root was replaced while we watched it
-        first = False
-        async for changes in awatch(
-            root,
-            watch_filter=RootFilter(root),
-            debounce=debounce_ms,
-            step=step_ms,
-            stop_event=stop_event,
-            rust_timeout=int(check_s * 1000),
-            yield_on_timeout=True,
-            ignore_permission_denied=True,
-        ):
-            if changes:
-                batch = _convert(root, changes)
-                touched_root = any(path == root for _, path in batch)
-                batch = [item for item in batch if item[1] != root]
+        if (lost := session.lost()) is not None:
+            yield lost
+        was_missing = False
+        while not session.found():
+            was_missing = True
+            if await _sleep_or_stop(poll_s, stop_event):
+                return
+        if (announcement := session.announce(was_missing)) is not None:
+            yield announcement
+        options = session.options(debounce_ms, step_ms, check_s)
+        try:
+            async for changes in awatch(session.root, stop_event=stop_event, **options):
+                batch, reestablish = session.handle(changes)
                 if batch:
                     yield batch
-                if not touched_root:
-                    continue
-            if _identity(root) != identity:
-                break  # deleted, or replaced: re-establish (the outer loop says lost/rescan)
+                if reestablish:
+                    break
+        except (OSError, RuntimeError) as exc:  # e.g. the inotify watch limit
+            yield session.failed(exc)
+            if await _sleep_or_stop(poll_s, stop_event):
+                return
 
 
 def watch_root_sync(
@@ -152,43 +198,29 @@ def watch_root_sync(
 ) -> Iterator[Batch]:
     """The same as :func:`watch_root` as a blocking generator (``watchfiles.watch``).
 
-    For the CLI ``tail``; stop it with ``stop_event`` or by closing the generator.
+    For code without an event loop; stop it with ``stop_event`` or by closing the generator.
     """
-    root = Path(root).absolute()
-    missing_at_start = _identity(root) is None
-    first = True
-    while stop_event is None or not stop_event.is_set():
-        identity = _identity(root)
-        if identity is None:
-            if not first or not missing_at_start:
-                yield [(ChangeKind.LOST, root)]
-            while (identity := _identity(root)) is None:
-                if stop_event is not None and stop_event.wait(poll_s):
-                    return
-                if stop_event is None:
-                    time.sleep(poll_s)
-            yield [(ChangeKind.RESCAN, root)]
-        elif not first:
-            yield [(ChangeKind.RESCAN, root)]
-        first = False
-        for changes in watch(
-            root,
-            watch_filter=RootFilter(root),
-            debounce=debounce_ms,
-            step=step_ms,
-            stop_event=stop_event,
-            rust_timeout=int(check_s * 1000),
-            yield_on_timeout=True,
-            ignore_permission_denied=True,
-            raise_interrupt=False,
-        ):
-            if changes:
-                batch = _convert(root, changes)
-                touched_root = any(path == root for _, path in batch)
-                batch = [item for item in batch if item[1] != root]
+    stop = stop_event if stop_event is not None else threading.Event()
+    session = _Session(root)
+    while not stop.is_set():
+        if (lost := session.lost()) is not None:
+            yield lost
+        was_missing = False
+        while not session.found():
+            was_missing = True
+            if stop.wait(poll_s):
+                return
+        if (announcement := session.announce(was_missing)) is not None:
+            yield announcement
+        options = session.options(debounce_ms, step_ms, check_s)
+        try:
+            for changes in watch(session.root, stop_event=stop, raise_interrupt=False, **options):
+                batch, reestablish = session.handle(changes)
                 if batch:
                     yield batch
-                if not touched_root:
-                    continue
-            if _identity(root) != identity:
-                break
+                if reestablish:
+                    break
+        except (OSError, RuntimeError) as exc:
+            yield session.failed(exc)
+            if stop.wait(poll_s):
+                return

@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextvars
 import json
 import re
-import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -35,7 +34,9 @@ __all__ = [
     "suppressed",
 ]
 
-_SUPPRESS: contextvars.ContextVar[bool] = contextvars.ContextVar("forensics_http_off", default=False)
+_SUPPRESS: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "forensics_http_off", default=False
+)
 _ID_SEGMENT = re.compile(
     r"^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|[0-9a-fA-F]{16,}|(?=[^/]*\d)[A-Za-z0-9_-]{24,})$"
@@ -135,7 +136,6 @@ class Exchange:
     recorder: Recorder
     settings: Settings
     handle: Any = None
-    started: float = field(default_factory=time.perf_counter)
 
     def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
         if self.handle is None:
@@ -188,7 +188,9 @@ def _safely(action: Any) -> Any:
     except Exception as exc:  # recording must never break the caller's HTTP
         if not _warned:
             _warned = True
-            warnings.warn(f"forensics-tui: could not record an HTTP exchange: {exc!r}", stacklevel=3)
+            warnings.warn(
+                f"forensics-tui: could not record an HTTP exchange: {exc!r}", stacklevel=3
+            )
         return None
 
 
@@ -233,5 +235,4 @@ def begin(
                 http_tool_name(method, url), request, replay=replay, meta=meta
             )
         )
-    exchange.started = time.perf_counter()
     return exchange

@@ -75,7 +75,11 @@ def call_outcome(message: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | No
         err = message.get("error")
         err = err if isinstance(err, dict) else {"message": str(err)}
         text = f"{err.get('code', '')}: {err.get('message', '')}".strip(": ")
-        return "error", err.get("data"), {"type": "JSONRPCError", "message": text, "traceback": None}
+        return (
+            "error",
+            err.get("data"),
+            {"type": "JSONRPCError", "message": text, "traceback": None},
+        )
     result = message.get("result")
     output = normalise_result(result)
     if isinstance(result, dict) and result.get("isError"):

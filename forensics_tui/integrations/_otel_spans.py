@@ -102,11 +102,17 @@ def _decode(value: Any) -> Any:
             value = json.loads(value)
         except ValueError:
             return value
-    if isinstance(value, dict) and set(value) >= {"inputs"} and set(value) <= {
-        "inputs", "tags", "metadata", "kwargs"
-    }:
+    if (
+        isinstance(value, dict)
+        and set(value) >= {"inputs"}
+        and set(value) <= {"inputs", "tags", "metadata", "kwargs"}
+    ):
         return value["inputs"]
-    if isinstance(value, dict) and set(value) >= {"outputs"} and set(value) <= {"outputs", "kwargs"}:
+    if (
+        isinstance(value, dict)
+        and set(value) >= {"outputs"}
+        and set(value) <= {"outputs", "kwargs"}
+    ):
         return value["outputs"]
     return value
 

@@ -80,7 +80,10 @@ def _undo_all() -> None:
 
 @contextmanager
 def capture_http(
-    recorder: Recorder | None = None, *, clients: Iterable[str] = CLIENTS, max_body: int = 256 * 1024
+    recorder: Recorder | None = None,
+    *,
+    clients: Iterable[str] = CLIENTS,
+    max_body: int = 256 * 1024,
 ) -> Iterator[list[str]]:
     """``install()`` for the duration of a ``with`` block, then restore what was there before."""
     previous = _settings

@@ -12,6 +12,7 @@ is ever written to stdout.  Stdlib only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -182,17 +183,13 @@ def run_proxy(
 
     def client_to_server() -> None:
         _pump(stdin, child.stdin, tracker.from_client, before=True)  # type: ignore[arg-type]
-        try:
+        with contextlib.suppress(OSError):
             child.stdin.close()  # type: ignore[union-attr]
-        except OSError:
-            pass
 
     previous = {}
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        try:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread / not supported
             previous[signum] = signal.signal(signum, lambda s, _f: child.send_signal(s))
-        except (ValueError, OSError):  # not the main thread, or not supported
-            pass
     upstream = threading.Thread(target=client_to_server, name="mcp-c2s", daemon=True)
     upstream.start()
     try:
@@ -202,8 +199,6 @@ def run_proxy(
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     tracker.close(code)
-    try:
+    with contextlib.suppress(Exception):
         recorder.end("ok" if code == 0 else "failed")
-    except Exception:
-        pass
     return code if code >= 0 else 128 - code

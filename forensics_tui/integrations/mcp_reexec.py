@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from forensics_tui.core.model import Fixture
     from forensics_tui.core.reexec.policy import ReexecPolicy
 
-__all__ = ["ALLOW_ENV", "McpExecutor", "register", "reexecute_mcp"]
+__all__ = ["ALLOW_ENV", "McpExecutor", "reexecute_mcp", "register"]
 
 ALLOW_ENV = "FORENSICS_REEXEC_MCP_COMMANDS"
 _CALL_ID = "forensics-reexec-call"
@@ -146,7 +146,9 @@ def reexecute_mcp(
 ) -> Outcome:
     """Start ``spec["command"]``, call ``spec["tool"]`` once; failures are outcomes, not raises."""
     command, tool, arguments = _validate(spec)
-    version = spec.get("protocol_version") if isinstance(spec.get("protocol_version"), str) else None
+    version = (
+        spec.get("protocol_version") if isinstance(spec.get("protocol_version"), str) else None
+    )
     modern = is_modern(version)
     start = time.perf_counter()
     deadline = time.monotonic() + timeout

@@ -119,7 +119,9 @@ def _instrument(tool: FunctionTool) -> None:
                 live.failure, live.timed_out = error, True
             if timeout_fn is None:
                 seconds = tool.timeout_seconds or 0
-                return default_tool_timeout_error_message(tool_name=tool.name, timeout_seconds=seconds)
+                return default_tool_timeout_error_message(
+                    tool_name=tool.name, timeout_seconds=seconds
+                )
             result = timeout_fn(ctx, error)
             return await result if inspect.isawaitable(result) else result
 

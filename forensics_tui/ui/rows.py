@@ -44,7 +44,9 @@ def format_elapsed(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes}m{seconds:02d}s"
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours // 24}d"
 
 
 def is_stale(call: Call, now: datetime, stale_after_s: float, run_crashed: bool) -> bool:
@@ -114,6 +116,8 @@ def call_line(
         shown = "stale" if stale else "…"
         if waited is not None:
             shown = f"{'stale ' if stale else ''}{format_elapsed(waited)}"
+            if len(shown) > 9:
+                shown = "stale" if stale else shown[:9]
         line.append(shown.rjust(9), style="yellow" if stale else "cyan")
     else:
         line.append(format_duration(call.duration_ms).rjust(9), style="dim")

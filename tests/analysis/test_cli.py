@@ -218,3 +218,28 @@ def test_init_ci_writes_and_refuses_without_force(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "--force" in again.output
     assert run("init-ci", "--path", str(tmp_path), "--force").exit_code == 0
     assert run("init-ci", "--path", str(tmp_path), "--dir", "a: b", "--force").exit_code == 2
+
+
+def test_check_pending_call_of_a_dead_writer_fails(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(child.stdout)
+    make_run_dir(
+        tmp_path,
+        "20260101_000000",
+        [{"tool": "t", "status": "pending", "ts": "2999-01-01T00:00:00+00:00"}],
+        status="running",
+        manifest={"pid": dead_pid, "host": socket.gethostname()},
+    )
+    result = run("check", "--json", "--dir", str(tmp_path))
+    assert result.exit_code == 1
+    evidence = json.loads(result.output)["runs"][0]["findings"][0]["evidence"]
+    assert "process that wrote the run is gone" in evidence

@@ -110,3 +110,27 @@ def test_killed_writer_never_leaves_a_half_written_fixture(tmp_path: Path) -> No
     assert len(seqs) == len(set(seqs))
     manifest = json.loads((run_dir / "run.json").read_text())
     assert manifest["status"] == "running"  # killed: readers will call it crashed
+
+
+def test_forked_child_gets_its_own_counter_lock(tmp_path: Path) -> None:
+    from forensics_tui.capture import Recorder
+
+    rec = Recorder(tmp_path, "forked")
+    rec.record("before_fork", {}, None)  # the counter file is open in the parent now
+    pid = os.fork()
+    if pid == 0:  # child: share the run, never end it
+        try:
+            for i in range(1000):
+                rec.record("child", {"i": i}, None)
+        finally:
+            os._exit(0)
+    for i in range(1000):
+        rec.record("parent", {"i": i}, None)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0
+    docs = [json.loads(p.read_text()) for p in rec.run_dir.glob("0*.json")]
+    assert len(docs) == 2001
+    assert sorted(d["seq"] for d in docs) == list(range(1, 2002))
+    assert {d["meta"]["pid"] for d in docs} == {os.getpid(), pid}
+    manifest = json.loads((rec.run_dir / "run.json").read_text())
+    assert manifest["pid"] == os.getpid()

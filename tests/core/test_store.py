@@ -376,3 +376,32 @@ def test_subscriber_errors_do_not_break_the_store(tmp_path: Path) -> None:
     store.subscribe(lambda e: got.append(e.kind))
     store.apply_changes([("added", write_call(run, 2, "fetch"))])
     assert got == ["call_added"]
+
+
+def test_changes_applied_during_a_scan_are_not_lost(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for n in range(1, 4):
+        write_call(root / f"2026040{n}_000000", 1, "fetch", status="pending")
+    store = FixtureStore(root)
+    newest = root / "20260403_000000" / "000001_fetch.json"
+    applied: list[list[StoreEvent]] = []
+
+    def midway(done: int, total: int) -> None:
+        if not applied:  # after the first batch (the newest run) was read
+            write_call(newest.parent, 1, "fetch", status="ok")
+            applied.append(store.apply_changes([("modified", newest)]))
+
+    store.scan(progress=midway)
+    assert applied and store.call_by_path(newest).status == "ok"
+
+    # The same with the progressive scan, whose index is live while it fills.
+    write_call(newest.parent, 1, "fetch", status="error")
+    steps = store.scan_iter(batch_size=1)
+    next(steps)
+    assert store.call_by_path(newest).status == "error"
+    write_call(newest.parent, 1, "fetch", status="timeout")
+    events = store.apply_changes([("modified", newest)])
+    assert [(e.kind, e.previous_status) for e in events] == [("call_updated", "error")]
+    list(steps)
+    assert store.call_by_path(newest).status == "timeout"
+    assert len(store.runs()) == 3

@@ -79,7 +79,17 @@ def legacy_script() -> list[dict[str, Any]]:
     return [
         {"jsonrpc": "2.0", "id": "init-1", "method": "initialize", "params": init},
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 2, "b": 3}}},  # noqa: E501
-        {"jsonrpc": "2.0", "id": "7", "method": "tools/call", "params": {"name": "nope", "arguments": {}}},  # noqa: E501
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "tools/call",
+            "params": {"name": "add", "arguments": {"a": 2, "b": 3}},
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": "7",
+            "method": "tools/call",
+            "params": {"name": "nope", "arguments": {}},
+        },
         {"jsonrpc": "2.0", "id": 8, "method": "tools/list"},
     ]

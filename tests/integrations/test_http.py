@@ -83,7 +83,11 @@ def test_timeout_is_recorded_as_timeout_and_still_raised(
 @pytest.mark.parametrize("client", ["httpx", "httpx2", "requests"])
 @pytest.mark.parametrize(
     ("path", "status", "code"),
-    [("/unauthorized", "error", 401), ("/rate_limited", "error", 429), ("/token_expired", "ok", 200)],
+    [
+        ("/unauthorized", "error", 401),
+        ("/rate_limited", "error", 429),
+        ("/token_expired", "ok", 200),
+    ],
 )
 def test_status_codes(
     client: str, path: str, status: str, code: int, fault_server: FaultServer, tmp_path: Path
@@ -140,7 +144,9 @@ def test_async_clients(client: str, fault_server: FaultServer, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("client", ["httpx", "httpx2", "requests"])
-def test_event_stream_is_not_consumed(client: str, fault_server: FaultServer, tmp_path: Path) -> None:
+def test_event_stream_is_not_consumed(
+    client: str, fault_server: FaultServer, tmp_path: Path
+) -> None:
     rec = Recorder(tmp_path, "run1")
     with http.capture_http(rec):
         if client == "requests":
@@ -219,7 +225,10 @@ def test_exchange_inside_a_tool_call_links_to_it(fault_server: FaultServer, tmp_
 @pytest.mark.parametrize(
     ("url", "name"),
     [
-        ("http://api.example.com:8443/v1/users/12345?x=1", "http GET api.example.com/v1/users/{id}"),
+        (
+            "http://api.example.com:8443/v1/users/12345?x=1",
+            "http GET api.example.com/v1/users/{id}",
+        ),
         (
             "https://h.io/o/3f2b8c1e-9a7d-4c1b-8e2f-0a1b2c3d4e5f/items",
             "http GET h.io/o/{id}/items",

@@ -82,7 +82,9 @@ def _check(found: list[dict[str, Any]]) -> None:
 
 def test_middleware_records_ok_invalid_args_and_timeout(tmp_path: Path) -> None:
     rec = Recorder(tmp_path, "run1")
-    agent = create_agent(script(*TURNS), [lookup, slow_upstream], middleware=[ForensicsMiddleware(rec)])
+    agent = create_agent(
+        script(*TURNS), [lookup, slow_upstream], middleware=[ForensicsMiddleware(rec)]
+    )
     with pytest.raises(TimeoutError):
         agent.invoke({"messages": [HumanMessage("go")]})
     found = read_fixtures(tmp_path, "run1")
@@ -112,7 +114,9 @@ def test_async_middleware_links_http_made_by_the_tool(
 
     rec = Recorder(tmp_path, "run1")
     agent = create_agent(
-        script([("fetch", {"path": "/token_expired"})]), [fetch], middleware=[ForensicsMiddleware(rec)]
+        script([("fetch", {"path": "/token_expired"})]),
+        [fetch],
+        middleware=[ForensicsMiddleware(rec)],
     )
     with http.capture_http():
         asyncio.run(agent.ainvoke({"messages": [HumanMessage("go")]}))

@@ -32,7 +32,9 @@ def test_exporter_records_pydantic_ai_tool_spans(tmp_path: Path) -> None:
 
     def respond(messages: list[Any], info: AgentInfo) -> ModelResponse:
         if len(messages) == 1:
-            return ModelResponse(parts=[ToolCallPart("add", {"a": 1, "b": 2}), ToolCallPart("bad", {})])
+            return ModelResponse(
+                parts=[ToolCallPart("add", {"a": 1, "b": 2}), ToolCallPart("bad", {})]
+            )
         return ModelResponse(parts=[TextPart("done")])
 
     settings = InstrumentationSettings(tracer_provider=provider)
@@ -119,10 +121,17 @@ def otlp_export() -> dict[str, Any]:
                         "scope": {"name": "test"},
                         "spans": [
                             _span("chat gpt", t1, "aaaaaaaaaaaaaaaa", base, _kv(x=1)),
-                            _span("execute_tool lookup_user", t1, "bbbbbbbbbbbbbbbb", base + 1, genai),
                             _span(
-                                "execute_tool charge_card", t1, "cccccccccccccccc", base + 2, failed,
-                                events=[exception], status={"code": 2, "message": "timed out"},
+                                "execute_tool lookup_user", t1, "bbbbbbbbbbbbbbbb", base + 1, genai
+                            ),
+                            _span(
+                                "execute_tool charge_card",
+                                t1,
+                                "cccccccccccccccc",
+                                base + 2,
+                                failed,
+                                events=[exception],
+                                status={"code": 2, "message": "timed out"},
                             ),
                             _span("search_docs", t2, "dddddddddddddddd", base + 3, openinference),
                             _span("send_email.tool", t2, "eeeeeeeeeeeeeeee", base + 4, openllmetry),

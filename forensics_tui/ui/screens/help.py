@@ -38,17 +38,20 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("Key", style="bold cyan", no_wrap=True)
-        table.add_column("Action")
-        table.add_column("Id", style="dim", no_wrap=True)
+        table.add_column("Key", style="bold cyan", no_wrap=True, width=18)
+        table.add_column("Action", ratio=2)
+        table.add_column(Text("Id (remap in [keys])"), style="dim", no_wrap=True, ratio=1)
         section = None
         for info in all_keys():
             if info.section != section:
                 section = info.section
                 table.add_row(Text(section, style="bold underline"), "", "")
             binding = info.binding
-            key = effective_key(binding, self.keymap)
-            table.add_row(Text(key), Text(binding.description or binding.action), binding.id or "")
+            keys = effective_key(binding, self.keymap).split(",")
+            shown = " ".join(self.app.get_key_display(binding.with_key(k.strip())) for k in keys)
+            table.add_row(
+                Text(shown), Text(binding.description or binding.action), binding.id or ""
+            )
         self.table = table
         with VerticalScroll(id="help-body"):
             yield Static(Text(INTRO), id="help-intro")
