@@ -25,7 +25,7 @@ __all__ = ["reexec_command"]
 
 
 def _emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=True, default=str))
 
 
 def _show_request(request: Any, policy: Any, err: bool) -> None:

@@ -93,7 +93,7 @@ class _Printer:
                 continue
             self.seen.add(key)
             line = (
-                json.dumps(call_json(call), ensure_ascii=False)
+                json.dumps(call_json(call), ensure_ascii=True)
                 if self.as_json
                 else call_line(call, self.color)
             )
