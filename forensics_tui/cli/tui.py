@@ -15,7 +15,12 @@ def open_tui(root: str | None, *, demo: Any = None, config_path: str | None = No
     ``demo`` is accepted for the ``demo`` command's benefit and currently unused: the demo
     writes its fixtures from its own thread while the app watches the root like any other.
     """
+    import os
     from pathlib import Path
+
+    # Frames are paced at TEXTUAL_FPS while something changes (none when idle); 120 halves the
+    # wait between a fixture landing and its row being drawn.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
 
     from forensics_tui.capture.paths import resolve_root
     from forensics_tui.core.config import ConfigError, load_config

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["MainScreen"]
 
 _DETAIL_DELAY_S = 0.03
+_FOLLOW_DETAIL_DELAY_S = 0.3  # while tailing, let bursts of rows paint before the detail loads
 _STATUS_FILTERS = {
     "failures": "status:fail",
     "ok": "status:ok",
@@ -229,7 +230,8 @@ class MainScreen(Screen[None]):
 
     @on(LineList.Highlighted, "#calls")
     def _call_highlighted(self, _event: LineList.Highlighted) -> None:
-        self._schedule_detail()
+        following = self.query_one(CallsPane).follow
+        self._schedule_detail(_FOLLOW_DETAIL_DELAY_S if following else _DETAIL_DELAY_S)
 
     @on(LineList.Selected, "#calls")
     def _call_selected(self, _event: LineList.Selected) -> None:
@@ -246,10 +248,10 @@ class MainScreen(Screen[None]):
         """No detail load pending (tests and the screenshot script wait on this)."""
         return self._detail_timer is None and self.query_one(DetailPane).settled
 
-    def _schedule_detail(self) -> None:
+    def _schedule_detail(self, delay: float = _DETAIL_DELAY_S) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        self._detail_timer = self.set_timer(_DETAIL_DELAY_S, self._detail_due)
+        self._detail_timer = self.set_timer(delay, self._detail_due)
 
     def _detail_due(self) -> None:
         self._detail_timer = None

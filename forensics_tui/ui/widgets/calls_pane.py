@@ -30,6 +30,10 @@ BadgeFor = Callable[[Call], Text | None]
 class CallsPane(LineList):
     """Calls of one run (or all runs interleaved), filtered; follow mode; pending ticker."""
 
+    DEFAULT_CSS = """
+    CallsPane { overflow-y: scroll; }
+    """
+    # (an always-present scrollbar: one appearing mid-stream costs a relayout while tailing)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "toggle_follow", "Follow", id="follow"),
     ]
