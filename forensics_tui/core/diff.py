@@ -10,6 +10,7 @@ shared by the CLI and the post-mortem.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.signals import is_error_key, is_status_key, quote
+from forensics_tui.core.symptoms import Symptom, symptom
 from forensics_tui.core.treediff import Change, DiffLimits, clip, diff_values
 
-__all__ = ["CallDiff", "diff_calls", "explain", "render_value"]
+__all__ = ["CallDiff", "diff_calls", "explain", "render_value", "wildcard"]
 
 
 @dataclass(slots=True)
@@ -122,10 +125,40 @@ def _error_text(error: Any) -> str | None:
     return str(error)
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def wildcard(path: str) -> str:
+    """``records[2].qty`` → ``records[*].qty``: the same field of every list item."""
+    return _INDEX.sub("[*]", path)
+
+
+def _grouped(changes: list[Change]) -> list[tuple[str, int]]:
+    """Changed paths with list indices collapsed, in first-seen order, with their counts."""
+    counts: dict[str, int] = {}
+    for change in changes:
+        name = wildcard(change.path) or "(whole value)"
+        counts[name] = counts.get(name, 0) + 1
+    return list(counts.items())
+
+
 def _fields(changes: list[Change], limit: int = 3) -> str:
-    names = [c.path or "(whole value)" for c in changes[:limit]]
-    more = len(changes) - limit
+    groups = _grouped(changes)
+    names = [f"{name} ×{n}" if n > 1 else name for name, n in groups[:limit]]
+    more = len(groups) - limit
     return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def _salient(changes: list[Change]) -> list[str]:
+    """Status-code and error-field changes, quoted: what an on-call engineer looks at first."""
+    out: list[str] = []
+    for change in changes:
+        last = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
+        if change.kind in ("changed", "type_changed") and is_status_key(last):
+            out.append(f"{change.path} {quote(change.old, 30)} → {quote(change.new, 30)}")
+        elif change.kind in ("added", "changed") and is_error_key(last) and change.new:
+            out.append(f"{change.path} = {quote(change.new, 60)}")
+    return out[:2]
 
 
 def explain(
@@ -135,20 +168,47 @@ def explain(
     status_new: str,
     error_old: Any = None,
     error_new: Any = None,
+    *,
+    symptom_new: Symptom | None = None,
+    output_missing: bool = False,
 ) -> str:
-    """The one-line verdict: upstream, the agent's input, transient, or no difference."""
+    """The one-line verdict: upstream, the agent's input, transient, or no difference.
+
+    ``symptom_new`` is what the call's own data says went wrong (when the baseline did not
+    show the same); a timeout, rate limit, rejected credential, 5xx or unreachable service
+    points upstream even when the input changed too.
+    """
     err_old, err_new = _error_text(error_old), _error_text(error_new)
     status = f"status {status_old} → {status_new}" if status_old != status_new else ""
-    if status and err_new:
+    if status and err_new and symptom_new is None:
         status += f" ({err_new})"
     error_changed = err_old != err_new and err_new is not None
-    if input_changes:
+    if output_missing and status:
+        output_part = "no output recorded"
+    elif changes:
+        output_part = f"{len(changes)} output field(s) changed: {_fields(changes)}"
+    else:
+        output_part = ""
+    if input_changes and not (symptom_new is not None and symptom_new.upstream):
         verdict = f"input changed: the agent sent different {_fields(input_changes)}"
         extra = [status] if status else []
+        if symptom_new is not None:
+            extra.append(symptom_new.describe())
         if changes:
             extra.append(f"the output changed with it ({len(changes)} field(s))")
         return "; ".join([verdict, *extra])
-    if changes:
+    if input_changes and symptom_new is not None:
+        parts = [f"upstream dependency issue: {symptom_new.describe()}", status, output_part]
+        parts.append(f"the input also changed ({_fields(input_changes)}), which does not explain it")
+        return "; ".join(p for p in parts if p)
+    if changes or (status and output_missing):
+        if symptom_new is not None:
+            head = f"upstream dependency issue: same input, but {symptom_new.describe()}"
+            return "; ".join(p for p in (head, status, output_part) if p)
+        salient = _salient(changes)
+        if salient:
+            head = f"upstream dependency issue: same input, but {'; '.join(salient)}"
+            return "; ".join(p for p in (head, status, output_part) if p)
         verdict = (
             "upstream dependency issue: same input, but the output changed "
             f"({len(changes)} field(s): {_fields(changes)})"
@@ -157,9 +217,10 @@ def explain(
     if error_changed and not status:
         return f"upstream dependency issue: same input and output, but the error is now {err_new}"
     if status:
+        cause = f" ({symptom_new.describe()})" if symptom_new is not None else ""
         return (
-            f"transient/flaky: nothing recorded differs but the {status}; likely a transient "
-            "upstream failure (retry with backoff)"
+            f"transient/flaky: nothing recorded differs but the {status}{cause}; likely a "
+            "transient upstream failure (retry with backoff)"
         )
     return "no difference from the baseline (volatile fields ignored)"
 
@@ -177,6 +238,9 @@ def diff_calls(
     out = diff_values(baseline.output, current.output, ignore=ignore, limits=limits)
     inp = diff_values(baseline.input, current.input, ignore=ignore, limits=limits)
     notes = [f"output: {n}" for n in out.notes] + [f"input: {n}" for n in inp.notes]
+    now, before = symptom(current), symptom(baseline)
+    if now is not None and before is not None and now.kind == before.kind:
+        now = None  # the baseline had the same problem: it explains nothing
     verdict = explain(
         inp.changes,
         out.changes,
@@ -184,6 +248,8 @@ def diff_calls(
         current.status,
         baseline.error,
         current.error,
+        symptom_new=now,
+        output_missing=current.output is None and baseline.output is not None,
     )
     if notes:
         verdict += f" (diff incomplete: {notes[0]})"

@@ -18,7 +18,15 @@ from typing import Any
 
 from forensics_tui.core.treediff import format_path
 
-__all__ = ["AUTH_WORDS", "RATE_WORDS", "Signals", "quote", "scan_output"]
+__all__ = [
+    "AUTH_WORDS",
+    "RATE_WORDS",
+    "Signals",
+    "is_error_key",
+    "is_status_key",
+    "quote",
+    "scan_output",
+]
 
 _ERROR_KEYS = frozenset(
     {
@@ -81,6 +89,16 @@ class Signals:
 
 def _norm(key: str) -> str:
     return key.casefold().replace("_", "").replace("-", "")
+
+
+def is_error_key(key: str) -> bool:
+    """Whether ``key`` names an error field (``error``, ``errors``, ``errorMessage``, ...)."""
+    return _norm(key) in _ERROR_KEYS
+
+
+def is_status_key(key: str) -> bool:
+    """Whether ``key`` names an embedded status (``status_code``, ``statusCode``, ``status``)."""
+    return _norm(key) in _STATUS_KEYS
 
 
 def _truthy_error(value: Any) -> bool:

@@ -103,7 +103,8 @@ def test_postmortem_names_the_first_failure(agent_root: Path) -> None:
     text = json.dumps(report)
     assert "list_items" in text and "timeout" in text
     markdown = _cli("postmortem", "--dir", str(agent_root), "run-03").output
-    assert "First failure: #1 `list_items`" in markdown
+    (first,) = [line for line in markdown.splitlines() if line.startswith("## First failure")]
+    assert "`list_items`" in first  # tools run concurrently: its number may vary
     assert '"limit": 10' in markdown  # the exact input that triggered it
 
 

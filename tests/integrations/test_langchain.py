@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +68,19 @@ TURNS = (
 )
 
 
-def _check(found: list[dict[str, Any]]) -> None:
-    assert [(f["tool"], f["status"]) for f in found] == [
-        ("lookup", "ok"),
-        ("lookup", "error"),
-        ("slow_upstream", "timeout"),
-    ]
-    assert found[0]["input"] == {"user_id": 7}
-    assert found[0]["output"] == {"user": 7, "error": "token_expired"}
-    assert found[1]["input"] == {"user_id": "seven"}
-    assert "valid integer" in found[1]["error"]["message"]
-    assert found[2]["error"]["type"] == "TimeoutError"
+def _check(found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The three calls, keyed by input (the two lookups run in parallel, in either order)."""
+    by_input = {json.dumps(f["input"], sort_keys=True): f for f in found}
+    assert len(found) == 3
+    ok, invalid = by_input['{"user_id": 7}'], by_input['{"user_id": "seven"}']
+    slow = by_input['{"x": "y"}']
+    assert (ok["tool"], ok["status"]) == ("lookup", "ok")
+    assert ok["output"] == {"user": 7, "error": "token_expired"}
+    assert (invalid["tool"], invalid["status"]) == ("lookup", "error")
+    assert "valid integer" in invalid["error"]["message"]
+    assert (slow["tool"], slow["status"]) == ("slow_upstream", "timeout")
+    assert slow["error"]["type"] == "TimeoutError"
+    return by_input
 
 
 def test_middleware_records_ok_invalid_args_and_timeout(tmp_path: Path) -> None:
@@ -87,10 +90,9 @@ def test_middleware_records_ok_invalid_args_and_timeout(tmp_path: Path) -> None:
     )
     with pytest.raises(TimeoutError):
         agent.invoke({"messages": [HumanMessage("go")]})
-    found = read_fixtures(tmp_path, "run1")
-    _check(found)
-    assert found[0]["meta"]["tool_call_id"] == "call_0_0"
-    assert found[0]["meta"]["integration"] == "langchain"
+    ok = _check(read_fixtures(tmp_path, "run1"))['{"user_id": 7}']
+    assert ok["meta"]["tool_call_id"] == "call_0_0"
+    assert ok["meta"]["integration"] == "langchain"
 
 
 def test_callback_handler_records_the_same_calls(tmp_path: Path) -> None:
@@ -98,9 +100,8 @@ def test_callback_handler_records_the_same_calls(tmp_path: Path) -> None:
     agent = create_agent(script(*TURNS), [lookup, slow_upstream])
     with pytest.raises(TimeoutError):
         agent.invoke({"messages": [HumanMessage("go")]}, config={"callbacks": [handler]})
-    found = read_fixtures(tmp_path, "run1")
-    _check(found)
-    assert found[0]["meta"]["integration"] == "langchain-callbacks"
+    ok = _check(read_fixtures(tmp_path, "run1"))['{"user_id": 7}']
+    assert ok["meta"]["integration"] == "langchain-callbacks"
 
 
 def test_async_middleware_links_http_made_by_the_tool(

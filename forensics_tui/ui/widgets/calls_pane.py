@@ -65,6 +65,8 @@ class CallsPane(LineList):
         self.stale_after_s = stale_after_s
         self.crashed_runs: set[str] = set()
         self.badge_for: BadgeFor | None = None
+        self.badge_version = 0
+        """Bump (and refresh) when ``badge_for`` would answer differently."""
         self._ticker: Timer | None = None
 
     # -- data -----------------------------------------------------------------------------
@@ -170,6 +172,21 @@ class CallsPane(LineList):
         self._update_ticker()
 
     # -- painting -------------------------------------------------------------------------
+    def item_key(self, index: int) -> object:
+        call = self.rows[index]
+        tick = int(self.now().timestamp()) if call.status == "pending" else 0
+        return (
+            id(call),
+            call.path,
+            call.status,
+            call.deleted,
+            call.mtime_ns,
+            call.run_id in self.crashed_runs,
+            tick,
+            self.badge_version,
+            self.rows.scope == ALL_RUNS,
+        )
+
     def render_item_line(self, index: int, line: int, width: int) -> Text:
         call = self.rows[index]
         now = self.now()

@@ -87,6 +87,7 @@ class LineList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._count = 0
         self.content_width = 0
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
     # -- for subclasses -------------------------------------------------------------------
     @property
@@ -96,6 +97,17 @@ class LineList(ScrollView, can_focus=True):
     def render_item_line(self, index: int, line: int, width: int) -> Text:
         """Return line ``line`` (0-based, < LINES_PER_ITEM) of item ``index``."""
         raise NotImplementedError
+
+    def item_key(self, index: int) -> object:
+        """A value that changes whenever item ``index`` would render differently.
+
+        Rendered lines are cached under it, so scrolling by one row renders one row.  The
+        default (None) disables the cache.
+        """
+        return None
+
+    def clear_cache(self) -> None:
+        self._strips.clear()
 
     def set_count(self, count: int, *, keep_cursor: bool = True) -> None:
         """Tell the list how many items it has now; repaints what is visible."""
@@ -197,6 +209,22 @@ class LineList(ScrollView, can_focus=True):
         if index >= self._count or width <= 0:
             return Strip.blank(width, base)
         is_cursor = index == self.cursor
+        item_key = self.item_key(index)
+        cache_key: tuple[object, ...] | None = None
+        if item_key is not None:
+            focus = self.has_focus
+            cache_key = (item_key, index, sub, width, is_cursor, focus, int(self.scroll_x))
+            hit = self._strips.get(cache_key)
+            if hit is not None:
+                return hit
+        strip = self._render_strip(index, sub, width, is_cursor, base)
+        if cache_key is not None:
+            if len(self._strips) > 4096:
+                self._strips.clear()
+            self._strips[cache_key] = strip
+        return strip
+
+    def _render_strip(self, index: int, sub: int, width: int, is_cursor: bool, base) -> Strip:
         text = Text(no_wrap=True, end="")
         text.append("▌" if is_cursor and sub == 0 else " ", style="bold")
         scroll_x = int(self.scroll_x) if self.HORIZONTAL else 0

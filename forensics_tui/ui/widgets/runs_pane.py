@@ -60,6 +60,17 @@ class RunsPane(LineList):
     def select_scope(self, scope: str) -> None:
         self.set_cursor(self.index_of(scope))
 
+    def item_key(self, index: int) -> object:
+        if index == 0:
+            return (
+                "all",
+                len(self.model),
+                self.total_calls,
+                tuple(r.is_live for r in self.model.order),
+            )
+        run = self.model.order[index - 1]
+        return (run.run_id, run.status, tuple(sorted(run.counts.items())), run.task, run.agent)
+
     def render_item_line(self, index: int, line: int, width: int) -> Text:
         if index == 0:
             live = sum(1 for r in self.model.order if r.is_live)
