@@ -148,7 +148,7 @@ def main() -> int:
     parser.add_argument("--legacy-batches", type=int, default=3)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    backends = ["json"] + (["orjson"] if serialize._orjson is not None else [])
+    backends = ["json"] + (["orjson"] if serialize.set_json_backend("auto") == "orjson" else [])
     base = Path(tempfile.mkdtemp(prefix="bench-capture-", dir=args.dir))
     payload = len(json.dumps(INPUT)) + len(json.dumps(OUTPUT))
     print(f"file system: {args.dir}  payload: {payload} bytes (input + output), redaction on")

@@ -67,7 +67,9 @@ def bench_forensics(n: int) -> list[float]:
     (run_dir / "run.json").write_text(json.dumps(manifest))
     (run_dir / "000001_warmup.json").write_text(json.dumps(fixture(1, "warmup")))
     env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={root.parent / 'cfg'} TERM=xterm-256color"
-    session = start(f"cd {ROOT} && exec env {env} {sys.executable} {os.environ.get('FTUI_CMD', '-m forensics_tui --dir')} {root}")
+    session = start(
+        f"cd {ROOT} && exec env {env} {sys.executable} {os.environ.get('FTUI_CMD', '-m forensics_tui --dir')} {root}"
+    )
     samples: list[float] = []
     try:
         wait_screen(session, "warmup")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import time
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +52,8 @@ def error_info(error: Any) -> dict[str, Any] | None:
         except Exception:
             message = f"<unprintable {cls.__qualname__}>"
         try:
+            import traceback  # at the first error, not at import time
+
             tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
         except Exception:
             tb = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +60,7 @@ class Manifest:
             "status": status,
             "agent": self.agent,
             "task": self.task,
-            "host": socket.gethostname(),
+            "host": self.rec.host,
             "pid": os.getpid(),
             "labels": labels,
         }
@@ -102,7 +101,7 @@ class Manifest:
             if (
                 existing.get("status") == "running"
                 and isinstance(pid, int)
-                and (host != socket.gethostname() or pid == os.getpid() or pid_alive(pid))
+                and (host != self.rec.host or pid == os.getpid() or pid_alive(pid))
             ):
                 return  # someone is writing this run right now: share it, don't own it
             if isinstance(existing.get("started_at"), str):

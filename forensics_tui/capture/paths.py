@@ -8,7 +8,6 @@ Resolution order for the root: an explicit path, else ``$FORENSICS_FIXTURE_DIR``
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def new_run_id() -> str:
     now = time.time()
     stamp = time.strftime("%Y%m%d_%H%M%S", time.gmtime(now))
     micros = int((now % 1) * 1_000_000)
-    return f"{stamp}_{micros:06d}_{secrets.token_hex(3)}"
+    return f"{stamp}_{micros:06d}_{os.urandom(3).hex()}"
 
 
 def env_run_id() -> str | None:

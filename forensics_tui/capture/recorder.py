@@ -12,7 +12,6 @@ import atexit
 import contextlib
 import os
 import re
-import socket
 import threading
 import time
 import warnings
@@ -55,7 +54,15 @@ def _safe_run_id(run_id: Any) -> str:
 
 
 class Recorder:
-    """Writes one run's fixtures and its ``run.json`` manifest.  Creating one touches no disk."""
+    """Writes one run's fixtures and its ``run.json`` manifest.  Creating one touches no disk.
+
+    ``root`` defaults to ``$FORENSICS_FIXTURE_DIR`` (else the XDG state dir) and ``run_id`` to
+    ``$FORENSICS_RUN_ID`` / ``$RUN_ID`` (else a new sortable id).  ``agent``, ``task`` and
+    ``labels`` go into the manifest.  ``redaction`` replaces the default ``Redactor()``;
+    ``redact=False`` turns redaction off.  Values over ``max_bytes`` or deeper than
+    ``max_depth`` are replaced by truncation markers.  Thread-safe; several processes may
+    share one run.
+    """
 
     def __init__(
         self,
@@ -84,6 +91,8 @@ class Recorder:
         self.dropped = 0
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        import socket  # here, not at import time: ``import forensics_tui.capture`` stays cheap
+
         self.host = socket.gethostname()
         self.agent = agent
         self._dir = str(self.run_dir)

@@ -9,24 +9,16 @@ take a fast path that only inspects them; everything else goes through ``_Walker
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as _dt
-import decimal
 import enum
-import hashlib
 import json
 import math
 import os
-import uuid
+import sys
 from collections import deque
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any, Protocol
-
-try:  # optional speed-up, never required
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    _orjson = None
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -57,7 +49,21 @@ _BIG_INT = 10**4000  # CPython refuses int -> str beyond 4300 digits
 _ENCODER = json.JSONEncoder(
     ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
 )
-_use_orjson = _orjson is not None and os.environ.get("FORENSICS_CAPTURE_JSON") != "json"
+# "auto" uses orjson if it is installed; it is imported at the first write, not at import
+# time (it pulls in uuid, dataclasses, inspect...), so that importing capture stays cheap.
+_backend = "json" if os.environ.get("FORENSICS_CAPTURE_JSON") == "json" else "auto"
+_orjson: Any = None
+
+
+def _load_orjson() -> Any:
+    global _orjson, _backend
+    try:
+        import orjson
+    except ImportError:
+        _backend = "json"
+        return None
+    _orjson = orjson
+    return orjson
 
 
 _second_cache: tuple[int, str] = (-1, "")
@@ -79,9 +85,11 @@ def iso_utc(epoch: float) -> str:
 
 def set_json_backend(name: str) -> str:
     """Choose ``"json"`` (stdlib) or ``"orjson"``/``"auto"``; returns the backend in use."""
-    global _use_orjson
-    _use_orjson = name != "json" and _orjson is not None
-    return "orjson" if _use_orjson else "json"
+    global _backend
+    _backend = "json" if name == "json" else "auto"
+    if _backend == "auto" and (_orjson or _load_orjson()) is None:
+        return "json"
+    return "json" if _backend == "json" else "orjson"
 
 
 class RedactorLike(Protocol):
@@ -237,11 +245,13 @@ def to_jsonable(
 
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (orjson when available, else stdlib); raises on failure."""
-    if _use_orjson:
-        try:
-            return _orjson.dumps(value)  # type: ignore[union-attr]
-        except Exception:  # big ints, lone surrogates: the stdlib copes
-            pass
+    if _backend != "json":
+        fast = _orjson or _load_orjson()
+        if fast is not None:
+            try:
+                return fast.dumps(value)
+            except Exception:  # big ints, lone surrogates: the stdlib copes
+                pass
     return _ENCODER.encode(value).encode("ascii")
 
 
@@ -253,9 +263,22 @@ def truncated_marker(data: bytes | None, *, reason: str, preview: str | None = N
         "truncated": True,
         "reason": reason,
         "original_bytes": None if data is None else len(data),
-        "sha256": None if data is None else hashlib.sha256(data).hexdigest(),
+        "sha256": None if data is None else _sha256(data),
         "preview": preview[:PREVIEW_CHARS],
     }
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # only for truncation markers: keep the import of capture cheap
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _loaded(module: str, name: str) -> Any:
+    """A class from ``module`` if that module is loaded, else None.  An instance of a class
+    from a module nobody imported cannot exist, so there is no need to import it ourselves."""
+    mod = sys.modules.get(module)
+    return getattr(mod, name, None) if mod is not None else None
 
 
 def _type_name(obj: Any) -> str:
@@ -411,7 +434,8 @@ class _Walker:
             return self.walk(int(obj), path, depth)
         if isinstance(obj, float):
             return _float(float(obj))
-        if isinstance(obj, decimal.Decimal):
+        decimal_cls = _loaded("decimal", "Decimal")
+        if decimal_cls is not None and isinstance(obj, decimal_cls):
             return str(obj)
         if isinstance(obj, (bytes, bytearray, memoryview)):
             return self._bytes(bytes(obj), path)
@@ -419,7 +443,8 @@ class _Walker:
             return obj.isoformat()
         if isinstance(obj, _dt.timedelta):
             return obj.total_seconds()
-        if isinstance(obj, (PurePath, uuid.UUID)):
+        uuid_cls = _loaded("uuid", "UUID")
+        if isinstance(obj, PurePath) or (uuid_cls is not None and isinstance(obj, uuid_cls)):
             return str(obj)
         if isinstance(obj, (set, frozenset)):
             return self._container(_sorted(obj), path, depth)
@@ -427,7 +452,7 @@ class _Walker:
             return self._container(dict(zip(obj._fields, obj, strict=False)), path, depth)
         if isinstance(obj, (Mapping, list, tuple)):
             return self._container(obj, path, depth)
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        if hasattr(type(obj), "__dataclass_fields__") and not isinstance(obj, type):
             return self._object(obj, path, depth, _dataclass_items)
         dump = getattr(type(obj), "model_dump", None)  # pydantic v2, duck-typed
         if callable(dump) and not isinstance(obj, type):
@@ -467,6 +492,8 @@ def _redactable(value: Any) -> bool:
 
 
 def _dataclass_items(obj: Any) -> list[tuple[str, Any]]:
+    import dataclasses  # loaded already: ``obj`` is a dataclass instance
+
     return [(f.name, getattr(obj, f.name, None)) for f in dataclasses.fields(obj)]
 
 

@@ -9,7 +9,6 @@ timeouts, ``error`` otherwise) and re-raise it unchanged.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from forensics_tui.capture.recorder import Recorder
 __all__ = ["ActiveCall", "checkpoint", "checkpointed", "is_timeout", "status_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_VAR_KEYWORD = 4  # inspect.Parameter.VAR_KEYWORD, an IntEnum
 
 
 def is_timeout(exc: BaseException) -> bool:
@@ -138,11 +138,13 @@ class _Binder:
 
     def __init__(self, func: Callable[..., Any]) -> None:
         self.func = func
-        self._sig: inspect.Signature | None = None
+        self._sig: Any = None
 
     def __call__(self, args: tuple, kwargs: dict) -> Any:
         try:
             if self._sig is None:
+                import inspect  # on the first call, not at import: capture must import fast
+
                 self._sig = inspect.signature(self.func)
             bound = self._sig.bind(*args, **kwargs)
             bound.apply_defaults()
@@ -154,12 +156,18 @@ class _Binder:
             kind = params[name].kind
             if i == 0 and name in ("self", "cls"):
                 continue
-            if kind is inspect.Parameter.VAR_KEYWORD:
+            if kind == _VAR_KEYWORD:
                 for key, item in value.items():
                     out.setdefault(key, item)
             else:
                 out[name] = value
         return out
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(func)
 
 
 def checkpoint(
@@ -180,7 +188,7 @@ def checkpoint(
         name = tool or getattr(func, "__name__", None) or "tool"
         binder = _Binder(func)
 
-        if inspect.iscoroutinefunction(func):
+        if _is_async(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -78,9 +78,8 @@ class CallDiff:
             lines.append(f"+ status: {safe_line(self.status_new)}")
         lines.extend(_change_lines(self.changes, "", width))
         if self.input_changes:
-            names = ", ".join(safe_line(c.path or "(input)", 60) for c in self.input_changes[:8])
-            more = len(self.input_changes) - 8
-            lines.append(f'"input": changed ({names}{f", +{more} more" if more > 0 else ""})')
+            names = safe_line(_fields(self.input_changes, 8), width)
+            lines.append(f'"input": changed ({names})')
             lines.extend(_change_lines(self.input_changes, "input", width))
         else:
             lines.append('"input": unchanged')
@@ -101,9 +100,25 @@ def render_value(value: Any, limit: int = 160) -> str:
     return safe_line(text, limit)
 
 
+_GROUP_WORDS = {
+    "changed": "changes",
+    "type_changed": "type changes",
+    "added": "additions",
+    "removed": "removals",
+    "item_added": "items added",
+    "item_removed": "items removed",
+}
+_SHOWN_PER_GROUP = 2  # the same field changed in many list items: show two, count the rest
+
+
 def _change_lines(changes: list[Change], prefix: str, width: int) -> list[str]:
     lines: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
     for change in changes:
+        group = (wildcard(change.path), change.kind)
+        seen[group] = seen.get(group, 0) + 1
+        if seen[group] > _SHOWN_PER_GROUP and len(changes) > 3 * _SHOWN_PER_GROUP:
+            continue
         path = ".".join(p for p in (prefix, change.path) if p) or "(output)"
         if change.path.startswith("["):
             path = f"{prefix}{change.path}" if prefix else change.path
@@ -113,6 +128,14 @@ def _change_lines(changes: list[Change], prefix: str, width: int) -> list[str]:
             lines.append(f"- {label}: {render_value(change.old, width)}")
         if change.kind in ("changed", "type_changed", "added", "item_added"):
             lines.append(f"+ {label}: {render_value(change.new, width)}{suffix}")
+    for (name, kind), count in seen.items():
+        hidden = count - _SHOWN_PER_GROUP
+        if hidden > 0 and len(changes) > 3 * _SHOWN_PER_GROUP:
+            where = ".".join(p for p in (prefix, name) if p) or "(output)"
+            what = _GROUP_WORDS.get(kind, "changes")
+            lines.append(
+                f"# … {hidden} more {what} at {safe_line(where, 100)} (--json lists them all)"
+            )
     return lines
 
 
@@ -199,7 +222,7 @@ def explain(
         return "; ".join([verdict, *extra])
     if input_changes and symptom_new is not None:
         parts = [f"upstream dependency issue: {symptom_new.describe()}", status, output_part]
-        parts.append(f"the input also changed ({_fields(input_changes)}), which does not explain it")
+        parts.append(f"the input also changed ({_fields(input_changes)}), unlikely to cause this")
         return "; ".join(p for p in parts if p)
     if changes or (status and output_missing):
         if symptom_new is not None:

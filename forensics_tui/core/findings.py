@@ -141,7 +141,9 @@ def _auth_expiry(fixture: Fixture, signals: Signals) -> Finding | None:
 def _soft_error(fixture: Fixture, signals: Signals) -> Finding | None:
     proof = [_field(p, v) for p, v in signals.errors][:2]
     proof += [_field(p, v) for p, v in signals.flags][:1]
-    proof += [_field(p, c) for p, c in signals.codes if c >= 400][:1]
+    proof += [_field(p, t) for p, t in signals.text_errors][:1]
+    texts = {p for p, _ in signals.text_errors}
+    proof += [_field(p, c) for p, c in signals.codes if c >= 400 and p not in texts][:1]
     proof += [_field(p, v) for p, v in signals.bad_status][:1]
     if not proof:
         return None

@@ -59,6 +59,7 @@ AUTH_WORDS = re.compile(
     r"(?<![a-z])(token[\s_-]*(?:has[\s_-]*)?expired|expired[\s_-]*(?:access[\s_-]*)?token"
     r"|invalid[\s_-]*(?:access[\s_-]*|auth[\s_-]*|bearer[\s_-]*)?token"
     r"|invalid[\s_-]*(?:api[\s_-]*key|credentials?|grant|authentication|authorization)"
+    r"|invalid[\s_-]*auth|not[\s_-]*authed|token[\s_-]*revoked|revoked[\s_-]*token"
     r"|unauthori[sz]ed|unauthenticated|not[\s_-]*authenticated"
     r"|authentication[\s_-]*(?:failed|required|error)|access[\s_-]*denied|forbidden"
     r"|jwt[\s_-]*expired|session[\s_-]*expired|credentials?[\s_-]*(?:expired|invalid))(?![a-z])",
@@ -69,6 +70,21 @@ RATE_WORDS = re.compile(
     r"|too[\s_-]*many[\s_-]*requests|quota[\s_-]*exceeded|throttl(?:ed|ing))(?![a-z])",
     re.IGNORECASE,
 )
+# A plain-text output (an LLM tool's string, an MCP text block) is an error only when it *starts*
+# like one: "Error: ...", "HTTP/1.1 503 ...", "403 Forbidden", "Too Many Requests".  Anywhere
+# else such words are content (a document about 401 errors is not a 401).
+_TEXT_HEAD = re.compile(
+    r"^\W{0,3}(?:(?:error|exception|traceback|fatal|failed|failure|denied)\b"
+    r"|(?:forbidden|unauthori[sz]ed|unauthenticated|access[\s_-]*denied|permission[\s_-]*denied"
+    r"|too[\s_-]*many[\s_-]*requests|rate[\s_-]*limit|quota[\s_-]*exceeded|throttl)"
+    r"|(?:http(?:/[\d.]+)?\s+)?[45]\d\d\b)",
+    re.IGNORECASE,
+)
+_TEXT_CODE = re.compile(r"^\W{0,3}(?:http(?:/[\d.]+)?\s+)?([45]\d\d)\b", re.IGNORECASE)
+_MAX_HEAD = 200
+_MAX_MESSAGE = 500  # longer "message" strings are prose, not a status message
+# gRPC status codes (google.rpc.Code) 1..16 in a {"code", "message"} envelope: not HTTP.
+_GRPC_KEYS = frozenset({"code", "message", "details", "status", "error"})
 _MAX_NODES = 4000
 _MAX_DEPTH = 12
 _MAX_JSON_STRING = 256 * 1024
@@ -85,6 +101,7 @@ class Signals:
     bad_status: list[tuple[str, str]] = field(default_factory=list)  # status: "error" (envelope)
     retry_after: list[tuple[str, Any]] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)  # error-ish text for wording
+    text_errors: list[tuple[str, str]] = field(default_factory=list)  # "Error: ..." plain text
 
 
 def _norm(key: str) -> str:
@@ -138,20 +155,39 @@ def quote(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _texts_of(
-    value: Any, path: list[str | int], out: list[tuple[str, str]], depth: int = 0
-) -> None:
-    """Collect the strings inside an error field (messages, codes, nested details)."""
+def _texts_of(value: Any, path: list[str | int], signals: Signals, depth: int = 0) -> None:
+    """Collect the strings (and HTTP codes) inside an error field: messages, codes, details."""
     if depth > 3:
         return
     if isinstance(value, str):
-        out.append((format_path(path), value[:_MAX_TEXT]))
+        signals.texts.append((format_path(path), value[:_MAX_TEXT]))
     elif isinstance(value, dict):
         for key, item in list(value.items())[:20]:
-            _texts_of(item, [*path, key], out, depth + 1)
+            child = [*path, key]
+            if isinstance(key, str) and (key == "code" or _norm(key) in _STATUS_KEYS):
+                code = _as_code(key, item)
+                if code is not None:
+                    signals.codes.append((format_path(child), code))
+                    continue
+            _texts_of(item, child, signals, depth + 1)
     elif isinstance(value, list):
         for i, item in enumerate(value[:5]):
-            _texts_of(item, [*path, i], out, depth + 1)
+            _texts_of(item, [*path, i], signals, depth + 1)
+
+
+def _in_headers(path: list[str | int]) -> bool:
+    return any(isinstance(p, str) and _norm(p) == "headers" for p in path)
+
+
+def _grpc_status(value: dict[str, Any]) -> bool:
+    code = value.get("code")
+    return (
+        isinstance(code, int)
+        and not isinstance(code, bool)
+        and 1 <= code <= 16
+        and isinstance(value.get("message"), str)
+        and all(isinstance(k, str) and k in _GRPC_KEYS for k in value)
+    )
 
 
 class _Scanner:
@@ -182,11 +218,25 @@ class _Scanner:
             if isinstance(parsed, dict | list):
                 self.scan(parsed, path, envelope)
                 return
-        if envelope and len(value) <= _MAX_TEXT:
-            self.signals.texts.append((format_path(path), value))
+        if envelope:
+            head = stripped.split("\n", 1)[0][:_MAX_HEAD]
+            if _TEXT_HEAD.match(head):
+                where = format_path(path)
+                self.signals.texts.append((where, head))
+                self.signals.text_errors.append((where, head))
+                code = _TEXT_CODE.match(head)
+                if code:
+                    self.signals.codes.append((where, int(code.group(1))))
 
     def scan_dict(self, value: dict[str, Any], path: list[str | int], envelope: bool) -> None:
         s = self.signals
+        if envelope and _grpc_status(value):
+            s.flags.append((format_path([*path, "code"]), value["code"]))
+        text = value.get("text")
+        if value.get("type") == "text" and isinstance(text, str):  # an MCP content block
+            self.scan_string(text, [*path, "text"], True)
+            return
+        headers = _in_headers(path)
         for key, item in value.items():
             if not isinstance(key, str):
                 continue
@@ -196,14 +246,18 @@ class _Scanner:
             if norm in _ERROR_KEYS:
                 if _truthy_error(item):
                     s.errors.append((where, item))
-                    _texts_of(item, child, s.texts)
+                    _texts_of(item, child, s)
                 continue
             if (norm in _SUCCESS_KEYS and (item is False or item == "false")) or (
                 norm in _FAILURE_FLAGS and item is True
             ):
-                s.flags.append((where, item))
+                if envelope:
+                    s.flags.append((where, item))
             elif norm in _STATUS_KEYS or key == "code":
-                code = _as_code(key, item)
+                # "code"/"status" in data (a product code 503, an order status) are not HTTP;
+                # only the envelope's are, or an explicit status_code/httpStatus anywhere
+                generic = key == "code" or norm == "status"
+                code = _as_code(key, item) if envelope or not generic else None
                 if code is not None:
                     s.codes.append((where, code))
                 elif (
@@ -214,9 +268,11 @@ class _Scanner:
                 ):
                     s.bad_status.append((where, item))
             elif norm in _RETRY_KEYS and item not in (None, "", False):
-                s.retry_after.append((where, item))
+                if envelope or headers:  # a retry policy in data is not a rate limit
+                    s.retry_after.append((where, item))
             elif norm in _MESSAGE_KEYS and envelope and isinstance(item, str):
-                s.texts.append((where, item[:_MAX_TEXT]))
+                if len(item) <= _MAX_MESSAGE:
+                    s.texts.append((where, item))
             elif isinstance(item, dict | list | str):
                 self.scan(item, child, envelope and norm in _WRAPPERS)
 

@@ -87,7 +87,9 @@ def symptom(fixture: Fixture) -> Symptom | None:
     server = [_field(p, c) for p, c in signals.codes if c >= 500]
     if server or any(c >= 500 for c in error_codes):
         server += _errors(signals) + error_proof
-        return Symptom("server_error", "the service failed (server error)", _proof(server), True)
+        return Symptom(
+            "server_error", "the service answered with a server error", _proof(server), True
+        )
     if failed and _UNREACHABLE.search(error):
         return Symptom("unreachable", "the service was unreachable", _proof(error_proof), True)
     generic = [_field(p, c) for p, c in signals.codes if c >= 400] + _errors(signals)
@@ -104,7 +106,9 @@ def _errors(signals: Signals) -> list[str]:
     return found + [_field(p, v) for p, v in signals.bad_status]
 
 
-def _rate(signals: Signals, texts: list[tuple[str, str]], error: str, codes: list[int]) -> list[str]:
+def _rate(
+    signals: Signals, texts: list[tuple[str, str]], error: str, codes: list[int]
+) -> list[str]:
     proof = [_field(p, c) for p, c in signals.codes if c == 429]
     if not proof and 429 in codes:
         proof.append(f"error = {quote(error, 100)}")

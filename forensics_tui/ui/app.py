@@ -24,6 +24,7 @@ from forensics_tui.core.model import Call
 from forensics_tui.core.sanitize import safe_line
 from forensics_tui.ui.clock import Now, system_clock
 from forensics_tui.ui.feed import StoreFeed
+from forensics_tui.ui.findings import badge, detail_lines, findings_map
 from forensics_tui.ui.keys import all_keys, effective_key
 from forensics_tui.ui.messages import Delta
 from forensics_tui.ui.screens.help import HelpScreen
@@ -33,6 +34,7 @@ from forensics_tui.ui.view_model import RunSummary
 __all__ = ["ForensicsApp"]
 
 _LIVE_CHECK_S = 5.0
+_ANALYSIS_DELAY_S = 0.5
 
 
 class ForensicsApp(App[None]):
@@ -68,6 +70,11 @@ class ForensicsApp(App[None]):
         self._watch = watch
         self._debounce = (debounce_ms, step_ms)
         self.feed: StoreFeed | None = None
+        self.findings: dict[str, tuple[Any, ...]] = {}
+        self._analysis: Any | None = None
+        self._analysis_timer: Any | None = None
+        self.analysis_pending = False
+        """True from a change until its findings are in (tests and screenshots wait on it)."""
 
     @property
     def watching(self) -> bool:
@@ -142,7 +149,50 @@ class ForensicsApp(App[None]):
         return self.feed.drain() if self.feed is not None else Delta()
 
     def badge_for(self, call: Call) -> Text | None:
-        return None
+        return badge(self.findings.get(call.call_id))
+
+    def flagged(self, call: Call) -> bool:
+        return call.call_id in self.findings
+
+    # -- analysis (findings, diffs) -------------------------------------------------------
+    @property
+    def analysis(self) -> Any | None:
+        """``core.analysis.Analysis`` over the store (created on first use, in a worker)."""
+        if self._analysis is None and self.feed is not None:
+            from forensics_tui.core.analysis import Analysis
+
+            self._analysis = Analysis(self.feed.store, self.config)
+        return self._analysis
+
+    def request_analysis(self) -> None:
+        """Recompute findings soon (bursts of changes coalesce into one run)."""
+        self.analysis_pending = True
+        if self._analysis_timer is not None:
+            self._analysis_timer.stop()
+        self._analysis_timer = self.set_timer(_ANALYSIS_DELAY_S, self._analysis_due)
+
+    def _analysis_due(self) -> None:
+        self._analysis_timer = None
+        self._analyse()
+
+    @work(thread=True, exclusive=True, group="analysis")
+    def _analyse(self) -> None:
+        analysis = self.analysis
+        found = findings_map(analysis) if analysis is not None else {}
+        self.call_from_thread(self._findings_ready, found)
+
+    def _findings_ready(self, found: dict[str, tuple[Any, ...]]) -> None:
+        self.analysis_pending = self._analysis_timer is not None  # another change came in
+        if found != self.findings:
+            self.findings = found
+            self._main.findings_changed()
+
+    def detail_extra(self, call: Call) -> list[Text]:
+        """The Diff tab's lines for ``call`` (called from the detail loader thread)."""
+        analysis = self.analysis
+        if analysis is None:
+            return [Text("analysis unavailable", style="dim")]
+        return detail_lines(analysis, call)
 
     # -- actions --------------------------------------------------------------------------
     def action_help(self) -> None:

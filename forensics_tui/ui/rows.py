@@ -129,7 +129,7 @@ def call_line(
         line.append("   ")
 
     room = width - line.cell_len
-    if room > 2:
+    if room >= 8:
         if call.deleted:
             line.append(_fit("deleted", room), style="italic yellow")
         elif call.status == BROKEN:

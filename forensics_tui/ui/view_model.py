@@ -9,7 +9,7 @@ No Textual import here: this is plain data, tested without an app.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,10 +214,14 @@ class CallRows:
                 return index
         return None
 
-    def next_failure(self, start: int, step: int) -> int | None:
+    def next_failure(
+        self, start: int, step: int, flagged: Callable[[Call], bool] | None = None
+    ) -> int | None:
+        """Next row (by ``step``) that failed, or that ``flagged`` marks (a finding)."""
         index = start + step
         while 0 <= index < len(self.rows):
-            if self.rows[index].status in FAILURE_STATUSES:
+            row = self.rows[index]
+            if row.status in FAILURE_STATUSES or (flagged is not None and flagged(row)):
                 return index
             index += step
         return None

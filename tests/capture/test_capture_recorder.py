@@ -270,3 +270,18 @@ def test_default_recorder_and_legacy_signature(tmp_path: Path, monkeypatch) -> N
         assert tool_checkpoint("t", 1, 2, "ok").parent == tmp_path / "custom"
     finally:
         set_recorder(None)
+
+
+def test_explicit_start_time(tmp_path: Path) -> None:
+    import datetime as dt
+
+    rec = Recorder(tmp_path, "r")
+    naive = load(rec.record("a", {}, None, ts=dt.datetime(2026, 3, 1, 9, 0, 1)))
+    assert naive["ts"] == "2026-03-01T09:00:01.000000+00:00"  # naive means UTC
+    assert naive["duration_ms"] > 0
+    text = load(rec.record("b", {}, None, ts="2026-03-01T09:00:02+00:00", duration_ms=5))
+    assert text["ts"] == "2026-03-01T09:00:02.000000+00:00" and text["duration_ms"] == 5.0
+    epoch = load(rec.record("c", {}, None, ts=0))
+    assert epoch["ts"] == "1970-01-01T00:00:00.000000+00:00"
+    manifest = load(rec.run_dir / "run.json")
+    assert manifest["started_at"] == naive["ts"]  # the run started with its earliest call

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
@@ -123,13 +122,3 @@ def test_unencodable_terminal_still_prints(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env)
     assert out.returncode == 0, out.stderr
     assert b"\\u2713 t (ok)" in out.stdout
-
-
-def test_import_is_cheap() -> None:
-    code = "import sys, json, forensics_tui.capture\nprint(json.dumps(sorted(sys.modules)))"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
-    loaded = set(json.loads(out.stdout))
-    heavy = ["textual", "rich", "deepdiff", "watchfiles", "forensics_tui.core", "click", "httpx"]
-    assert [m for m in heavy if m in loaded] == []
-    assert "forensics_tui.capture" in loaded

@@ -227,10 +227,14 @@ def test_curl_line_reads_secrets_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_hostile_strings_are_escaped_in_the_description(tmp_path: Path) -> None:
-    replay = http_replay("http://127.0.0.1:1/x", headers={"X-Note": "a\x1b]52;c;AAAA\x07b"})
+    replay = http_replay("http://127.0.0.1:1/x", headers={}, body="a\x1b]52;c;AAAA\x07b")
     request = prepare(_fixture(tmp_path, replay=replay), policy_for("127.0.0.1"))
     assert "\x1b" not in request.describe() and "\\x1b" in request.describe()
     assert "\x1b" not in request.curl_line()
+    # a header carrying one is refused outright (see tests/security/test_reexec_hostile.py)
+    bad = http_replay("http://127.0.0.1:1/x", headers={"X-Note": "a\x1b]52;c;AAAA\x07b"})
+    with pytest.raises(Refused, match="control character"):
+        prepare(_fixture(tmp_path, replay=bad), policy_for("127.0.0.1"))
 
 
 def test_refused_is_an_exception_with_the_reason(tmp_path: Path) -> None:

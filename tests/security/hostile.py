@@ -61,8 +61,7 @@ OUTSIDE_MARKER = "OUTSIDE_ROOT_SECRET_7f3a"
 # What must never reach a terminal: C0 controls but newline, DEL, C1, bidi controls, zero-width
 # and separator characters, BOM, and lone surrogates.
 BAD_CHARS = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-    "\ud800-\udfff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
 )
 
 
@@ -132,8 +131,11 @@ def _manifest(run_id: str, started: str, **extra: Any) -> dict:
     }
 
 
-def build_hostile_root(root: Path, *, big: bool = False) -> HostileRoot:
-    """Write the hostile corpus under ``root`` (created) and a sibling ``outside`` dir."""
+def build_hostile_root(root: Path, *, big: bool = False, raw_names: bool = False) -> HostileRoot:
+    """Write the hostile corpus under ``root`` (created) and a sibling ``outside`` dir.
+
+    ``big`` adds a 50 MB fixture; ``raw_names`` adds run and file names that are not UTF-8.
+    """
     root.mkdir(parents=True, exist_ok=True)
     outside = root.parent / (root.name + "_outside")
     outside.mkdir(exist_ok=True)
@@ -192,7 +194,8 @@ def build_hostile_root(root: Path, *, big: bool = False) -> HostileRoot:
         "kind": "http",
         "method": "GET",
         "url": "http://127.0.0.1:9/p" + "%1b%5b2J?q=" + "[bold red]x[/]",
-        "headers": {"X-Note": "a" + CSI_CLEAR + OSC52 + "\u202e[bold]h[/]"},
+        "headers": {"X-Note": "[bold]h[/]"},
+        "body": "b" + CSI_CLEAR + OSC52 + "\u202e[bold]h[/]" + FENCE_BREAK,
     }
     with_replay = run / "000003_replayable.json"
     _write(with_replay, _fixture(newest, 3, "replayable" + BIDI, replay=replay_spec))
@@ -219,8 +222,11 @@ def build_hostile_root(root: Path, *, big: bool = False) -> HostileRoot:
     )
     if big:
         with open(run / "000008_big.json", "w", encoding="ascii") as fh:
-            fh.write('{"format":1,"run_id":"r","call_id":"big-8","seq":8,"tool":"big'
-                     + CSI_CLEAR.encode("unicode_escape").decode() + '","status":"ok",')
+            fh.write(
+                '{"format":1,"run_id":"r","call_id":"big-8","seq":8,"tool":"big'
+                + CSI_CLEAR.encode("unicode_escape").decode()
+                + '","status":"ok",'
+            )
             fh.write('"ts":"2026-04-09T00:00:08+00:00","output":"')
             chunk = "\\u001b[2J" + "B" * 1014
             for _ in range(50 * 1024):
@@ -228,12 +234,8 @@ def build_hostile_root(root: Path, *, big: bool = False) -> HostileRoot:
             fh.write('"}')
 
     # Names that are not UTF-8 (they decode to lone surrogates, U+DCxx).
-    raw_run = os.path.join(os.fsencode(root), b"20260405_000000_bad\xff\x9b")
-    os.mkdir(raw_run)
-    with open(os.path.join(raw_run, b"000001_t\xff\x9b.json"), "wb") as fh:
-        fh.write(json.dumps(_fixture("raw", 1, "raw")).encode())
-    with open(os.path.join(os.fsencode(run), b"000012_\xfe\x1b.json"), "wb") as fh:
-        fh.write(json.dumps(_fixture(newest, 12, "rawname")).encode())
+    if raw_names:
+        _write_raw_names(root, run)
 
     # A symlinked run directory that points outside the root.
     outside_run = outside / "run"
@@ -266,6 +268,15 @@ def build_hostile_root(root: Path, *, big: bool = False) -> HostileRoot:
         hostile_tool=tool,
         fixture_with_replay=with_replay,
     )
+
+
+def _write_raw_names(root: Path, run: Path) -> None:
+    raw_run = os.path.join(os.fsencode(root), b"20260405_000000_bad\xff\x9b")
+    os.mkdir(raw_run)
+    with open(os.path.join(raw_run, b"000001_t\xff\x9b.json"), "wb") as fh:
+        fh.write(json.dumps(_fixture("raw", 1, "raw")).encode())
+    with open(os.path.join(os.fsencode(run), b"000012_\xfe\x1b.json"), "wb") as fh:
+        fh.write(json.dumps(_fixture("raw", 12, "rawname")).encode())
 
 
 def assert_terminal_safe(text: str, where: str = "output") -> None:

@@ -96,16 +96,22 @@ async def test_broken_fixtures_are_error_rows_with_reasons(corpus_copy) -> None:
         assert "000002_truncated.json" in line and "truncated" in line.split(".json", 1)[1]
         calls.set_cursor(index)
         detail = app.screen.query_one(DetailPane)
+        await wait_for(pilot, lambda: app.screen.settled)
+        await pilot.press("3")
         error = detail.query_one("#view-error", PayloadView)
         await wait_for(pilot, lambda: "problem" in _plain(error))
         assert "truncated" in _plain(error)
+        await pilot.press("5")
         raw = detail.query_one("#view-raw", PayloadView)
         assert '"tool": "trunc"' in _plain(raw)  # the readable head of the truncated file
         # the hostile but valid fixture stays navigable, its markup shown as text
         calls.set_cursor(0)
+        await pilot.press("1")
         view = detail.query_one("#view-input", PayloadView)
         await wait_for(pilot, lambda: "[@click=app.quit]" in _plain(view))
+        await pilot.press("2")
         output = detail.query_one("#view-output", PayloadView)
+        await wait_for(pilot, lambda: "clipboard" in _plain(output))
         text = _plain(output)
         assert "\\u001b]52;" in text and "\x1b" not in text
         assert "\\x9b31mred" in text and "\x9b" not in text

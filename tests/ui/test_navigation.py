@@ -50,12 +50,13 @@ async def test_cursor_moves_and_detail_follows(corpus_copy) -> None:
         await pilot.press("k", "G")
         assert calls.cursor == 4
         await wait_for(pilot, lambda: detail.call is not None and detail.call.seq == 5)
-        output = detail.query_one("#view-error", PayloadView)
-        await wait_for(pilot, lambda: "503" in _plain(output))
         await pilot.press("enter")
         assert isinstance(app.focused, PayloadView)
         await pilot.press("3")
         assert detail.active_tab == "error"
+        error = detail.query_one("#view-error", PayloadView)
+        await wait_for(pilot, lambda: "503" in _plain(error))
+        assert app.focused is error
         await pilot.press("escape")
         assert isinstance(app.focused, CallsPane)
         await pilot.press("escape")
@@ -88,14 +89,25 @@ async def test_next_and_previous_failure(corpus_copy) -> None:
         await pilot.press("a")
         await wait_for(pilot, lambda: len(app.screen.rows) == 40)
         calls = app.screen.query_one(CallsPane)
-        await pilot.press("g", "n")
-        first = calls.current
-        assert first is not None and first.status == "error"
-        await pilot.press("n")
-        second = calls.current
-        assert second is not None and second.status == "error" and second.run_id > first.run_id
+        await pilot.press("g")
+        visited = []
+        for _ in range(12):
+            before = calls.cursor
+            await pilot.press("n")
+            if calls.cursor == before:
+                break
+            visited.append(calls.cursor)
+        assert visited == sorted(visited)
+        rows = app.screen.rows.rows
+        stops = [rows[i] for i in visited]
+        assert all(c.status == "error" or c.call_id in app.findings for c in stops)
+        assert [c.run_id for c in stops if c.status == "error"] == [
+            "20260306_090000",
+            "20260307_090000",
+            "20260308_090000",
+        ]
         await pilot.press("N")
-        assert calls.current == first
+        assert calls.cursor == visited[-2]
 
 
 async def test_help_screen_lists_every_binding_id(corpus_copy) -> None:
@@ -139,3 +151,23 @@ async def test_command_palette_offers_every_action(corpus_copy) -> None:
         command.callback()
         await pilot.pause()
         assert app.screen.query_one(RunsPane).scope == ALL_RUNS
+
+
+async def test_findings_badges_diff_tab_and_n_stops_at_silent_failures(corpus_copy) -> None:
+    app = make_app(corpus_copy("v1"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot, app)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: len(app.screen.rows) == 40)
+        await wait_for(pilot, lambda: bool(app.findings), timeout=10)
+        calls = app.screen.query_one(CallsPane)
+        await pilot.press("g", "n")
+        first = calls.current
+        # 20260303's crm_lookup: status ok, but {"error": "token_expired"} in a 200
+        assert first is not None and first.status == "ok" and first.run_id == "20260303_090000"
+        assert "⚑" in calls.render_item_line(calls.cursor, 0, 110).plain
+        await wait_for(pilot, lambda: app.screen.settled)
+        await pilot.press("6")
+        diff = app.screen.query_one(DetailPane).query_one("#view-diff", PayloadView)
+        await wait_for(pilot, lambda: "auth_expiry" in _plain(diff))
+        assert "Root cause" in _plain(diff)

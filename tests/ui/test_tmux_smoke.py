@@ -105,7 +105,7 @@ def test_tmux_no_color(tmp_path: Path) -> None:
     tmux = Tmux(command)
     try:
         screen = tmux.wait_for("000002_trunc")
-        assert "fetch\\u202eexe" in screen
+        assert "fetch\\u202e" in screen
         assert "\u202e" not in screen
         tmux.keys("j", "3")
         tmux.wait_for("truncated JSON")

@@ -29,6 +29,8 @@ __all__ = ["HttpExecutor"]
 
 _METHOD = re.compile(r"[A-Za-z]{1,16}")
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # HTAB is allowed
+_PLACEHOLDER = re.compile("\u27e6secret-[^\u27e7]*\u27e7")
 _COMPUTED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
 TOTAL_TIME_FACTOR = 3  # whole response within 3 x the timeout (curl --max-time says the same)
 _KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "location", "retry-after")
@@ -55,6 +57,11 @@ def _headers(spec: Any, url: str) -> list[tuple[str, str]]:
         text = value if isinstance(value, str) else json.dumps(value)
         if "\r" in text or "\n" in text:
             raise Refused(f"replay.headers.{name} contains a line break")
+        recorded = _PLACEHOLDER.sub("", text)  # what the fixture says, secrets aside
+        if _HEADER_CONTROL.search(recorded):
+            raise Refused(f"replay.headers.{name} contains a control character")
+        if not recorded.isascii():
+            raise Refused(f"replay.headers.{name} is not ASCII (HTTP headers are sent as ASCII)")
         if name.lower() == "host":
             if normalise_host(text.split(":")[0]) != normalise_host(urlsplit(url).hostname or ""):
                 raise Refused("replay.headers.Host names another host than the URL")

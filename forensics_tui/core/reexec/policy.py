@@ -9,7 +9,9 @@ process.
 
 Allowlist entries: ``name`` matches that host on any port, ``name:port`` only that port
 (``[v6addr]:port`` for IPv6), ``*.example.com`` any subdomain, ``*`` any host.  The cloud metadata
-endpoints are refused unless an entry names them exactly: a wildcard never reaches them.
+endpoints (the known names, and all of IPv4 link-local 169.254/16) are refused unless an entry
+names them exactly: a wildcard never reaches them, whatever spelling the URL uses (full-width
+digits, ``。`` dots, IPv4 inside IPv6, IPv6 zone ids).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
@@ -28,6 +31,7 @@ __all__ = [
     "METADATA_HOSTS",
     "ReexecPolicy",
     "host_refusal",
+    "is_metadata_host",
     "normalise_host",
 ]
 
@@ -36,6 +40,10 @@ METADATA_HOSTS: frozenset[str] = frozenset(
     {"169.254.169.254", "metadata.google.internal", "fd00:ec2::254", "metadata"}
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+_IGNORABLE = frozenset("\u00ad\u034f\u180b\u180c\u180d\u200b\u200c\u200d\u2060\ufeff")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_LINK_LOCAL_V4 = ipaddress.ip_network("169.254.0.0/16")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +80,30 @@ class ReexecPolicy:
         )
 
 
+def _ascii_host(host: str) -> str:
+    """The ASCII form an HTTP client would resolve: IDNA for non-ASCII names, so full-width
+    digits, ideographic full stops (``。``) and ignorable characters (soft hyphen) cannot make
+    ``169.254.169.254`` or ``metadata`` look like another host."""
+    if host.isascii():
+        return host
+    folded = unicodedata.normalize("NFKC", host).translate(_DOTS)
+    folded = "".join(c for c in folded if c not in _IGNORABLE)
+    try:
+        return folded.encode("idna").decode("ascii")
+    except UnicodeError:
+        return folded
+
+
 def normalise_host(host: str) -> str:
-    """Lower-case, no trailing dot, no IPv6 brackets; legacy IPv4 forms (``0xa9fea9fe``,
-    ``2852039166``) and IPv4-mapped IPv6 become dotted quads so they cannot dodge a check."""
-    host = host.strip().lower().rstrip(".")
+    """Lower-case, ASCII (IDNA), no trailing dot, no IPv6 brackets or zone id; legacy IPv4
+    forms (``0xa9fea9fe``, ``2852039166``) and IPv4 embedded in IPv6 (mapped, compatible,
+    NAT64) become dotted quads so they cannot dodge a check."""
+    host = _ascii_host(host.strip()).strip().lower().rstrip(".")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
+    bare = host.split("%", 1)[0] if ":" in host else host  # fe80::1%eth0 -> fe80::1
     try:
-        addr = ipaddress.ip_address(host)
+        addr = ipaddress.ip_address(bare)
     except ValueError:
         if host and all(c in "0123456789abcdefx." for c in host):
             try:
@@ -87,9 +111,30 @@ def normalise_host(host: str) -> str:
             except OSError:
                 return host
         return host
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return str(addr.ipv4_mapped)
+    if isinstance(addr, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(addr)
+        if embedded is not None:
+            return str(embedded)
     return str(addr)
+
+
+def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    value = int(addr)
+    if addr in _NAT64 or (value >> 32 == 0 and value > 0xFFFF):  # 64:ff9b::/96, ::a.b.c.d
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    return None
+
+
+def is_metadata_host(host: str) -> bool:
+    """A cloud metadata endpoint: the known names, and all of IPv4 link-local (169.254/16)."""
+    if host in METADATA_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host) in _LINK_LOCAL_V4
+    except ValueError:
+        return False
 
 
 def _split_entry(entry: str) -> tuple[str, int | None]:
@@ -128,7 +173,7 @@ def host_refusal(url: str, allow_hosts: Iterable[str]) -> str | None:
     port = _effective_port(parts)
     if port is None:
         return "the URL has an invalid port"
-    metadata = host in METADATA_HOSTS
+    metadata = is_metadata_host(host)
     for entry in allow_hosts:
         pattern, entry_port = _split_entry(entry)
         if entry_port is not None and entry_port != port:

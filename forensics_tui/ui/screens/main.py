@@ -68,6 +68,7 @@ class MainScreen(Screen[None]):
         Binding("3", "tab('error')", "Error tab", show=False, id="tab-error"),
         Binding("4", "tab('meta')", "Meta tab", show=False, id="tab-meta"),
         Binding("5", "tab('raw')", "Raw tab", show=False, id="tab-raw"),
+        Binding("6", "tab('diff')", "Diff tab", show=False, id="tab-diff"),
     ]
 
     def __init__(self) -> None:
@@ -107,6 +108,7 @@ class MainScreen(Screen[None]):
         detail = self.query_one(DetailPane)
         detail.border_title = "Detail"
         detail.loader = self.fapp.load_call
+        detail.extra = self.fapp.detail_extra
         detail.root_dir = self.fapp.root
         calls.badge_for = self.fapp.badge_for
         status = self.query_one(StatusLine)
@@ -132,6 +134,8 @@ class MainScreen(Screen[None]):
             total = f"/{message.total}" if message.total else ""
             status.progress = f"{message.indexed}{total} calls"
         runs.runs_changed(len(self.index))
+        if message.complete:
+            self.fapp.request_analysis()
         if self._first_snapshot and self.runs.order:
             self._first_snapshot = False
             newest = self.runs.order[0]
@@ -167,6 +171,7 @@ class MainScreen(Screen[None]):
             if shown is not None and call.path == shown.path:
                 reload_detail = True
         calls.crashed_runs = {r.run_id for r in self.runs.order if r.status == "crashed"}
+        self.fapp.request_analysis()
         runs_pane.runs_changed(len(self.index))
         newest = self.runs.order[0].run_id if self.runs.order else None
         if (
@@ -184,6 +189,12 @@ class MainScreen(Screen[None]):
         self._update_counts()
         if reload_detail and calls.current is not None:
             self._show_detail(calls.current)
+
+    def findings_changed(self) -> None:
+        """New findings: repaint badges, refresh the shown call's Diff tab."""
+        calls = self.query_one(CallsPane)
+        calls.badge_version += 1
+        calls.refresh()
 
     @on(WatchState)
     def _watch_state(self, message: WatchState) -> None:
@@ -246,7 +257,11 @@ class MainScreen(Screen[None]):
     @property
     def settled(self) -> bool:
         """No detail load pending (tests and the screenshot script wait on this)."""
-        return self._detail_timer is None and self.query_one(DetailPane).settled
+        return (
+            self._detail_timer is None
+            and self.query_one(DetailPane).settled
+            and not self.fapp.analysis_pending
+        )
 
     def _schedule_detail(self, delay: float = _DETAIL_DELAY_S) -> None:
         if self._detail_timer is not None:
@@ -316,10 +331,10 @@ class MainScreen(Screen[None]):
 
     def _failure(self, step: int) -> None:
         calls = self.query_one(CallsPane)
-        found = self.rows.next_failure(calls.cursor, step)
+        found = self.rows.next_failure(calls.cursor, step, self.fapp.flagged)
         if found is None:
             self.app.bell()
-            self.notify("No more failures in this view", timeout=2)
+            self.notify("No more failures or findings in this view", timeout=2)
             return
         calls.follow = False
         calls.set_cursor(found)

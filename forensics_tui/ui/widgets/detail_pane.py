@@ -18,7 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import Input, TabbedContent, TabPane
 
 from forensics_tui.core.model import STATUS_COLORS, Call, Fixture
 from forensics_tui.core.sanitize import safe_line, safe_text
@@ -35,6 +36,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("error", "Error"),
     ("meta", "Meta"),
     ("raw", "Raw"),
+    ("diff", "Diff"),
 )
 Loader = Callable[[Call], Any]  # returns Fixture | LoadProblem
 Lines = list[tuple[Text, JsonPath]]
@@ -88,6 +90,25 @@ def _raw_text_lines(path: Path) -> Lines:
     return out
 
 
+class DetailHeader(Widget):
+    """One line about the shown call; repaints without a relayout (unlike ``Static.update``)."""
+
+    DEFAULT_CSS = """
+    DetailHeader { height: 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = Text("No call selected", style="dim")
+
+    def show(self, text: Text) -> None:
+        self.text = text
+        self.refresh()
+
+    def render(self) -> Text:
+        return self.text
+
+
 class DetailPane(Vertical):
     """Header line, tabbed payload views, and an inline payload search box."""
 
@@ -108,15 +129,18 @@ class DetailPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.loader: Loader | None = None
+        self.extra: Callable[[Call], list[Text]] | None = None
+        """Lines for the Diff tab (findings and the diff against the last known-good run)."""
         self.root_dir: Path | None = None
         self.call: Call | None = None
         self.tree_mode = False
         self._token = 0
         self.loaded_token = 0
         self._values: dict[str, tuple[Any, JsonPath]] = {}
+        self._pending: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("No call selected", style="dim"), id="detail-header")
+        yield DetailHeader(id="detail-header")
         with TabbedContent(id="detail-tabs"):
             for key, title in TABS:
                 with TabPane(title, id=f"tab-{key}"):
@@ -144,13 +168,13 @@ class DetailPane(Vertical):
         """Show ``call`` (None clears); the heavy part happens in a worker."""
         self.call = call
         self._token += 1
-        header = self.query_one("#detail-header", Static)
+        header = self.query_one("#detail-header", DetailHeader)
         if call is None:
-            header.update(Text("No call selected", style="dim"))
+            header.show(Text("No call selected", style="dim"))
             for key, _ in TABS:
                 self.query_one(f"#view-{key}", PayloadView).show_message("")
             return
-        header.update(self._header(call))
+        header.show(self._header(call))
         if self.loader is not None:
             self._load(call, self._token)
 
@@ -200,26 +224,44 @@ class DetailPane(Vertical):
             meta = _meta(call, None, self.root_dir)
             tabs["meta"] = (meta, (), *_take(json_lines(meta)))
             tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
+        if self.extra is not None:
+            try:
+                lines = self.extra(call)
+            except Exception as exc:  # analysis trouble stays inside the tab
+                lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
+            tabs["diff"] = (None, (), [(line, ()) for line in lines], None)
+        else:
+            tabs["diff"] = "no analysis available"
         self.post_message(self.Loaded(token, call, tabs))
 
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.token != self._token:
             return
         self.loaded_token = message.token
+        self._pending = dict(message.tabs)
         for key, content in message.tabs.items():
-            view = self.query_one(f"#view-{key}", PayloadView)
             if isinstance(content, str):
-                view.show_message(content)
                 self._values.pop(key, None)
             else:
-                value, base, first, rest = content
-                view.show_lines(value, base, first, rest)
-                self._values[key] = (value, base)
+                self._values[key] = (content[0], content[1])
+        self._apply_pending(self.active_tab)
         find = self.query_one("#payload-find", Input)
         if find.display and find.value:
             self.active_view().set_search(find.value)
         if self.tree_mode:
             self._fill_tree(self.active_tab)
+
+    def _apply_pending(self, key: str) -> None:
+        """Fill one tab's view; hidden tabs are filled when first shown (one relayout each)."""
+        content = self._pending.pop(key, None)
+        if content is None:
+            return
+        view = self.query_one(f"#view-{key}", PayloadView)
+        if isinstance(content, str):
+            view.show_message(content)
+        else:
+            value, base, first, rest = content
+            view.show_lines(value, base, first, rest)
 
     @on(PayloadView.MoreWanted)
     def _more(self, message: PayloadView.MoreWanted) -> None:
@@ -274,6 +316,7 @@ class DetailPane(Vertical):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self._apply_pending(self.active_tab)
         find = self.query_one("#payload-find", Input)
         if find.value:
             self.active_view().set_search(find.value)
