@@ -37,7 +37,7 @@ def demo_root() -> Path:
 async def shoot(root: Path, out: Path) -> list[Path]:
     from forensics_tui.ui.app import ForensicsApp
 
-    app = ForensicsApp(root, watch=False, root_label="demo fixtures")
+    app = ForensicsApp(root, root_label="demo fixtures")
     saved: list[Path] = []
 
     async def settle(pilot) -> None:
@@ -52,19 +52,24 @@ async def shoot(root: Path, out: Path) -> list[Path]:
         saved.append(out / f"{name}.svg")
 
     async with app.run_test(size=SIZE) as pilot:
-        while not app.screen.rows.rows:
+        while not app.screen.rows.rows or app.screen.query_one("#status").watch_state != "watching":
             await pilot.pause(0.05)
+        await pilot.press("a")  # the interleaved stream of every run, badges included
+        await settle(pilot)
+        app.screen.query_one("#calls").action_last()
         await settle(pilot)
         save("main")
-        # the detail view: the first ok call that carries an error in its body, else a failure
+        # the detail view: a call with a silent-failure finding, else a failure; its Diff tab
         rows = app.screen.rows.rows
         target = next(
-            (i for i, c in enumerate(rows) if c.status == "ok" and "error" in c.preview),
+            (i for i, c in enumerate(rows) if c.call_id in app.findings),
             next((i for i, c in enumerate(rows) if c.status != "ok"), 0),
         )
-        app.screen.query_one("#calls").set_cursor(target)
+        calls = app.screen.query_one("#calls")
+        calls.follow = False
+        calls.set_cursor(target)
         await settle(pilot)
-        await pilot.press("enter", "2")
+        await pilot.press("enter", "6")
         await settle(pilot)
         save("detail")
         await pilot.press("question_mark")

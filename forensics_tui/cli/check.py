@@ -21,11 +21,20 @@ __all__ = ["check_cmd"]
     "--fail-on",
     default=None,
     metavar="KIND,KIND",
-    help="Finding kinds that fail the check (default: all); error and timeout always fail.",
+    help=(
+        "Finding kinds that fail the check (default: all): auth_expiry, soft_error, "
+        "schema_drift, partial_step, rate_limited, error, timeout. Failed calls (error, "
+        "timeout) and broken fixture files always fail."
+    ),
 )
 @dir_option
 def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | None) -> None:
-    """Fail (exit 1) when RUNS (default: the newest run) have failures or findings."""
+    """Check RUNS (default: the newest run) for failures and silent failures; for CI.
+
+    Exit 0 when clean; 1 when a run has a failed call, a broken fixture file or a finding of
+    the --fail-on kinds (each is printed with its evidence); 2 for an unknown run or an empty
+    fixture root.  Calls still pending do not fail a run unless stale.
+    """
     try:
         kinds = parse_kinds(fail_on)
     except CheckError as exc:

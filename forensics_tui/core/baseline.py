@@ -13,18 +13,18 @@ known-good match?" in O(1) instead of walking back through every earlier run.
 * A run is known-good when it is not a re-execution and every call in it is known-good with
   no run-level finding (a whole-run acceptance covers findings, not failed calls).
 * The last known-good run of a run is the most recent earlier good run of the same task when
-  both name one (a run without a task, or a candidate without one, matches any).
+  both name one; when either names none (legacy runs, runs without ``run.json``), the most
+  recent one of the same agent (if both name one) that starts with the same tool.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from forensics_tui.core.model import Call, Run
 from forensics_tui.core.shapes import Shape
 
-__all__ = ["BaselineIndex", "GoodCall", "call_is_good"]
+__all__ = ["BaselineIndex", "GoodCall", "call_is_good", "comparable"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -46,8 +46,9 @@ class BaselineIndex:
     """Known-good calls and runs seen so far, keyed for the questions later runs ask."""
 
     calls: dict[tuple[str, int], GoodCall] = field(default_factory=dict)
-    runs_by_task: dict[str | None, tuple[int, Run]] = field(default_factory=dict)
-    latest_run: tuple[int, Run] | None = None
+    runs_by_task: dict[str, tuple[int, Run]] = field(default_factory=dict)
+    untasked: list[tuple[int, Run]] = field(default_factory=list)  # good runs naming no task
+    good_runs: list[tuple[int, Run]] = field(default_factory=list)
     position: int = 0
 
     def last_good_call(self, call: Call) -> GoodCall | None:
@@ -56,12 +57,19 @@ class BaselineIndex:
         return self.calls.get((call.tool, call.occurrence))
 
     def last_good_run(self, run: Run) -> Run | None:
-        if run.task is None:
-            return self.latest_run[1] if self.latest_run else None
-        candidates = [
-            c for c in (self.runs_by_task.get(run.task), self.runs_by_task.get(None)) if c
-        ]
-        return max(candidates, key=_first)[1] if candidates else None
+        """The most recent earlier good run comparable with ``run`` (see :func:`comparable`)."""
+        if run.task is not None:
+            best = self.runs_by_task.get(run.task)
+            for entry in reversed(self.untasked[-_SCAN:]):
+                if best is not None and entry[0] < best[0]:
+                    break
+                if comparable(run, entry[1]):
+                    return entry[1]
+            return best[1] if best else None
+        for entry in reversed(self.good_runs[-_SCAN:]):
+            if comparable(run, entry[1]):
+                return entry[1]
+        return None
 
     def record(self, run: Run, good_calls: list[GoodCall], run_good: bool) -> None:
         """Add one analysed run (call this in run order)."""
@@ -72,9 +80,30 @@ class BaselineIndex:
             self.calls[(good.call.tool, good.call.occurrence)] = good
         if run_good:
             entry = (self.position, run)
-            self.runs_by_task[run.task] = entry
-            self.latest_run = entry
+            self.good_runs.append(entry)
+            if run.task is None:
+                self.untasked.append(entry)
+            else:
+                self.runs_by_task[run.task] = entry
 
 
-def _first(item: tuple[int, Any]) -> int:
-    return item[0]
+_SCAN = 2000  # how far back to look for a comparable run without a task
+
+
+def _first_tool(run: Run) -> str | None:
+    return next((c.tool for c in run.calls if not c.deleted), None)
+
+
+def comparable(run: Run, other: Run) -> bool:
+    """Whether ``other``'s chain is a fair yardstick for ``run``'s (for missing steps).
+
+    Runs that both name a task compare when the task is the same.  Otherwise (a legacy run, a
+    run without ``run.json``) they must not name different agents, and must start with the
+    same tool: another agent's chain sharing one root says nothing about this run's steps.
+    """
+    if run.task is not None and other.task is not None:
+        return run.task == other.task
+    if run.agent is not None and other.agent is not None and run.agent != other.agent:
+        return False
+    first = _first_tool(run)
+    return first is not None and first == _first_tool(other)

@@ -117,6 +117,10 @@ def check_runs(
         ra = analysis.run_analysis(run_id)
         result = RunCheck(run_id)
         result.findings = [f for f in ra.findings if f.kind in kinds or f.kind in ALWAYS_FAIL]
+        if ra.run.manifest_problem:  # an unreadable run.json, or a run dir refused as a whole
+            result.broken.append(
+                {"call_id": None, "path": str(ra.run.path), "problem": ra.run.manifest_problem}
+            )
         for call in ra.run.calls:
             if call.deleted:
                 continue

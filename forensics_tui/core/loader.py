@@ -128,7 +128,7 @@ def _field_problem(fmt: Any, fields: dict[str, Any]) -> str | None:
     wrong = [name for name in _REQUIRED if not isinstance(fields[name], str)]
     if wrong:
         return "bad fields (expected strings): " + ", ".join(wrong)
-    if fields["status"] not in _VALID_STATUS:
+    if not isinstance(fields["status"], str) or fields["status"] not in _VALID_STATUS:
         return f"unknown status {_short(fields['status'])}"
     return None
 
@@ -170,7 +170,8 @@ def _call_from_summary(
     s: _Summary, path: Path, run_id: str, raw: RawFile, preview: str | None
 ) -> Call:
     fast_ok = (
-        s.status in _VALID_STATUS
+        isinstance(s.status, str)
+        and s.status in _VALID_STATUS
         and (s.format is None or s.format == 1)
         and isinstance(s.run_id, str)
         and isinstance(s.tool, str)
@@ -287,7 +288,10 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
         return LoadProblem(path, problem)
     name = path.name
     stem = name[:-5] if name.endswith(".json") else name
-    full = migrate(obj, LEGACY_FORMAT if fmt is None else fmt, stem)
+    # Legacy call ids are "<run_id>-<file stem>" with the run the file lives in (DESIGN.md),
+    # whatever run_id the file claims, so findings point at calls the store lists.
+    source = {**obj, "run_id": run_id} if fmt is None else obj
+    full = migrate(source, LEGACY_FORMAT if fmt is None else fmt, stem)
     seq = full.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         seq = name_parts(name)[0] if fmt is not None else 0

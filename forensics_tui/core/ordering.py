@@ -10,6 +10,7 @@ equal, and ``+02:00`` offsets are honoured.  Run ids written by ``new_run_id()``
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -54,10 +55,17 @@ def _run_id_time(run_id: str) -> float:
 
 
 def run_sort_key(run: Run) -> tuple[float, str]:
-    """Oldest first.  A run with no time at all sorts as newest: it is most likely being born."""
+    """Oldest first.  Only a run with nothing in it yet (no manifest, no calls) sorts as newest:
+    it is being born.  A run whose times do not parse falls back to its directory's mtime, so
+    garbage in a timestamp can never make a run "the newest" for ever (and hijack ``check``)."""
     started = ts_key(run.started_at)  # manifest started_at, else first call's ts
     if started == _LAST:
         started = _run_id_time(run.run_id)
+    if started == _LAST and (run.manifest is not None or run.calls):
+        try:
+            started = os.stat(run.path).st_mtime
+        except OSError:
+            pass
     return (started, run.run_id)
 
 

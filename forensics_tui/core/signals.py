@@ -73,14 +73,26 @@ RATE_WORDS = re.compile(
 # A plain-text output (an LLM tool's string, an MCP text block) is an error only when it *starts*
 # like one: "Error: ...", "HTTP/1.1 503 ...", "403 Forbidden", "Too Many Requests".  Anywhere
 # else such words are content (a document about 401 errors is not a 401).
+_REASONS = (
+    r"bad\s+request|unauthori[sz]ed|payment\s+required|forbidden|not\s+found|conflict|gone"
+    r"|method\s+not\s+allowed|request\s+time-?out|unprocessable|too\s+many\s+requests"
+    r"|internal\s+server\s+error|not\s+implemented|bad\s+gateway|service\s+unavailable"
+    r"|gateway\s+time-?out"
+)
 _TEXT_HEAD = re.compile(
-    r"^\W{0,3}(?:(?:error|exception|traceback|fatal|failed|failure|denied)\b"
-    r"|(?:forbidden|unauthori[sz]ed|unauthenticated|access[\s_-]*denied|permission[\s_-]*denied"
-    r"|too[\s_-]*many[\s_-]*requests|rate[\s_-]*limit|quota[\s_-]*exceeded|throttl)"
-    r"|(?:http(?:/[\d.]+)?\s+)?[45]\d\d\b)",
+    r"^\W{0,3}(?:(?:error|exception|traceback|fatal|failure|failed|denied)"
+    r"(?=\s*(?:[:!(\[\-\u2013\u2014]|\d|$))"
+    r"|failed\s+to\b|exception\s+in\s+thread\b"
+    r"|(?:forbidden|unauthori[sz]ed|unauthenticated|access\s*denied|permission\s*denied"
+    r"|too\s*many\s*requests|rate[\s_-]*limited|rate[\s_-]*limit\s+(?:exceeded|reached|hit)"
+    r"|quota\s*exceeded|throttled)\b"
+    rf"|http(?:/[\d.]+)?\s+[45]\d\d\b|[45]\d\d\s+(?:{_REASONS})\b)",
     re.IGNORECASE,
 )
-_TEXT_CODE = re.compile(r"^\W{0,3}(?:http(?:/[\d.]+)?\s+)?([45]\d\d)\b", re.IGNORECASE)
+_TEXT_CODE = re.compile(
+    r"^\W{0,3}(?:(?:error|failed)\W{0,2}\s*)?(?:http(?:/[\d.]+)?\s+)?([45]\d\d)\b",
+    re.IGNORECASE,
+)
 _MAX_HEAD = 200
 _MAX_MESSAGE = 500  # longer "message" strings are prose, not a status message
 # gRPC status codes (google.rpc.Code) 1..16 in a {"code", "message"} envelope: not HTTP.
@@ -202,7 +214,9 @@ class _Scanner:
         if isinstance(value, dict):
             self.scan_dict(value, path, envelope)
         elif isinstance(value, list):
-            if len(value) <= 2:  # wrapper lists (MCP content); longer lists are data
+            # short lists in the envelope are wrappers (MCP content, a one-item result); lists
+            # under data keys ("jobs": [...]) and long lists are data, whatever they contain
+            if envelope and len(value) <= 2:
                 for i, item in enumerate(value):
                     self.scan(item, [*path, i], False)
         elif isinstance(value, str):

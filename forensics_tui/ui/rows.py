@@ -102,8 +102,10 @@ def call_line(
     run_width = 0
     if show_run:
         run_width = min(16, max(0, (width - fixed) // 3))
+    if run_width < 8:
+        run_width = 0  # too narrow to tell runs apart: the runs pane says which run
     tool_room = max(8, min(28, width - fixed - run_width))
-    if show_run and run_width > 3:
+    if show_run and run_width:
         line.append(_fit_tail(safe_line(call.run_id), run_width - 1), style="blue")
         line.append(" ")
     label = safe_line(call.path.name) if call.status == BROKEN else safe_line(call.tool)

@@ -64,9 +64,38 @@ def test_diff_without_baseline_exits_1(v1: Path) -> None:
     assert "no baseline" in result.output and "Traceback" not in result.output
 
 
-def test_diff_unknown_call_exits_1(v1: Path) -> None:
+def test_diff_unknown_call_or_run_exits_2(v1: Path) -> None:
     result = run("diff", "--run", "20260301_090000", "--tool", "nope", "--dir", str(v1))
-    assert result.exit_code == 1 and "no call #1 of nope" in result.output
+    assert result.exit_code == 2 and "no call #1 of nope" in result.output
+    assert "(its calls: crm_lookup, tag_ticket ×3, post_reply)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = run("diff", "--tool", "crm_lookup", "--against", "nope", "--dir", str(v1))
+    assert result.exit_code == 2 and "unknown run 'nope'" in result.output
+
+
+def test_fixture_strings_print_literally(tmp_path: Path) -> None:
+    """A tool named like markup, and markup in outputs, print as typed (never styled)."""
+    from forensics_tui.capture import Recorder
+
+    root = tmp_path / "markup"
+    outputs = [{"v": 1}, {"v": 2, "status_code": 401, "error": "[red]bad[/red] token expired"}]
+    for i, out in enumerate(outputs):
+        rec = Recorder(root, f"r{i}", task="t", redact=False)
+        rec.record("[bold]x", {"q": "[link=http://e]y[/link]"}, out, ts=f"2026-01-01T0{i}:00:00Z")
+        rec.end()
+    check = run("check", "r1", "--dir", str(root))
+    assert check.exit_code == 1
+    assert "[bold]x" in check.output and '"[red]bad[/red] token expired"' in check.output
+    diff = run("diff", "--tool", "[bold]x", "--dir", str(root))
+    assert diff.exit_code == 0 and '+ error: "[red]bad[/red] token expired"' in diff.output
+    patterns = run("patterns", "--dir", str(root))
+    assert "  [bold]x  auth_expiry  " in patterns.output
+    markdown = run("postmortem", "r1", "--dir", str(root)).output
+    assert "#1 `[bold]x`" in markdown and "[link=http://e]y[/link]" in markdown
+    for args in (("check", "r1"), ("diff", "--tool", "[bold]x"), ("patterns",), ("postmortem", "r1", "--format", "json")):  # fmt: skip
+        flag = () if args[0] == "postmortem" else ("--json",)
+        data = json.loads(run(*args, *flag, "--dir", str(root)).output)
+        assert "[bold]x" in json.dumps(data)
 
 
 def test_check_exit_codes(v1: Path, tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ def _llm_run(world: World, run_id: str, **faults: Any) -> str:
         ("read_file", {"path": "handler.py"}, faults.get("read", SOURCE)),
         ("http_get", {"url": "https://api.example.org/v1/report"}, faults.get("http", "HTTP 200 OK\n\n{\"rows\": 12}")),
         ("answer", {"question": "why 401?"}, "The error is a 401 Unauthorized: the token expired."),
+        ("notes", {"topic": "errors"}, faults.get("notes", "Error handling in Python: use try/except.")),
     ]  # fmt: skip
     return world.run(run_id, calls, task="answer", agent="llm-assistant")
 
@@ -129,12 +130,12 @@ def _llm_run(world: World, run_id: str, **faults: Any) -> str:
 def llm(tmp_path: Path) -> Analysis:
     world = World(tmp_path / "llm")
     _llm_run(world, "a1")
-    _llm_run(world, "a2", search=DOCS[:2])  # fewer documents: a list length, not a shape
-    _llm_run(world, "a3", search=DOCS[:1], read=SOURCE[:400])
+    _llm_run(world, "a2", search=DOCS[:2], notes="404 results found for 'shoes'")
+    _llm_run(world, "a3", search=DOCS[:1], read=SOURCE[:400], notes="Rate limit policy: 100/min")
     _llm_run(world, "a4", read="Error: permission denied: /srv/app/handler.py")
     _llm_run(world, "a5", http="HTTP 403 Forbidden")
     _llm_run(world, "a6", search="Too Many Requests", http="HTTP/1.1 503 Service Unavailable")
-    _llm_run(world, "a7", search=[])  # nothing found: still not a failure
+    _llm_run(world, "a7", search=[], notes="Failed deployments are listed below: none")
     return open_analysis(world.root)
 
 

@@ -274,7 +274,8 @@ def _write_raw_names(root: Path, run: Path) -> None:
     raw_run = os.path.join(os.fsencode(root), b"20260405_000000_bad\xff\x9b")
     os.mkdir(raw_run)
     with open(os.path.join(raw_run, b"000001_t\xff\x9b.json"), "wb") as fh:
-        fh.write(json.dumps(_fixture("raw", 1, "raw")).encode())
+        error = {"type": "E", "message": "boom", "traceback": ""}  # so patterns lists the run
+        fh.write(json.dumps(_fixture("raw", 1, "raw", "error", error=error)).encode())
     with open(os.path.join(os.fsencode(run), b"000012_\xfe\x1b.json"), "wb") as fh:
         fh.write(json.dumps(_fixture("raw", 12, "rawname")).encode())
 

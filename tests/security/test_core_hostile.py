@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 
 from forensics_tui.cli.main import cli
@@ -37,11 +36,6 @@ def _v1(run: str, status: str, ts: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/ordering.py run_sort_key: a run whose times do not parse sorts as newest "
-    "forever, so `check` (default: newest run) checks it instead of the real latest run",
-)
 def test_unparseable_times_cannot_hijack_the_newest_run(tmp_path: Path) -> None:
     legacy = {"run_id": "poisoned", "tool": "t", "input": {}, "output": {}, "status": "ok"}
     _write(tmp_path, "poisoned", "t_000.json", {**legacy, "ts": "not a time\r"})
@@ -53,11 +47,6 @@ def test_unparseable_times_cannot_hijack_the_newest_run(tmp_path: Path) -> None:
     assert result.exit_code == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/migrate.py _legacy_to_v1 builds call_id from the file's run_id field, while "
-    "core/loader.py read_call uses the directory name: findings point at no listed call",
-)
 def test_legacy_finding_call_ids_match_listed_calls(tmp_path: Path) -> None:
     legacy = {"run_id": "other\x1b[2J", "tool": "t", "input": {}, "output": {}, "status": "error"}
     _write(tmp_path, "legacy_dir", "t_000.json", {**legacy, "ts": "2026-04-01T00:00:00"})

@@ -4,7 +4,7 @@ to a UTF-8 stream raises ``UnicodeEncodeError``, so a single badly named directo
 
 Bug: ``forensics_tui/capture/sanitize.py`` does not escape U+D800..U+DFFF.  Proposed fix: add
 ``\\ud800-\\udfff`` to both ``_UNSAFE`` and ``_UNSAFE_KEEP_NL`` (``_escape`` already renders them
-as ``\\udcff``).  These tests are strict xfails until then.
+as ``\\udcff``).  Fixed: the sanitiser escapes surrogates.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ def raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_hostile_root(tmp_path_factory.mktemp("raw") / "root", raw_names=True).root
 
 
-@pytest.mark.xfail(strict=True, reason=SANITIZE_BUG)
 def test_safe_text_escapes_lone_surrogates() -> None:
     assert safe_text("a\udcff\ud800b") == "a\\udcff\\ud800b"
     assert safe_line("\udcff").encode("utf-8")
@@ -46,7 +45,6 @@ TEXT_COMMANDS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=SANITIZE_BUG)
 @pytest.mark.parametrize("args", TEXT_COMMANDS, ids=[a[0] for a in TEXT_COMMANDS])
 def test_text_output_with_non_utf8_names(args: list[str], raw_root: Path) -> None:
     result = CliRunner().invoke(cli, [args[0], "--dir", str(raw_root), *args[1:]])
@@ -74,7 +72,6 @@ def test_replay_with_non_utf8_names(raw_root: Path) -> None:
     assert_terminal_safe(result.output)
 
 
-@pytest.mark.xfail(strict=True, reason=SANITIZE_BUG)
 def test_runs_subprocess_with_non_utf8_names(raw_root: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "forensics_tui.cli.main", "runs", "--dir", str(raw_root)],

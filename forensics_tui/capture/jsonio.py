@@ -1,0 +1,107 @@
+"""Bytes out: the JSON encoder capture writes with, truncation markers and timestamps.
+
+The stdlib encoder is always there; orjson is used when it is installed (imported at the
+first write, not at import time).  ``FORENSICS_CAPTURE_JSON=json`` forces the stdlib.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+from typing import Any
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_DEPTH",
+    "PREVIEW_CHARS",
+    "REDACTED",
+    "dumps",
+    "iso_utc",
+    "set_json_backend",
+    "truncated_marker",
+]
+
+REDACTED = "[REDACTED]"
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_BYTES = 1_000_000
+PREVIEW_CHARS = 1000
+
+# Values reaching the encoder are acyclic: plain ones passed a depth-limited walk, the rest
+# came out of the walker, which breaks cycles.  So the circular check can go.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=True, allow_nan=False, separators=(",", ":"), check_circular=False
+)
+# "auto" uses orjson if it is installed; it is imported at the first write, not at import
+# time (it pulls in uuid, dataclasses, inspect...), so that importing capture stays cheap.
+_backend = "json" if os.environ.get("FORENSICS_CAPTURE_JSON") == "json" else "auto"
+_orjson: Any = None
+
+
+def _load_orjson() -> Any:
+    global _orjson, _backend
+    try:
+        import orjson
+    except ImportError:
+        _backend = "json"
+        return None
+    _orjson = orjson
+    return orjson
+
+
+_second_cache: tuple[int, str] = (-1, "")
+
+
+def iso_utc(epoch: float) -> str:
+    """ISO-8601 UTC with microseconds and ``+00:00``, the fixture timestamp format."""
+    global _second_cache
+    sec = math.floor(epoch)
+    micros = round((epoch - sec) * 1_000_000)
+    if micros >= 1_000_000:
+        sec, micros = sec + 1, micros - 1_000_000
+    cached_sec, text = _second_cache
+    if cached_sec != sec:  # the date part changes once a second: format it once
+        text = _dt.datetime.fromtimestamp(sec, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _second_cache = (sec, text)
+    return f"{text}.{micros:06d}+00:00"
+
+
+def set_json_backend(name: str) -> str:
+    """Choose ``"json"`` (stdlib) or ``"orjson"``/``"auto"``; returns the backend in use."""
+    global _backend
+    _backend = "json" if name == "json" else "auto"
+    if _backend == "auto" and (_orjson or _load_orjson()) is None:
+        return "json"
+    return "json" if _backend == "json" else "orjson"
+
+
+def dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON (orjson when available, else stdlib); raises on failure."""
+    if _backend != "json":
+        fast = _orjson or _load_orjson()
+        if fast is not None:
+            try:
+                return fast.dumps(value)
+            except Exception:  # big ints, lone surrogates: the stdlib copes
+                pass
+    return _ENCODER.encode(value).encode("ascii")
+
+
+def truncated_marker(data: bytes | None, *, reason: str, preview: str | None = None) -> dict:
+    """The marker that stands in for a value too big or too deep to keep."""
+    if preview is None:
+        preview = "" if data is None else data[:PREVIEW_CHARS].decode("utf-8", "replace")
+    return {
+        "truncated": True,
+        "reason": reason,
+        "original_bytes": None if data is None else len(data),
+        "sha256": None if data is None else _sha256(data),
+        "preview": preview[:PREVIEW_CHARS],
+    }
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib  # only for truncation markers: keep the import of capture cheap
+
+    return hashlib.sha256(data).hexdigest()
