@@ -9,6 +9,7 @@ equal, and ``+02:00`` offsets are honoured.  Run ids written by ``new_run_id()``
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -62,10 +63,8 @@ def run_sort_key(run: Run) -> tuple[float, str]:
     if started == _LAST:
         started = _run_id_time(run.run_id)
     if started == _LAST and (run.manifest is not None or run.calls):
-        try:
+        with contextlib.suppress(OSError):
             started = os.stat(run.path).st_mtime
-        except OSError:
-            pass
     return (started, run.run_id)
 
 

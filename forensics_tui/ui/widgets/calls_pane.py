@@ -148,9 +148,8 @@ class CallsPane(LineList):
     # -- pending ticker -------------------------------------------------------------------
     def _update_ticker(self) -> None:
         """Run the 1 s ticker only while a pending row is visible."""
-        visible = self.visible_range()
         rows = self.rows.rows
-        needed = any(rows[i].status == "pending" for i in visible)
+        needed = any(self._ticking(rows[i]) for i in self.visible_range())
         if needed and self._ticker is None:
             self._ticker = self.set_interval(1.0, self._tick)
         elif not needed and self._ticker is not None:
@@ -160,8 +159,16 @@ class CallsPane(LineList):
     def _tick(self) -> None:
         rows = self.rows.rows
         for index in self.visible_range():
-            if rows[index].status == "pending":
+            if self._ticking(rows[index]):
                 self.refresh_item(index)
+        self._update_ticker()  # a row may have gone stale meanwhile
+
+    def _ticking(self, call: Call) -> bool:
+        """Pending and not stale: its elapsed time changes every second."""
+        if call.status != "pending":
+            return False
+        crashed = call.run_id in self.crashed_runs
+        return not is_stale(call, self.now(), self.stale_after_s, crashed)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -174,7 +181,7 @@ class CallsPane(LineList):
     # -- painting -------------------------------------------------------------------------
     def item_key(self, index: int) -> object:
         call = self.rows[index]
-        tick = int(self.now().timestamp()) if call.status == "pending" else 0
+        tick = int(self.now().timestamp()) if self._ticking(call) else 0
         return (
             id(call),
             call.path,
