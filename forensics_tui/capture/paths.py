@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-__all__ = ["default_root", "env_run_id", "new_run_id", "resolve_root"]
+__all__ = ["config_path", "default_root", "env_run_id", "new_run_id", "resolve_root"]
 
 
 def default_root() -> Path:
@@ -42,3 +42,13 @@ def new_run_id() -> str:
 def env_run_id() -> str | None:
     """The run id the environment asks for, if any."""
     return os.environ.get("FORENSICS_RUN_ID") or os.environ.get("RUN_ID") or None
+
+
+def config_path() -> Path:
+    """The optional TOML config: ``$FORENSICS_CONFIG``, else
+    ``$XDG_CONFIG_HOME/forensics-tui/config.toml`` (``~/.config/...``)."""
+    explicit = os.environ.get("FORENSICS_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "forensics-tui" / "config.toml"

@@ -48,6 +48,16 @@ _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
 
 
+def _tool_name(tool: Any) -> str:
+    """``str(tool)``, or a placeholder when even that raises: nothing may raise into the agent."""
+    if isinstance(tool, str):
+        return tool
+    try:
+        return str(tool)
+    except Exception:
+        return f"<unprintable {type(tool).__name__}>"
+
+
 def _safe_run_id(run_id: Any) -> str:
     text = _RUN_ID_BAD.sub("_", str(run_id)).lstrip(".")[:128]
     return text or new_run_id()
@@ -139,7 +149,7 @@ class Recorder:
                 "run_id": self.run_id,
                 "call_id": None,
                 "seq": None,
-                "tool": tool if isinstance(tool, str) else str(tool),
+                "tool": _tool_name(tool),
                 "status": str(status),
                 "input": payloads["input"],
                 "output": payloads["output"],
@@ -163,8 +173,7 @@ class Recorder:
         self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
     ) -> CallHandle:
         """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
-        name = tool if isinstance(tool, str) else str(tool)
-        handle = CallHandle(self, name, b"null", [])
+        handle = CallHandle(self, _tool_name(tool), b"null", [])
         try:
             value, handle._redacted = self._prep(input, "input")
             handle._input = self._encode_field(value)

@@ -288,10 +288,47 @@ def _replace(m: re.Match[str], group: int) -> str:
     return whole[:start] + REDACTED + whole[end:]
 
 
+def _config_redaction() -> dict[str, Any]:
+    """The ``[redaction]`` table of the config file, or {} (missing or unusable file).
+
+    Capture must never fail because of a config file, so problems here are ignored; the CLI
+    reports them through ``core.config``.
+    """
+    from forensics_tui.capture.paths import config_path
+
+    try:
+        import tomllib
+
+        with open(config_path(), "rb") as handle:
+            table = tomllib.load(handle).get("redaction", {})
+    except Exception:
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _str_list(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def redactor_from_env(env: Mapping[str, str] | None = None) -> Redactor:
-    """The default recorder's redactor: ``FORENSICS_REDACT=0`` turns redaction off and
-    ``FORENSICS_REDACT_KEYS`` (comma-separated) adds secret key names."""
+    """The default recorder's redactor.
+
+    ``[redaction]`` in the config file gives ``enabled``, ``extra_keys`` and
+    ``extra_patterns``; ``FORENSICS_REDACT=0`` turns redaction off and
+    ``FORENSICS_REDACT_KEYS`` (comma-separated) adds secret key names.
+    """
     env = os.environ if env is None else env
-    enabled = env.get("FORENSICS_REDACT", "1").strip().lower() not in ("0", "false", "no", "off")
+    table = _config_redaction()
+    enabled = table.get("enabled", True) is not False
+    if env.get("FORENSICS_REDACT", "1").strip().lower() in ("0", "false", "no", "off"):
+        enabled = False
     extra = [k.strip() for k in env.get("FORENSICS_REDACT_KEYS", "").split(",") if k.strip()]
-    return Redactor(extra_keys=extra, enabled=enabled, env=env)
+    extra += _str_list(table.get("extra_keys"))
+    patterns = []
+    for pattern in _str_list(table.get("extra_patterns")):
+        try:
+            re.compile(pattern)
+        except re.error:
+            continue  # a bad pattern must not cost the agent its fixtures
+        patterns.append(pattern)
+    return Redactor(extra_keys=extra, extra_patterns=patterns, enabled=enabled, env=env)

@@ -18,11 +18,12 @@ Sections and keys::
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from forensics_tui.capture.paths import config_path
 
 __all__ = ["DEFAULT_VOLATILE_FIELDS", "Config", "ConfigError", "config_path", "load_config"]
 
@@ -66,14 +67,6 @@ class Config:
     patterns_min_runs: int = 3
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
-
-
-def config_path() -> Path:
-    explicit = os.environ.get("FORENSICS_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "forensics-tui" / "config.toml"
 
 
 def _list_of_str(data: dict[str, Any], key: str, where: str) -> list[str] | None:
