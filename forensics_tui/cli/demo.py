@@ -72,29 +72,28 @@ def demo_cmd(ctx: click.Context, dir_: Path | None, no_tui: bool, think: float) 
 
     service = DemoService().start()
     _allow_service(f"127.0.0.1:{service.port}", service.token)
-    err = click.get_text_stream("stderr")
-    click.echo(f"fixture root: {root}", file=err)
-    click.echo(f"demo service: {service.base_url}", file=err)
-    click.echo(f"writing {len(HISTORY)} earlier runs of sync-inventory…", file=err)
+    click.echo(f"fixture root: {root}", err=True)
+    click.echo(f"demo service: {service.base_url}", err=True)
+    click.echo(f"writing {len(HISTORY)} earlier runs of sync-inventory…", err=True)
 
     def on_run(run_id: str, label: str, outcome: str) -> None:
-        click.echo(f"  {run_id}  {outcome:<6}  {label}", file=err)
+        click.echo(f"  {run_id}  {outcome:<6}  {label}", err=True)
 
     run_history(service, root, on_run=on_run)
 
     if not interactive:
-        click.echo("live run:", file=err)
+        click.echo("live run:", err=True)
 
         def on_call(tool: str, status: str) -> None:
             icon = STATUS_ICONS.get(status, "?")
             click.echo(f"  {icon} {safe_line(tool)} ({status})")
 
         run_id = run_live(service, root, think_s=min(think, 0.2), latency_s=0.05, on_call=on_call)
-        click.echo(f"latest run: {run_id}", file=err)
+        click.echo(f"latest run: {run_id}", err=True)
         click.echo(
             f"explore it:  forensics-tui --dir {root}\n"
             f"             forensics-tui check --dir {root}",
-            file=err,
+            err=True,
         )
         service.stop()
         return

@@ -35,6 +35,8 @@ __all__ = ["ForensicsApp"]
 
 _LIVE_CHECK_S = 5.0
 _ANALYSIS_DELAY_S = 0.5
+AUTO_ANALYSIS_MAX_CALLS = 20_000
+"""Above this many calls, findings and diffs wait for an explicit ``A`` (they read every file)."""
 
 
 class ForensicsApp(App[None]):
@@ -46,6 +48,7 @@ class ForensicsApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command-palette"),
+        Binding("A", "analyse", "Analyse findings", show=False, id="analyse"),
     ]
 
     def __init__(
@@ -74,6 +77,7 @@ class ForensicsApp(App[None]):
         self._analysis: Any | None = None
         self._analysis_timer: Any | None = None
         self.analysis_pending = False
+        self.analysis_enabled: bool | None = None  # None: decide by the root's size
         """True from a change until its findings are in (tests and screenshots wait on it)."""
 
     @property
@@ -164,8 +168,28 @@ class ForensicsApp(App[None]):
             self._analysis = Analysis(self.feed.store, self.config)
         return self._analysis
 
+    def _analysis_allowed(self) -> bool:
+        if self.analysis_enabled is not None:
+            return self.analysis_enabled
+        return len(self._main.index) <= AUTO_ANALYSIS_MAX_CALLS
+
+    def action_analyse(self) -> None:
+        """Compute findings now, whatever the size of the root."""
+        self.analysis_enabled = True
+        self.notify("Analysing every run for findings…", timeout=3)
+        self.request_analysis()
+
     def request_analysis(self) -> None:
         """Recompute findings soon (bursts of changes coalesce into one run)."""
+        if not self._analysis_allowed():
+            if self.analysis_enabled is None:
+                self.analysis_enabled = False
+                self.notify(
+                    f"Large root ({len(self._main.index)} calls): findings are not computed "
+                    "automatically. Press A to analyse.",
+                    timeout=8,
+                )
+            return
         self.analysis_pending = True
         if self._analysis_timer is not None:
             self._analysis_timer.stop()
@@ -189,6 +213,8 @@ class ForensicsApp(App[None]):
 
     def detail_extra(self, call: Call) -> list[Text]:
         """The Diff tab's lines for ``call`` (called from the detail loader thread)."""
+        if not self._analysis_allowed():
+            return [Text("Large root: press A to analyse findings and diffs.", style="dim")]
         analysis = self.analysis
         if analysis is None:
             return [Text("analysis unavailable", style="dim")]
