@@ -67,9 +67,7 @@ def bench_forensics(n: int) -> list[float]:
     (run_dir / "run.json").write_text(json.dumps(manifest))
     (run_dir / "000001_warmup.json").write_text(json.dumps(fixture(1, "warmup")))
     env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={root.parent / 'cfg'} TERM=xterm-256color"
-    session = start(
-        f"cd {ROOT} && exec env {env} {sys.executable} {os.environ.get('FTUI_CMD', '-m forensics_tui --dir')} {root}"
-    )
+    session = start(f"cd {ROOT} && exec env {env} {sys.executable} -m forensics_tui --dir {root}")
     samples: list[float] = []
     try:
         wait_screen(session, "warmup")
@@ -82,8 +80,6 @@ def bench_forensics(n: int) -> list[float]:
             t0 = time.perf_counter()
             os.replace(tmp, run_dir / f"{seq:06d}_{tool}.json")
             samples.append((wait_screen(session, tool) - t0) * 1000)
-            if os.environ.get("FTUI_CMD"):
-                print(f"REPLACE {t0:.4f} {tool} seen {samples[-1]:.1f}")
             time.sleep(0.05)
     finally:
         tmux("kill-session", "-t", session)

@@ -207,14 +207,12 @@ class Analysis:
             ra.findings.extend(ra.by_call.get(call.call_id, []))
         ra.findings.extend(missing)
         all_good = bool(calls)
-        tainted = False  # an earlier call failed or has a finding: later calls may be fed bad data
         for call in calls:
             accepted = whole or call.tool in accepted_tools
             good = call_is_good(call, bool(ra.by_call.get(call.call_id)), accepted)
             all_good = all_good and good
-            if good and not tainted:
+            if good:
                 ra.good_calls.append(GoodCall(call, shapes.get(call.call_id)))
-            tainted = tainted or (not good and call.status != "pending")
         ra.good = all_good and (whole or not missing)
         index.record(run, ra.good_calls, ra.good)
         return ra

@@ -5,11 +5,11 @@ calls (and whether the run as a whole) are known-good, so the next run asks "wha
 known-good match?" in O(1) instead of walking back through every earlier run.
 
 * A call is known-good when its status is ``ok`` and it has no finding, or an operator accepted
-  its shape (``forensics-tui accept``), which still requires status ``ok``; and no earlier call
-  of its run failed, was skipped or carries a finding (pending calls aside).  A call downstream
-  of a failure may have been fed bad data (the upsert after a drifted fetch writes zeros, the
-  notification after a skipped batch reports a wrong count), so it is no baseline: comparing
-  with it would blame the agent's input for what is really an upstream failure.
+  its shape (``forensics-tui accept``), which still requires status ``ok`` (DESIGN.md's rule,
+  exactly).  A good call downstream of a failure may have been fed different data (the
+  notification after a skipped batch reports another count); the diff verdict copes with that
+  by letting a proven upstream cause (timeout, 429, 401/403, 5xx) lead over an incidental
+  input change.
 * A run is known-good when it is not a re-execution and every call in it is known-good with
   no run-level finding (a whole-run acceptance covers findings, not failed calls).
 * The last known-good run of a run is the most recent earlier good run of the same task when

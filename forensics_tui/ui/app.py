@@ -169,6 +169,8 @@ class ForensicsApp(App[None]):
         return self._analysis
 
     def _analysis_allowed(self) -> bool:
+        if not self._main.scan_complete:
+            return False  # analysing a half-indexed root would redo the work (and mislead)
         if self.analysis_enabled is not None:
             return self.analysis_enabled
         return len(self._main.index) <= AUTO_ANALYSIS_MAX_CALLS
@@ -182,7 +184,7 @@ class ForensicsApp(App[None]):
     def request_analysis(self) -> None:
         """Recompute findings soon (bursts of changes coalesce into one run)."""
         if not self._analysis_allowed():
-            if self.analysis_enabled is None:
+            if self.analysis_enabled is None and self._main.scan_complete:
                 self.analysis_enabled = False
                 self.notify(
                     f"Large root ({len(self._main.index)} calls): findings are not computed "
@@ -213,6 +215,8 @@ class ForensicsApp(App[None]):
 
     def detail_extra(self, call: Call) -> list[Text]:
         """The Diff tab's lines for ``call`` (called from the detail loader thread)."""
+        if not self._main.scan_complete:
+            return [Text("Indexing… findings and the diff follow once it is done.", style="dim")]
         if not self._analysis_allowed():
             return [Text("Large root: press A to analyse findings and diffs.", style="dim")]
         analysis = self.analysis

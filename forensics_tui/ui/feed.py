@@ -23,6 +23,7 @@ from forensics_tui.ui.view_model import RunSummary
 __all__ = ["StoreFeed"]
 
 _PROGRESS_EVERY_S = 0.25
+_SCAN_BATCH = 500  # small batches: the first rows show after ~500 files, not 2,000
 _CALL_KINDS = frozenset({"call_added", "call_updated", "call_deleted"})
 _RUN_KINDS = frozenset({"run_added", "run_updated"})
 
@@ -66,7 +67,7 @@ class StoreFeed:
         holds the rows an operator wants; later ones follow at most every 0.25 s.
         """
         last = 0.0
-        for step in self.store.scan_iter():
+        for step in self.store.scan_iter(batch_size=_SCAN_BATCH):
             now = time.monotonic()
             if now - last >= _PROGRESS_EVERY_S and step.done < step.total:
                 last = now

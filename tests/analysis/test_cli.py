@@ -31,8 +31,8 @@ def test_diff_json(v1: Path) -> None:
         "diff", "--run", "20260306_090000", "--tool", "post_reply", "--json", "--dir", str(v1)
     )
     data = json.loads(result.output)
-    # run 05's post_reply comes after a skipped step, so it is no baseline (bad data may flow down)
-    assert data["baseline_run"] == "20260302_090000" and data["index"] == 1
+    # run 05's post_reply is ok with no finding: the last known-good (DESIGN.md)
+    assert data["baseline_run"] == "20260305_090000" and data["index"] == 1
     assert data["status"] == {"old": "ok", "new": "error"}
     assert {"path": "status_code", "kind": "changed", "old": 201, "new": 503} in data["changes"]
     assert "upstream" in data["verdict"] and data["input_changed"] is False
@@ -220,7 +220,7 @@ def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
         "ticket": 1,
         "text": "We are on it.",
     }
-    assert data["diff"]["baseline_run"] == "20260302_090000"
+    assert data["diff"]["baseline_run"] == "20260305_090000"
     assert data["recurring"]["run_count"] == 3
     out = tmp_path / "pm" / "report.md"
     written = run("postmortem", "20260303_090000", "-o", str(out), "--dir", str(v1))

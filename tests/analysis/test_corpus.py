@@ -66,10 +66,10 @@ def test_last_known_good_skips_runs_with_findings(v1_analysis: Analysis) -> None
     crm_05 = store.calls("20260305_090000")[0]
     assert v1_analysis.last_good_call(crm_05).run_id == "20260302_090000"
     post_06 = store.calls("20260306_090000")[4]
-    # post_reply is ok and clean in runs 03-05, but each comes after a call with a finding
-    assert v1_analysis.last_good_call(post_06).run_id == "20260302_090000"
+    # DESIGN.md: the most recent earlier run whose matching call is ok with no finding
+    assert v1_analysis.last_good_call(post_06).run_id == "20260305_090000"
     tag_05 = store.calls("20260305_090000")[1]  # tag_ticket #1: before the skipped #2
-    assert v1_analysis.last_good_call(tag_05).run_id == "20260302_090000"
+    assert v1_analysis.last_good_call(tag_05).run_id == "20260304_090000"
     tag_06 = store.calls("20260306_090000")[1]  # run 05's tag_ticket #1 precedes the skip
     assert v1_analysis.last_good_call(tag_06).run_id == "20260305_090000"
     assert v1_analysis.last_good_run("20260306_090000").run_id == "20260302_090000"

@@ -39,9 +39,9 @@ def test_history_covers_every_failure(demo_root: tuple[Path, str]) -> None:
     assert len(runs) == 11
     assert all(run.task == "sync-inventory" for run in runs)
     chains = _chains(root)
-    healthy = [("fetch_stock", "ok")] + [("upsert_records", "ok")] * 3 + [
-        ("send_notification", "ok")
-    ]
+    healthy = (
+        [("fetch_stock", "ok")] + [("upsert_records", "ok")] * 3 + [("send_notification", "ok")]
+    )
     assert chains[0] == chains[1] == healthy
     assert chains[2] == [("fetch_stock", "timeout")]
     assert [s for _, s in chains[3]] == ["ok", "error", "error", "error", "ok"]

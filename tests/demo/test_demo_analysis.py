@@ -129,12 +129,16 @@ def test_diff_verdicts_point_the_right_way(demo: tuple[Path, list[str]]) -> None
     assert ("body.items[0].quantity", "added") in kinds
     assert ("body.items[0].location", "type_changed") in kinds
 
+    # Run 6's upsert (fed zeros by the drift) is ok with no finding, so it is run 7's baseline
+    # (DESIGN.md); the proven upstream cause still leads the verdict over the input change.
     rate = _diff(demo, 7, "upsert_records", 3)
-    assert rate["input_changed"] is False and "rate-limited" in rate["verdict"]
+    assert rate["baseline_run"] == runs[5] and rate["input_changed"] is True
+    assert rate["verdict"].startswith("upstream") and "rate-limited" in rate["verdict"]
 
     for n in (8, 11):
         notify = _diff(demo, n, "send_notification")
-        assert notify["baseline_run"] == runs[1] and notify["input_changed"] is False
+        assert notify["baseline_run"] == runs[6]  # the last run whose notification was ok
+        assert notify["verdict"].startswith("upstream")
         assert "server error" in notify["verdict"] and "503" in notify["verdict"]
     # request ids differ in every call and are never reported
     for diff in (timeout, unauthorized, expired, drift, rate):
@@ -151,8 +155,8 @@ def test_upsert_after_the_drift_blames_the_input(demo: tuple[Path, list[str]]) -
         assert (
             upsert["verdict"].startswith("input changed") and "records[*].qty" in upsert["verdict"]
         )
-    # the baseline is a call before any failure in its run, never one fed bad data
-    assert _diff(demo, 7, "upsert_records", 3)["baseline_run"] == runs[1]
+    # DESIGN.md's last known-good: run 6's upsert was ok with no finding
+    assert _diff(demo, 7, "upsert_records", 3)["baseline_run"] == runs[5]
 
 
 def test_diff_text_reads_well(demo: tuple[Path, list[str]]) -> None:

@@ -77,6 +77,7 @@ class MainScreen(Screen[None]):
         self.index = CallIndex()
         self.rows = CallRows()
         self._first_snapshot = True
+        self.scan_complete = False
         self._detail_timer: Timer | None = None
         self._shown_call: Call | None = None
 
@@ -135,6 +136,7 @@ class MainScreen(Screen[None]):
             status.progress = f"{message.indexed}{total} calls"
         runs.runs_changed(len(self.index))
         if message.complete:
+            self.scan_complete = True
             self.fapp.request_analysis()
         if self._first_snapshot and self.runs.order:
             self._first_snapshot = False
