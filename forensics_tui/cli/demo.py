@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -41,6 +42,16 @@ def _allow_service(service_address: str, token: str) -> None:
     os.environ["FORENSICS_SECRET_AUTHORIZATION"] = f"Bearer {token}"
 
 
+def _wait_for_first_call(run_dir: Path, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if run_dir.is_dir() and any(
+            p.suffix == ".json" and p.name[0].isdigit() for p in run_dir.iterdir()
+        ):
+            return
+        time.sleep(0.02)
+
+
 @click.command("demo")
 @click.option(
     "--dir",
@@ -60,7 +71,7 @@ def _allow_service(service_address: str, token: str) -> None:
 @click.pass_context
 def demo_cmd(ctx: click.Context, dir_: Path | None, no_tui: bool, think: float) -> None:
     """Run a realistic agent with failures against a local service and watch it live."""
-    from forensics_tui.demo.scenario import HISTORY, run_history, run_live
+    from forensics_tui.demo.scenario import HISTORY, live_recorder, run_history, run_live
     from forensics_tui.demo.service import DemoService
 
     root = _pick_root(ctx, dir_)
@@ -100,10 +111,15 @@ def demo_cmd(ctx: click.Context, dir_: Path | None, no_tui: bool, think: float) 
 
     from forensics_tui.cli.tui import open_tui
 
+    recorder = live_recorder(root)
     live = threading.Thread(
-        target=run_live, args=(service, root), kwargs={"think_s": think}, daemon=True
+        target=run_live,
+        args=(service, root),
+        kwargs={"think_s": think, "recorder": recorder},
+        daemon=True,
     )
     live.start()
+    _wait_for_first_call(recorder.run_dir)  # so the TUI opens on the live run, following it
     try:
         open_tui(str(root))
     finally:

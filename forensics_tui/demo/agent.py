@@ -97,11 +97,13 @@ def run_sync_inventory(
     """Run the agent once; returns the run status it reports (``ok`` or ``failed``)."""
     headers = {"Authorization": f"Bearer {token}"}
     failed = False
+    calls = 0
 
     def step(tool: str, tool_input: dict[str, Any], request: dict[str, Any], classify: Any) -> Any:
-        nonlocal failed
-        if think_s:
+        nonlocal failed, calls
+        if think_s and calls:  # the first call starts at once, so a watcher sees the run appear
             time.sleep(think_s)
+        calls += 1
         status, output = _call(recorder, client, tool, tool_input, request, classify)
         failed = failed or status in ("error", "timeout")
         if on_call is not None:

@@ -26,7 +26,7 @@ from forensics_tui.capture import Recorder
 from forensics_tui.demo.agent import AGENT, TASK, run_sync_inventory
 from forensics_tui.demo.service import DemoService, Fault
 
-__all__ = ["HISTORY", "LIVE_FAULTS", "Step", "run_history", "run_live"]
+__all__ = ["HISTORY", "LIVE_FAULTS", "Step", "live_recorder", "run_history", "run_live"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,11 @@ def run_history(
     return run_ids
 
 
+def live_recorder(root: Path) -> Recorder:
+    """The recorder of the live run, so a caller knows its run id before it starts."""
+    return _recorder(root, "live")
+
+
 def run_live(
     service: DemoService,
     root: Path,
@@ -76,9 +81,10 @@ def run_live(
     think_s: float = 0.8,
     latency_s: float = 0.6,
     on_call: Callable[[str, str], None] | None = None,
+    recorder: Recorder | None = None,
 ) -> str:
     """Write the live run slowly enough to watch; leaves the service healthy afterwards."""
-    recorder = _recorder(root, "live")
+    recorder = recorder or live_recorder(root)
     service.latency_s = latency_s
     try:
         with service.faults(LIVE_FAULTS):
