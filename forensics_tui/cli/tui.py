@@ -16,7 +16,14 @@ def open_tui(root: str | None, *, demo: Any = None, config_path: str | None = No
     writes its fixtures from its own thread while the app watches the root like any other.
     """
     import os
+    import sys
     from pathlib import Path
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException(
+            "the TUI needs a terminal; in pipes and scripts use "
+            "`forensics-tui tail`, `runs` or `check`"
+        )
 
     # Frames are paced at TEXTUAL_FPS while something changes (none when idle); 120 halves the
     # wait between a fixture landing and its row being drawn.
