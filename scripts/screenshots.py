@@ -1,8 +1,13 @@
 """Regenerate ``screenshots/*.svg`` and ``*.png`` from the app itself, over the demo data.
 
 Runs ``forensics-tui demo --no-tui`` into a temporary root (unless ``--root`` is given), opens
-the app headless with Textual's Pilot, and saves the main view, the detail view (a silent
-auth failure's output) and the help screen with ``App.save_screenshot``; PNGs via cairosvg.
+the app headless with Textual's Pilot, and saves the main view, the detail view (the Diff tab of
+the latest failing call), the patterns screen and the help screen with ``App.save_screenshot``;
+PNGs via cairosvg.
+
+cairosvg draws each text run in one font and does not fall back per glyph, so runs holding a
+glyph the monospace font lacks (``⏱``) are drawn in Symbola (Debian: ``fonts-symbola``) when it
+is installed; the SVGs themselves are left as Textual wrote them.
 
     python scripts/screenshots.py [--root DIR] [--out screenshots]
 """
@@ -11,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIZE = (130, 38)
+FALLBACK_GLYPHS = "\u23f1"  # ⏱: not in DejaVu Sans Mono
+FALLBACK_FONT = "Symbola"
 
 
 def demo_root() -> Path:
@@ -41,8 +50,9 @@ async def shoot(root: Path, out: Path) -> list[Path]:
     saved: list[Path] = []
 
     async def settle(pilot) -> None:
-        for _ in range(200):
-            if getattr(app.screen, "settled", True):
+        for _ in range(300):
+            screen = app.screen
+            if getattr(screen, "settled", True) and getattr(screen, "loaded", True):
                 break
             await pilot.pause(0.02)
         await pilot.pause(0.1)
@@ -54,28 +64,47 @@ async def shoot(root: Path, out: Path) -> list[Path]:
     async with app.run_test(size=SIZE) as pilot:
         while not app.screen.rows.rows or app.screen.query_one("#status").watch_state != "watching":
             await pilot.pause(0.05)
+        while not app.findings:
+            await pilot.pause(0.05)
         await pilot.press("a")  # the interleaved stream of every run, badges included
         await settle(pilot)
         app.screen.query_one("#calls").action_last()
         await settle(pilot)
         save("main")
-        # the detail view: a call with a silent-failure finding, else a failure; its Diff tab
-        rows = app.screen.rows.rows
-        target = next(
-            (i for i, c in enumerate(rows) if c.call_id in app.findings),
-            next((i for i, c in enumerate(rows) if c.status != "ok"), 0),
-        )
-        calls = app.screen.query_one("#calls")
+        # the detail view: the newest run's failing call, on its Diff tab
+        main = app.screen
+        main.query_one("#runs").select_scope(main.runs.order[0].run_id)
+        await settle(pilot)
+        rows = main.rows.rows
+        target = next((i for i, c in enumerate(rows) if c.status != "ok"), len(rows) - 1)
+        calls = main.query_one("#calls")
         calls.follow = False
         calls.set_cursor(target)
         await settle(pilot)
         await pilot.press("enter", "6")
         await settle(pilot)
         save("detail")
-        await pilot.press("question_mark")
+        await pilot.press("p")
+        await settle(pilot)
+        save("patterns")
+        await pilot.press("escape", "question_mark")
         await settle(pilot)
         save("help")
     return saved
+
+
+def svg_for_png(svg: str) -> str:
+    """``svg`` with text runs holding ``FALLBACK_GLYPHS`` drawn in ``FALLBACK_FONT``."""
+    glyphs = re.escape(FALLBACK_GLYPHS)
+    run = re.compile(rf"(<text\b)([^>]*>[^<]*[{glyphs}][^<]*</text>)")
+    return run.sub(rf'\1 font-family="{FALLBACK_FONT}"\2', svg)
+
+
+def fallback_font_installed() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(["fc-list", FALLBACK_FONT], capture_output=True, text=True)
+    return bool(found.stdout.strip())
 
 
 def main() -> None:
@@ -88,9 +117,16 @@ def main() -> None:
     saved = asyncio.run(shoot(root, args.out))
     import cairosvg
 
+    fallback = fallback_font_installed()
+    if not fallback:
+        print(f"note: {FALLBACK_FONT} is not installed; {FALLBACK_GLYPHS} will be boxes in PNGs")
     for svg in saved:
-        cairosvg.svg2png(url=str(svg), write_to=str(svg.with_suffix(".png")))
-        print(svg, svg.with_suffix(".png"))
+        text = svg.read_text(encoding="utf-8")
+        png = svg.with_suffix(".png")
+        cairosvg.svg2png(
+            bytestring=(svg_for_png(text) if fallback else text).encode(), write_to=str(png)
+        )
+        print(svg, png)
 
 
 if __name__ == "__main__":

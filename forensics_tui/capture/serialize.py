@@ -55,7 +55,7 @@ def check_plain(
         if depth >= limit:
             raise _SLOW
         cache = red.key_cache if red is not None else None
-        for k, v in obj.items():
+        for k in obj:
             if type(k) is not str:
                 raise _SLOW
             if cache is not None:
@@ -64,42 +64,28 @@ def check_plain(
                     hit = red.is_secret_key(k)  # type: ignore[union-attr]
                 if hit:
                     raise _SLOW
-            tv = type(v)
-            if tv is str:
-                if len(v) >= SCAN_MIN:
-                    strings.append(v)
-            elif tv is int or tv is bool or v is None:
-                pass
-            elif tv is float:
-                if v - v != 0.0:  # NaN or infinity
-                    raise _SLOW
-            else:
-                check_plain(v, depth + 1, limit, strings, red)
+        items: Any = obj.values()
     elif t is list or t is tuple:
         if depth >= limit:
             raise _SLOW
-        for v in obj:
-            tv = type(v)
-            if tv is str:
-                if len(v) >= SCAN_MIN:
-                    strings.append(v)
-            elif tv is int or tv is bool or v is None:
-                pass
-            elif tv is float:
-                if v - v != 0.0:
-                    raise _SLOW
-            else:
-                check_plain(v, depth + 1, limit, strings, red)
-    elif t is str:
-        if len(obj) >= SCAN_MIN:
-            strings.append(obj)
-    elif t is int or t is bool or obj is None:
-        pass
-    elif t is float:
-        if obj - obj != 0.0:
-            raise _SLOW
+        items = obj
     else:
-        raise _SLOW
+        items = (obj,)  # a scalar at the top: checked like a container's only item
+    # Scalars are checked inline rather than by recursion: this loop is the hot path.
+    for v in items:
+        tv = type(v)
+        if tv is str:
+            if len(v) >= SCAN_MIN:
+                strings.append(v)
+        elif tv is int or tv is bool or v is None:
+            pass
+        elif tv is float:
+            if v - v != 0.0:  # NaN or infinity
+                raise _SLOW
+        elif tv is dict or tv is list or tv is tuple:
+            check_plain(v, depth + 1, limit, strings, red)
+        else:
+            raise _SLOW
 
 
 def is_plain(

@@ -149,7 +149,9 @@ class Walker:
                 preview = clean
         return truncated_marker(data, reason="size", preview=preview)
 
-    def _container(self, obj: Any, path: str, depth: int) -> Any:
+    def _container(self, obj: Any, path: str, depth: int, items: Any = None) -> Any:
+        """A mapping, a sequence, or (with ``items(obj)`` giving its pairs) an object walked
+        as a mapping; under the depth cap and the cycle guard either way."""
         if depth >= self.max_depth:
             return self._too_deep(obj, path)
         oid = id(obj)
@@ -157,6 +159,8 @@ class Walker:
             return "<cycle>"
         self._active.add(oid)
         try:
+            if items is not None:
+                return self._mapping(items(obj), path, depth)
             if isinstance(obj, Mapping):
                 return self._mapping(obj.items(), path, depth)
             return [self.walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(obj)]
@@ -220,25 +224,13 @@ class Walker:
         if isinstance(obj, (Mapping, list, tuple)):
             return self._container(obj, path, depth)
         if hasattr(type(obj), "__dataclass_fields__") and not isinstance(obj, type):
-            return self._object(obj, path, depth, _dataclass_items)
+            return self._container(obj, path, depth, _dataclass_items)
         dump = getattr(type(obj), "model_dump", None)  # pydantic v2, duck-typed
         if callable(dump) and not isinstance(obj, type):
-            return self._object(obj, path, depth, lambda o: o.model_dump().items())
+            return self._container(obj, path, depth, lambda o: o.model_dump().items())
         if isinstance(obj, deque):
             return self._container(list(obj), path, depth)
         return {"__repr__": _safe_repr(obj)[:REPR_CHARS], "type": type_name(obj)}
-
-    def _object(self, obj: Any, path: str, depth: int, items: Any) -> Any:
-        if depth >= self.max_depth:
-            return self._too_deep(obj, path)
-        oid = id(obj)
-        if oid in self._active:
-            return "<cycle>"
-        self._active.add(oid)
-        try:
-            return self._mapping(items(obj), path, depth)
-        finally:
-            self._active.discard(oid)
 
     def _bytes(self, data: bytes, path: str) -> Any:
         if len(data) > self.max_str:

@@ -188,32 +188,25 @@ def checkpoint(
         name = tool or getattr(func, "__name__", None) or "tool"
         binder = _Binder(func)
 
+        def scope(args: tuple, kwargs: dict) -> checkpointed:
+            return checkpointed(
+                name, binder(args, kwargs), replay=replay, meta=meta, recorder=recorder
+            )
+
         if _is_async(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                call = _start(recorder, name, binder(args, kwargs), replay, meta)
-                try:
-                    result = await func(*args, **kwargs)
-                except BaseException as exc:
-                    call._close(exc)
-                    raise
-                call.output = result
-                call._close(None)
+                with scope(args, kwargs) as call:
+                    call.output = result = await func(*args, **kwargs)
                 return result
 
             return async_wrapper  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = _start(recorder, name, binder(args, kwargs), replay, meta)
-            try:
-                result = func(*args, **kwargs)
-            except BaseException as exc:
-                call._close(exc)
-                raise
-            call.output = result
-            call._close(None)
+            with scope(args, kwargs) as call:
+                call.output = result = func(*args, **kwargs)
             return result
 
         return wrapper  # type: ignore[return-value]

@@ -7,11 +7,8 @@ markup), so fixture content cannot style or escape the terminal.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-import click
 
 from forensics_tui.cli.common import fail, open_store
 from forensics_tui.core.analysis import Analysis
@@ -19,23 +16,18 @@ from forensics_tui.core.config import ConfigError, load_config
 from forensics_tui.core.findings import Finding
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["SEVERITY_STYLES", "emit_json", "finding_text", "open_analysis", "require_run"]
+__all__ = ["SEVERITY_STYLES", "finding_text", "open_analysis", "require_run"]
 
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
 
-def emit_json(value: Any) -> None:
-    """Plain JSON on stdout; non-ASCII escaped so no control or bidi character reaches a tty."""
-    click.echo(json.dumps(value, ensure_ascii=True, indent=2, default=str))
-
-
 def open_analysis(root: Path) -> Analysis:
-    """The analysis of ``root``; a bad config or a missing root is one line and exit 2."""
+    """The analysis of ``root``; a missing root or a bad config is one line and exit 2."""
+    store = open_store(root)
     try:
         config = load_config()
     except ConfigError as exc:
         fail(str(exc), 2)
-    store = open_store(root)
     return Analysis(store, config)
 
 

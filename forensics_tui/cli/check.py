@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import emit_json, finding_text, open_analysis
-from forensics_tui.cli.common import dir_option, fail, stdout_console
+from forensics_tui.cli._analysis import finding_text, open_analysis
+from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
 from forensics_tui.core.check import CheckError, check_runs, parse_kinds
 from forensics_tui.core.sanitize import safe_line
 
@@ -39,15 +39,13 @@ def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | N
         kinds = parse_kinds(fail_on)
     except CheckError as exc:
         fail(str(exc), 2)
-    if not root.is_dir():
-        fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
     analysis = open_analysis(root)
     try:
         report = check_runs(analysis, list(runs), fail_on=kinds)
     except CheckError as exc:
         fail(safe_line(str(exc), 300), 2)
     if as_json:
-        emit_json(report.to_json())
+        echo_json(report.to_json())
     else:
         from rich.text import Text
 

@@ -18,7 +18,16 @@ import click
 
 from forensics_tui.capture.paths import resolve_root
 
-__all__ = ["dir_option", "echo_json", "fail", "get_root", "open_store", "stdout_console"]
+__all__ = [
+    "dir_option",
+    "echo_json",
+    "fail",
+    "get_root",
+    "json_text",
+    "open_store",
+    "require_root",
+    "stdout_console",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,16 +64,27 @@ def fail(message: str, code: int = 1) -> None:
     raise SystemExit(code)
 
 
+def json_text(value: Any) -> str:
+    """Indented JSON with non-ASCII escaped, so no control or bidi character reaches a tty."""
+    return json.dumps(value, ensure_ascii=True, indent=2, default=str)
+
+
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=True, indent=2, default=str))
+    """``value`` as JSON on stdout (see ``json_text``)."""
+    click.echo(json_text(value))
 
 
-def open_store(root: Path, *, must_exist: bool = True) -> Any:
+def require_root(root: Path) -> None:
+    """Exit 2 with the one standard line when the fixture root does not exist."""
+    if not root.is_dir():
+        fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
+
+
+def open_store(root: Path) -> Any:
     """A scanned ``FixtureStore`` for ``root``; a missing root is a clear error."""
     from forensics_tui.core.store import FixtureStore
 
-    if must_exist and not root.is_dir():
-        fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
+    require_root(root)
     store = FixtureStore(root)
     store.scan()
     return store

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import emit_json, open_analysis, require_run
-from forensics_tui.cli.common import dir_option, fail, stdout_console
+from forensics_tui.cli._analysis import open_analysis, require_run
+from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
 from forensics_tui.core.analysis import AnalysisError
 from forensics_tui.core.sanitize import safe_line
 
@@ -81,7 +81,7 @@ def diff_cmd(
     except AnalysisError as exc:
         fail(safe_line(str(exc), 300))
     if as_json:
-        emit_json(result.to_json())
+        echo_json(result.to_json())
         return
     from rich.text import Text
 

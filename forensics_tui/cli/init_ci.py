@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from forensics_tui.cli.common import fail
 
@@ -108,8 +109,13 @@ def render_files(fixtures: str) -> dict[Path, str]:
     help="Project directory to write into.",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def init_ci_cmd(fixtures: str, project: Path, force: bool) -> None:
+@click.pass_context
+def init_ci_cmd(ctx: click.Context, fixtures: str, project: Path, force: bool) -> None:
     """Write a GitHub Actions workflow and an example fixture-test module."""
+    # The group's --dir counts too; $FORENSICS_FIXTURE_DIR does not (it is a path on this
+    # machine, not one inside the repository).
+    if ctx.get_parameter_source("fixtures") is ParameterSource.DEFAULT:
+        fixtures = ctx.find_root().params.get("root") or fixtures
     if not _PLAIN_PATH.match(fixtures):
         fail("--dir must be a plain relative path (letters, digits, _ . / -)", 2)
     files = render_files(fixtures)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import emit_json, open_analysis
-from forensics_tui.cli.common import dir_option, stdout_console
+from forensics_tui.cli._analysis import open_analysis
+from forensics_tui.cli.common import dir_option, echo_json, stdout_console
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["patterns_cmd"]
@@ -27,7 +27,7 @@ def patterns_cmd(root: Path, min_runs: int | None, as_json: bool) -> None:
     analysis = open_analysis(root)
     patterns = analysis.patterns(min_runs)
     if as_json:
-        emit_json([p.to_json() for p in patterns])
+        echo_json([p.to_json() for p in patterns])
         return
     if not patterns:
         click.echo("no failures or findings in any run")

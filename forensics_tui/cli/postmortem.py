@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
-from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.cli.common import dir_option, fail, json_text
 from forensics_tui.core.postmortem import build_postmortem, postmortem_markdown
 from forensics_tui.core.sanitize import safe_line
 
@@ -38,10 +37,7 @@ def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None
     analysis = open_analysis(root)
     run = require_run(analysis, run_id)
     report = build_postmortem(analysis, run.run_id)
-    if fmt == "json":
-        text = json.dumps(report, ensure_ascii=True, indent=2, default=str) + "\n"
-    else:
-        text = postmortem_markdown(report)
+    text = json_text(report) + "\n" if fmt == "json" else postmortem_markdown(report)
     if output is None:
         click.echo(text, nl=False)
         return

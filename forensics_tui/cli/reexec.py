@@ -9,23 +9,18 @@ whatever the endpoint answered (the answer is the new fixture); 1 if it could no
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from forensics_tui.capture.paths import resolve_root
+from forensics_tui.cli.common import dir_option, echo_json, require_root
 from forensics_tui.core.config import ConfigError, load_config
 from forensics_tui.core.model import status_icon
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["reexec_command"]
-
-
-def _emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(payload, indent=2, ensure_ascii=True, default=str))
 
 
 def _show_request(request: Any, policy: Any, err: bool) -> None:
@@ -97,21 +92,15 @@ def _register_optional_kinds() -> None:
     help="Connect/read timeout in seconds (default: config [reexec] timeout_s, 10).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option(
-    "--dir",
-    "root",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else the XDG state directory).",
-)
+@dir_option
 def reexec_command(
+    root: Path,
     call_id_or_path: str,
     dry_run: bool,
     yes: bool,
     allow_hosts: tuple[str, ...],
     timeout: float | None,
     as_json: bool,
-    root: str | None,
 ) -> None:
     """Re-execute CALL_ID_OR_PATH against its live endpoint and diff the result.
 
@@ -127,25 +116,29 @@ def reexec_command(
         execute,
         prepare,
         resolve_fixture,
+        scanned_store,
     )
 
     if dry_run and yes:
         raise click.UsageError("--dry-run and --yes cannot be used together")
     _register_optional_kinds()
-    fixture_root = resolve_root(root)
+    by_path = Path(call_id_or_path).is_file()
+    if not by_path:
+        require_root(root)
     try:
         config = load_config()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     policy = ReexecPolicy.from_config(config, allow_hosts=allow_hosts, timeout_s=timeout)
+    store = None if by_path else scanned_store(root)  # scanned once, reused for last-good
     try:
-        fixture = resolve_fixture(call_id_or_path, fixture_root)
+        fixture = resolve_fixture(call_id_or_path, root, store)
     except FixtureNotFound as exc:
         raise click.ClickException(safe_line(str(exc))) from None
 
     def finish(result: ReexecResult, code: int, message: str | None = None) -> None:
         if as_json:
-            _emit_json(result.to_json())
+            echo_json(result.to_json())
         if message:
             click.echo(safe_line(message), err=True)
         sys.exit(code)
@@ -172,10 +165,10 @@ def reexec_command(
             finish(not_sent, 1, "not confirmed: nothing sent")
             return
     result = execute(
-        fixture, request, root=Path(fixture_root), policy=policy, diff_ignore=config.diff_ignore
+        fixture, request, root=root, policy=policy, store=store, diff_ignore=config.diff_ignore
     )
     if as_json:
-        _emit_json(result.to_json())
+        echo_json(result.to_json())
     else:
         _report(result)
     if result.new_call_id is None:  # sent, but the evidence could not be written

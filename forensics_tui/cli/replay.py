@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.cli.common import dir_option, fail, require_root
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["replay_cmd"]
 
@@ -19,7 +20,7 @@ def replay_cmd(root: Path, run_id: str, tool: str | None) -> None:
     """Print RUN_ID's tool-call chain: status, input and output of every call."""
     from forensics_tui.capture import replay
 
-    run_dir = root / run_id
-    if "/" in run_id or run_id in ("", ".", "..") or not run_dir.is_dir():
-        fail(f"no run {run_id!r} under {root}")
+    require_root(root)
+    if "/" in run_id or run_id in ("", ".", "..") or not (root / run_id).is_dir():
+        fail(f"no run {safe_line(run_id, 80)!r} under {root}")
     replay(run_id, tool, root=root)

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.cli.common import dir_option, fail, require_root
 from forensics_tui.core.model import BROKEN, STATUS_COLORS, Call
 from forensics_tui.core.sanitize import safe_line
 
@@ -156,8 +156,7 @@ def tail_cmd(root: Path, run: str | None, lines: int | None, as_json: bool, once
     store = FixtureStore(root)
     try:
         if once:
-            if not root.is_dir():
-                fail(f"no fixture root at {root} (set --dir or $FORENSICS_FIXTURE_DIR)", 2)
+            require_root(root)
             store.scan()
             calls = [c for c in store.calls(None) if run is None or c.run_id == run]
             if run is not None and store.run(run) is None:

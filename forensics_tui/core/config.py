@@ -87,11 +87,19 @@ def _number(data: dict[str, Any], key: str, where: str) -> float | None:
     return float(value)
 
 
-def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+def _table(data: dict[str, Any], key: str, where: str | None = None) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{key}] must be a table")
+        raise ConfigError(f"[{where or key}] must be a table")
     return value
+
+
+def _names(data: dict[str, Any], key: str, where: str, meaning: str) -> dict[str, str]:
+    """A table whose values are all strings (``meaning`` says what they name)."""
+    table = _table(data, key, where)
+    if not all(isinstance(v, str) for v in table.values()):
+        raise ConfigError(f"[{where}] values must be {meaning}")
+    return dict(table)
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -135,18 +143,14 @@ def load_config(path: Path | None = None) -> Config:
     cap = _number(reexec, "max_response_bytes", "reexec")
     if cap is not None:
         config.reexec_max_response_bytes = int(cap)
-    secrets = _table(reexec, "secrets")
-    if not all(isinstance(v, str) for v in secrets.values()):
-        raise ConfigError("[reexec.secrets] values must be environment variable names")
-    config.reexec_secrets = dict(secrets)
+    config.reexec_secrets = _names(
+        reexec, "secrets", "reexec.secrets", "environment variable names"
+    )
 
     patterns = _table(data, "patterns")
     min_runs = _number(patterns, "min_runs", "patterns")
     if min_runs is not None:
         config.patterns_min_runs = int(min_runs)
 
-    keys = _table(data, "keys")
-    if not all(isinstance(v, str) for v in keys.values()):
-        raise ConfigError("[keys] values must be key names")
-    config.keys = dict(keys)
+    config.keys = _names(data, "keys", "keys", "key names")
     return config

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from forensics_tui.capture.calls import epoch_of
+
 from .model import BROKEN, Call, Run
 
 __all__ = [
@@ -33,15 +35,12 @@ _LAST = math.inf
 
 def ts_key(ts: str | None) -> float:
     """Seconds since the epoch for an ISO-8601 string (naive = UTC); ``inf`` if unknown."""
-    if not ts:
+    if not isinstance(ts, str) or not ts:
         return _LAST
     try:
-        parsed = datetime.fromisoformat(ts)
-    except (TypeError, ValueError):
+        return epoch_of(ts)
+    except ValueError:
         return _LAST
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def _run_id_time(run_id: str) -> float:

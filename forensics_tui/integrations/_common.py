@@ -1,4 +1,4 @@
-"""Plumbing shared by every integration: which recorder to write to, and JSON-safe values.
+"""Plumbing shared by every integration: which recorder to write to, failures, JSON text.
 
 Integrations write through the capture layer's recorder so that ``FORENSICS_FIXTURE_DIR``,
 ``FORENSICS_RUN_ID`` and redaction behave exactly as for ``tool_checkpoint``.  A framework
@@ -9,7 +9,8 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
 __all__ = [
     "active_recorder",
     "call_scope",
+    "decode_json",
+    "failure_status",
+    "finish_failed",
     "is_timeout",
+    "on_failure",
     "pick_recorder",
     "using_recorder",
 ]
@@ -80,6 +85,36 @@ def is_timeout(exc: BaseException) -> bool:
             return True
         todo.extend([item.__cause__, item.__context__, *item.args[:2]])
     return False
+
+
+def failure_status(exc: BaseException) -> str:
+    """``timeout`` for timeouts (see ``is_timeout``), else ``error``."""
+    return "timeout" if is_timeout(exc) else "error"
+
+
+def finish_failed(handle: Any, exc: BaseException) -> None:
+    """Finish a call in flight with the exception that ended it."""
+    handle.finish(None, failure_status(exc), error=exc)
+
+
+@contextmanager
+def on_failure(record: Callable[[BaseException], object]) -> Iterator[None]:
+    """Hand an exception escaping the block to ``record``, then let it propagate unchanged."""
+    try:
+        yield
+    except BaseException as exc:
+        record(exc)
+        raise
+
+
+def decode_json(value: Any) -> Any:
+    """A string holding JSON as the value it encodes; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def pick_recorder(explicit: Recorder | None = None) -> Recorder:

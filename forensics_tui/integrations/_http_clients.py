@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from forensics_tui.integrations._common import is_timeout
+from forensics_tui.integrations._common import on_failure
 from forensics_tui.integrations._http_record import Exchange, Settings, begin, is_streaming
 
 __all__ = ["CLIENTS", "Patch", "patch_client"]
@@ -111,7 +111,7 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
         ex = _start(request)
         if ex is None:
             return sync_orig(self, request)
-        try:
+        with on_failure(ex.failure):
             response = sync_orig(self, request)
             raw = None
             if not _passthrough(response, settings):
@@ -120,9 +120,6 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
                 finally:
                     response.stream.close()
                 response = _rebuild(response, raw)
-        except BaseException as exc:
-            ex.failure(exc, timeout=is_timeout(exc))
-            raise
         _done(ex, response, raw)
         return response
 
@@ -130,7 +127,7 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
         ex = _start(request)
         if ex is None:
             return await async_orig(self, request)
-        try:
+        with on_failure(ex.failure):
             response = await async_orig(self, request)
             raw = None
             if not _passthrough(response, settings):
@@ -139,9 +136,6 @@ def _patch_httpx(mod: Any, client: str, settings: Settings) -> list[Patch]:
                 finally:
                     await response.stream.aclose()
                 response = _rebuild(response, raw)
-        except BaseException as exc:
-            ex.failure(exc, timeout=is_timeout(exc))
-            raise
         _done(ex, response, raw)
         return response
 
@@ -168,13 +162,10 @@ def _patch_requests(settings: Settings) -> list[Patch]:
         )
         if ex is None:
             return orig(self, request, stream=stream, timeout=timeout, **kw)
-        try:
+        with on_failure(ex.failure):
             response = orig(self, request, stream=stream, timeout=timeout, **kw)
             streamed = stream or is_streaming(response.headers.items())
             raw = None if streamed else response.content  # cached by requests for the caller
-        except BaseException as exc:
-            ex.failure(exc, timeout=is_timeout(exc))
-            raise
         version = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}.get(
             getattr(response.raw, "version", 0)
         )

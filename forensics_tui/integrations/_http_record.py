@@ -19,7 +19,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from forensics_tui.integrations._common import pick_recorder
+from forensics_tui.integrations._common import failure_status, pick_recorder
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -177,8 +177,9 @@ class Exchange:
         extra: dict[str, Any] = {"streamed": streamed, "response": response}
         self._finish(output, "error" if error else "ok", error, **extra)
 
-    def failure(self, exc: BaseException, *, timeout: bool) -> None:
-        self._finish(None, "timeout" if timeout else "error", exc)
+    def failure(self, exc: BaseException) -> None:
+        """The exchange ended with ``exc`` instead of a response (``timeout`` or ``error``)."""
+        self._finish(None, failure_status(exc), exc)
 
 
 def _safely(action: Any) -> Any:

@@ -8,10 +8,11 @@ into a ``SpanView`` and hand it to ``record_span``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from forensics_tui.integrations._common import decode_json
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -97,11 +98,7 @@ def _first(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
 
 def _decode(value: Any) -> Any:
     """Attribute strings holding JSON become JSON; Traceloop's ``{"inputs": ...}`` unwrapped."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
+    value = decode_json(value)
     if (
         isinstance(value, dict)
         and set(value) >= {"inputs"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -24,7 +25,13 @@ from langchain.agents.middleware import AgentMiddleware
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 
-from forensics_tui.integrations._common import call_scope, is_timeout, pick_recorder
+from forensics_tui.integrations._common import (
+    call_scope,
+    decode_json,
+    finish_failed,
+    on_failure,
+    pick_recorder,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -34,19 +41,10 @@ if TYPE_CHECKING:
 __all__ = ["ForensicsCallbackHandler", "ForensicsMiddleware"]
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _result(result: Any) -> tuple[Any, str, dict[str, Any] | None]:
     """``(output, status, error)`` from what a tool call produced."""
     if isinstance(result, ToolMessage):
-        output = _decode(result.content)
+        output = decode_json(result.content)
         if result.status == "error":
             message = output if isinstance(output, str) else json.dumps(output, default=str)
             return None, "error", {"type": "ToolError", "message": message, "traceback": None}
@@ -54,11 +52,12 @@ def _result(result: Any) -> tuple[Any, str, dict[str, Any] | None]:
     update = getattr(result, "update", None)  # a langgraph Command
     if update is not None:
         return {"command": update}, "ok", None
-    return _decode(result), "ok", None
+    return decode_json(result), "ok", None
 
 
-def _failure(exc: BaseException) -> str:
-    return "timeout" if is_timeout(exc) else "error"
+def _finish(handle: Any, result: Any) -> None:
+    output, status, error = _result(result)
+    handle.finish(output, status, error=error)
 
 
 class ForensicsMiddleware(AgentMiddleware):
@@ -76,26 +75,16 @@ class ForensicsMiddleware(AgentMiddleware):
 
     def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
         recorder, handle = self._start(request)
-        try:
-            with call_scope(recorder, handle):
-                result = handler(request)
-        except BaseException as exc:
-            handle.finish(None, _failure(exc), error=exc)
-            raise
-        output, status, error = _result(result)
-        handle.finish(output, status, error=error)
+        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle):
+            result = handler(request)
+        _finish(handle, result)
         return result
 
     async def awrap_tool_call(self, request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
         recorder, handle = self._start(request)
-        try:
-            with call_scope(recorder, handle):
-                result = await handler(request)
-        except BaseException as exc:
-            handle.finish(None, _failure(exc), error=exc)
-            raise
-        output, status, error = _result(result)
-        handle.finish(output, status, error=error)
+        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle):
+            result = await handler(request)
+        _finish(handle, result)
         return result
 
 
@@ -125,7 +114,7 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
         meta = {"integration": "langchain-callbacks", "lc_run_id": str(run_id)}
         if parent_run_id:
             meta["lc_parent_run_id"] = str(parent_run_id)
-        tool_input = inputs if inputs is not None else _decode(input_str)
+        tool_input = inputs if inputs is not None else decode_json(input_str)
         handle = pick_recorder(self.recorder).start_call(name, tool_input, meta=meta)
         with self._lock:
             self._calls[run_id] = handle
@@ -137,10 +126,9 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         handle = self._pop(run_id)
         if handle is not None:
-            value, status, error = _result(output)
-            handle.finish(value, status, error=error)
+            _finish(handle, output)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         handle = self._pop(run_id)
         if handle is not None:
-            handle.finish(None, _failure(error), error=error)
+            finish_failed(handle, error)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ from agents.tool import (
 from agents.tracing import TracingProcessor
 from agents.tracing.span_data import FunctionSpanData
 
-from forensics_tui.integrations._common import call_scope, is_timeout, pick_recorder
+from forensics_tui.integrations._common import call_scope, decode_json, is_timeout, pick_recorder
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -56,15 +55,6 @@ class _Live:
 
 _LIVE: dict[str, _Live] = {}  # tool_call_id -> call in flight (shared by every hooks instance)
 _LOCK = threading.Lock()
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _live(ctx: Any) -> _Live | None:
@@ -152,7 +142,7 @@ class ForensicsHooks(RunHooks):
         call_id = getattr(context, "tool_call_id", None)
         recorder = pick_recorder(self.recorder)
         meta = {"integration": "openai-agents", "tool_call_id": call_id, "agent": agent.name}
-        arguments = _decode(getattr(context, "tool_arguments", None))
+        arguments = decode_json(getattr(context, "tool_arguments", None))
         handle = recorder.start_call(tool.name, arguments, meta=meta)
         if call_id:
             with _LOCK:
@@ -167,7 +157,7 @@ class ForensicsHooks(RunHooks):
             meta = {"model_visible_result": result}
             live.handle.finish(None, status, error=live.failure, meta=meta)
         else:
-            live.handle.finish(_decode(result), "ok")
+            live.handle.finish(decode_json(result), "ok")
 
 
 class ForensicsTracingProcessor(TracingProcessor):
@@ -206,7 +196,7 @@ class ForensicsTracingProcessor(TracingProcessor):
         data = span.span_data
         if not isinstance(data, FunctionSpanData):
             return
-        output = _decode(data.output)
+        output = decode_json(data.output)
         status, error = "ok", None
         text = data.output if isinstance(data.output, str) else ""
         if span.error:
@@ -233,7 +223,7 @@ class ForensicsTracingProcessor(TracingProcessor):
             duration = (datetime.fromisoformat(span.ended_at) - start).total_seconds() * 1000
         self._recorder_for(span.trace_id).record(
             data.name,
-            _decode(data.input),
+            decode_json(data.input),
             output,
             status,
             error=error,

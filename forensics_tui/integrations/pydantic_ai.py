@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic_ai import exceptions as pai_exc
 from pydantic_ai.capabilities import AbstractCapability
 
-from forensics_tui.integrations._common import call_scope, is_timeout, pick_recorder
+from forensics_tui.integrations._common import (
+    call_scope,
+    finish_failed,
+    is_timeout,
+    pick_recorder,
+)
 
 if TYPE_CHECKING:
     from pydantic_ai import RunContext
@@ -137,7 +142,7 @@ class ForensicsCapability(AbstractCapability[Any]):
             handle.finish(None, "timeout", error=exc)
             raise
         except BaseException as exc:
-            handle.finish(None, "timeout" if is_timeout(exc) else "error", error=exc)
+            finish_failed(handle, exc)
             raise
         handle.finish(result, "ok")
         return result

@@ -44,6 +44,8 @@ class ForensicsApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "forensics-tui"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    """``-narrow`` below 100 columns: the runs pane gives its room to the calls (app.tcss)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark,f1", "help", "Help", id="help"),
@@ -74,6 +76,7 @@ class ForensicsApp(App[None]):
         self._debounce = (debounce_ms, step_ms)
         self.feed: StoreFeed | None = None
         self.findings: dict[str, tuple[Any, ...]] = {}
+        self.finding_counts: dict[str, int] = {}
         self._analysis: Any | None = None
         self._analysis_timer: Any | None = None
         self.analysis_pending = False
@@ -204,16 +207,17 @@ class ForensicsApp(App[None]):
     @work(thread=True, exclusive=True, group="analysis")
     def _analyse(self) -> None:
         analysis = self.analysis
-        found = findings_map(analysis) if analysis is not None else {}
-        self.call_from_thread(self._findings_ready, found)
+        found, counts = findings_map(analysis) if analysis is not None else ({}, {})
+        self.call_from_thread(self._findings_ready, found, counts)
 
-    def _findings_ready(self, found: dict[str, tuple[Any, ...]]) -> None:
+    def _findings_ready(self, found: dict[str, tuple[Any, ...]], counts: dict[str, int]) -> None:
         self.analysis_pending = self._analysis_timer is not None  # another change came in
-        if found != self.findings:
+        if found != self.findings or counts != self.finding_counts:
             self.findings = found
-            self._main.findings_changed()
+            self.finding_counts = counts
+            self._main.findings_changed(counts)
 
-    def detail_extra(self, call: Call) -> list[Text]:
+    def detail_extra(self, call: Call, width: int = 100) -> list[Text]:
         """The Diff tab's lines for ``call`` (called from the detail loader thread)."""
         if not self._main.scan_complete:
             return [Text("Indexing… findings and the diff follow once it is done.", style="dim")]
@@ -222,7 +226,16 @@ class ForensicsApp(App[None]):
         analysis = self.analysis
         if analysis is None:
             return [Text("analysis unavailable", style="dim")]
-        return detail_lines(analysis, call)
+        main = self._main
+        against = main.diff_against if main.diff_against != call.run_id else None
+        return detail_lines(
+            analysis,
+            call,
+            mode=main.diff_mode,
+            against=against,
+            against_label=main.run_name(against) if against else None,
+            width=width,
+        )
 
     # -- actions --------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -248,7 +261,9 @@ class ForensicsApp(App[None]):
         seen: set[str] = set()
         for info in all_keys():
             binding = info.binding
-            if binding.action in ("command_palette",) or binding.action in seen:
+            if info.target == "modal" or binding.action in ("command_palette",):
+                continue
+            if binding.action in seen:
                 continue
             seen.add(binding.action)
             key = effective_key(binding, self.keymap)

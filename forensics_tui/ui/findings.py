@@ -13,8 +13,9 @@ from rich.text import Text
 
 from forensics_tui.core.model import Call
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.ui.diff_lines import diff_lines, wrap
 
-__all__ = ["BADGE_KINDS", "badge", "detail_lines", "findings_map"]
+__all__ = ["BADGE_KINDS", "badge", "detail_lines", "finding_line", "findings_map", "run_counts"]
 
 BADGE_KINDS = frozenset(
     {"auth_expiry", "soft_error", "schema_drift", "partial_step", "rate_limited"}
@@ -23,15 +24,26 @@ _SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan"}
 _RANK = {"high": 3, "medium": 2, "low": 1}
 
 
-def findings_map(analysis: Any) -> dict[str, tuple[Any, ...]]:
-    """call_id -> findings worth a badge, for every run (call in a worker thread)."""
+def findings_map(analysis: Any) -> tuple[dict[str, tuple[Any, ...]], dict[str, int]]:
+    """call_id -> findings worth a badge, and run_id -> how many (worker thread).
+
+    The per-run count includes findings about missing calls (no call to badge).
+    """
     out: dict[str, tuple[Any, ...]] = {}
+    counts: dict[str, int] = {}
     for run_analysis in analysis.refresh():
         for call_id, found in run_analysis.by_call.items():
             flagged = tuple(f for f in found if f.kind in BADGE_KINDS)
-            if flagged:
+            if flagged and call_id:
                 out[call_id] = flagged
-    return out
+        total = run_counts(run_analysis.findings)
+        if total:
+            counts[run_analysis.run_id] = total
+    return out, counts
+
+
+def run_counts(findings: Any) -> int:
+    return sum(1 for f in findings if f.kind in BADGE_KINDS)
 
 
 def badge(findings: tuple[Any, ...] | None) -> Text | None:
@@ -41,8 +53,28 @@ def badge(findings: tuple[Any, ...] | None) -> Text | None:
     return Text("⚑", style=_SEVERITY_STYLE.get(worst.severity, "yellow"), end="")
 
 
-def detail_lines(analysis: Any, call: Call) -> list[Text]:
-    """Findings of ``call`` and its diff against the last known-good run (worker thread)."""
+def finding_line(finding: Any, width: int) -> list[Text]:
+    """``⚑ kind (severity): evidence``, wrapped to ``width``."""
+    head = Text("⚑ ", style=_SEVERITY_STYLE.get(finding.severity, "yellow"), end="")
+    head.append(safe_line(f"{finding.kind} ({finding.severity}): "), style="bold")
+    evidence = safe_line(finding.evidence)
+    room = max(20, width - head.cell_len)
+    parts = wrap(evidence, room, indent=0)
+    head.append_text(parts[0])
+    return [head, *(Text("  ").append_text(p) for p in parts[1:])]
+
+
+def detail_lines(
+    analysis: Any,
+    call: Call,
+    *,
+    mode: str = "unified",
+    against: str | None = None,
+    against_label: str | None = None,
+    width: int = 100,
+) -> list[Text]:
+    """The Diff tab (worker thread): findings of ``call``, then its diff against the last
+    known-good run (or run ``against``), in ``mode``, wrapped to ``width``."""
     from forensics_tui.core.analysis import AnalysisError
 
     lines: list[Text] = []
@@ -52,26 +84,18 @@ def detail_lines(analysis: Any, call: Call) -> list[Text]:
         found = []
         lines.append(Text(safe_line(f"findings unavailable: {exc}"), style="dim"))
     for finding in found:
-        line = Text("⚑ ", style=_SEVERITY_STYLE.get(finding.severity, "yellow"), end="")
-        line.append(safe_line(f"{finding.kind} ({finding.severity}): "), style="bold")
-        line.append(safe_line(finding.evidence))
-        lines.append(line)
+        lines.extend(finding_line(finding, width))
     if not found:
         lines.append(Text("no findings for this call", style="dim"))
     lines.append(Text(""))
+    target = "last known-good run" if against is None else f"run {against_label or against}"
+    head = Text(f"Diff against the {safe_line(target)} · {mode}", style="bold", end="")
+    head.append("   d: toggle view  D: pick a run", style="dim")
+    lines.append(head)
     try:
-        diff = analysis.diff(call)
+        diff = analysis.diff(call, against=against)
     except AnalysisError as exc:
-        lines.append(Text(safe_line(str(exc)), style="dim italic"))
+        lines.extend(wrap(safe_line(str(exc)), width, "dim italic"))
         return lines
-    for raw in diff.text_lines():
-        text = safe_line(raw)
-        if text.startswith("- "):
-            lines.append(Text(text, style="red"))
-        elif text.startswith("+ "):
-            lines.append(Text(text, style="green"))
-        elif text.startswith("[forensics]"):
-            lines.append(Text(text, style="bold yellow"))
-        else:
-            lines.append(Text(text, style="bold" if text.startswith("Comparing") else ""))
+    lines.extend(diff_lines(diff, mode, width))
     return lines

@@ -19,7 +19,7 @@ __all__ = ["KeyInfo", "all_keys", "effective_key"]
 class KeyInfo:
     section: str
     binding: Binding
-    target: str  # "app", "screen", or a CSS selector inside the main screen
+    target: str  # "app", "screen", "modal" (a dialog's own key), or a selector in the main screen
 
 
 def _bindings(cls: type) -> Iterator[Binding]:
@@ -31,6 +31,8 @@ def _bindings(cls: type) -> Iterator[Binding]:
 def all_keys() -> list[KeyInfo]:
     from forensics_tui.ui.app import ForensicsApp
     from forensics_tui.ui.screens.main import MainScreen
+    from forensics_tui.ui.screens.picker import PickerScreen
+    from forensics_tui.ui.screens.reexec import ReexecScreen
     from forensics_tui.ui.widgets.calls_pane import CallsPane
     from forensics_tui.ui.widgets.detail_pane import DetailPane
     from forensics_tui.ui.widgets.line_list import LineList
@@ -43,6 +45,8 @@ def all_keys() -> list[KeyInfo]:
         ("Calls", CallsPane, "#calls"),
         ("Detail pane", DetailPane, "#detail"),
         ("Payload", PayloadView, "focused-payload"),
+        ("Re-execute dialog (r)", ReexecScreen, "modal"),
+        ("Patterns, findings and run picker (p, e, D)", PickerScreen, "modal"),
     ]
     return [KeyInfo(section, b, target) for section, cls, target in sources for b in _bindings(cls)]
 

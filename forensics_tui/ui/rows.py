@@ -7,13 +7,14 @@ Status is carried by icon *and* colour, so rows still read under ``NO_COLOR``.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 from rich.text import Text
 
 from forensics_tui.core.model import BROKEN, STATUS_COLORS, STATUS_ICONS, Call
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.ui.clock import elapsed_s, format_clock, format_duration
+from forensics_tui.ui.clock import elapsed_s, format_clock, format_duration, parse_ts
 from forensics_tui.ui.view_model import RunSummary
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "call_line",
     "format_elapsed",
     "is_stale",
+    "run_label",
     "run_lines",
 ]
 
@@ -34,6 +36,36 @@ RUN_COLORS: dict[str, str] = {
     "crashed": "bright_red",
 }
 _COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
+_SHORT_ID = 16
+_ID_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})[_T-]?(\d{2})(\d{2})(\d{2})")
+
+
+def _id_suffix(run_id: str) -> str:
+    tail = re.split(r"[_\-.]", run_id)[-1] or run_id
+    return tail[:4] if len(tail) >= 4 else run_id[-4:]
+
+
+def run_label(run_id: str, started_at: str | None = None, *, short: bool = False) -> str:
+    """A compact, still distinctive name for a run (the full id is in the detail header).
+
+    Ids up to 16 characters are shown as they are.  Longer ones (``20261127_145633_914877_7a3b2c``)
+    become the start time plus the first characters of their random suffix: ``11-27 14:56:33
+    7a3b`` (``short``: ``14:56:33 7a3b``, for the calls pane's run column).  Sanitised.
+    """
+    run_id = safe_line(run_id)
+    if len(run_id) <= _SHORT_ID:
+        return run_id
+    moment = parse_ts(started_at)
+    if moment is not None:
+        moment = moment.astimezone(UTC)
+        stamp = moment.strftime("%H:%M:%S" if short else "%m-%d %H:%M:%S")
+    else:
+        found = _ID_TIME.match(run_id)
+        if found is None:
+            return run_id[:7] + "…" + run_id[-6:]
+        _year, mo, d, h, mi, sec = found.groups()
+        stamp = f"{h}:{mi}:{sec}" if short else f"{mo}-{d} {h}:{mi}:{sec}"
+    return f"{stamp} {_id_suffix(run_id)}"
 
 
 def format_elapsed(seconds: float) -> str:
@@ -84,8 +116,13 @@ def call_line(
     stale: bool = False,
     badge: Text | None = None,
     show_run: bool = False,
+    run_name: str | None = None,
 ) -> Text:
-    """One row of the calls pane, ``width`` cells wide (without the cursor gutter)."""
+    """One row of the calls pane, ``width`` cells wide (without the cursor gutter).
+
+    ``show_run`` adds a run column (the interleaved stream); ``run_name`` is what it shows
+    (``run_label(..., short=True)``), else the end of the run id.
+    """
     color = STATUS_COLORS.get(call.status, "white")
     icon = STATUS_ICONS.get(call.status, "?")
     line = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -106,7 +143,8 @@ def call_line(
         run_width = 0  # too narrow to tell runs apart: the runs pane says which run
     tool_room = max(8, min(28, width - fixed - run_width))
     if show_run and run_width:
-        line.append(_fit_tail(safe_line(call.run_id), run_width - 1), style="blue")
+        name = run_name if run_name is not None else safe_line(call.run_id)
+        line.append(_fit_tail(name, run_width - 1), style="blue")
         line.append(" ")
     label = safe_line(call.path.name) if call.status == BROKEN else safe_line(call.tool)
     tool_style = "strike dim" if call.deleted else ("bold" if call.status != "ok" else "")
@@ -154,23 +192,28 @@ def _counts(counts: dict[str, int]) -> Text:
     return text
 
 
-def run_lines(run: RunSummary, width: int) -> tuple[Text, Text]:
-    """Two lines per run: outcome icon + run id; counts + outcome word (or live marker)."""
+def run_lines(run: RunSummary, width: int, findings: int = 0) -> tuple[Text, Text]:
+    """Two lines per run: outcome icon + compact run name; counts, findings, outcome word."""
     icon = RUN_ICONS.get(run.status, "?")
     color = RUN_COLORS.get(run.status, "white")
     first = Text(no_wrap=True, overflow="ellipsis", end="")
     first.append(icon, style=f"bold {color}")
     first.append(" ")
-    first.append(safe_line(run.run_id), style="bold")
+    first.append(run_label(run.run_id, run.started_at), style="bold")
     first.truncate(width, pad=True)
 
     second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
     second.append_text(_counts(run.counts))
+    if findings:
+        second.append(" ")
+        second.append(f"⚑{findings}", style="bold yellow")
     word = "LIVE" if run.is_live else run.status
     second.append("  ")
     second.append(word, style=f"bold {color}" if run.is_live else color)
     if run.problem:
         second.append(" run.json!", style="red")
+    elif run.is_reexec:
+        second.append(" ↻ re-execution", style="cyan")
     elif run.task or run.agent:
         second.append(" " + safe_line(run.task or run.agent or ""), style="dim")
     second.truncate(width, pad=True)

@@ -37,6 +37,7 @@ class RunSummary:
     task: str | None = None
     sort_key: tuple[float, str] = (0.0, "")
     problem: str | None = None  # run.json unreadable
+    is_reexec: bool = False  # written by a re-execution (never a baseline)
 
     @property
     def is_live(self) -> bool:
@@ -58,6 +59,7 @@ class RunSummary:
             task=run.task,  # type: ignore[attr-defined]
             sort_key=run_sort_key(run),  # type: ignore[arg-type]
             problem=getattr(run, "manifest_problem", None),
+            is_reexec=bool(getattr(run, "is_reexec", False)),
         )
 
 

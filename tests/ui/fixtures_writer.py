@@ -44,6 +44,7 @@ def write_call(
     output: Any = None,
     error: Any = None,
     minute: int = 0,
+    replay: Any = None,
 ) -> Path:
     second = seq % 60
     data = {
@@ -61,7 +62,7 @@ def write_call(
         if status == "pending"
         else f"2026-03-10T12:{minute:02d}:{second:02d}+00:00",
         "duration_ms": None if status == "pending" else 12.5,
-        "replay": None,
+        "replay": replay,
         "redacted": [],
         "meta": {},
     }

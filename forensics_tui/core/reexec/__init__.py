@@ -23,6 +23,7 @@ from forensics_tui.core.reexec.flow import (
     execute,
     reexecute,
     resolve_fixture,
+    scanned_store,
     send,
 )
 from forensics_tui.core.reexec.http import HttpExecutor
@@ -57,6 +58,7 @@ __all__ = [
     "reexecute",
     "register_executor",
     "resolve_fixture",
+    "scanned_store",
     "send",
 ]
 

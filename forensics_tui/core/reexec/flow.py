@@ -24,7 +24,7 @@ from forensics_tui.core.reexec.result import (
     record_outcome,
 )
 
-__all__ = ["FixtureNotFound", "execute", "reexecute", "resolve_fixture", "send"]
+__all__ = ["FixtureNotFound", "execute", "reexecute", "resolve_fixture", "scanned_store", "send"]
 
 
 class FixtureNotFound(Exception):
@@ -39,8 +39,17 @@ def _problem(result: Any) -> str:
     return str(result)
 
 
+def scanned_store(root: Path) -> Any:
+    """A ``FixtureStore`` of ``root``, scanned."""
+    from forensics_tui.core.store import FixtureStore
+
+    store = FixtureStore(root)
+    store.scan()
+    return store
+
+
 def resolve_fixture(target: str | Path, root: Path, store: Any = None) -> Fixture:
-    """A fixture file path, or a call id looked up in the store of ``root``."""
+    """A fixture file path, or a call id looked up in ``store`` (default: a scan of ``root``)."""
     from forensics_tui.core.loader import load_fixture
 
     path = Path(target)
@@ -48,10 +57,7 @@ def resolve_fixture(target: str | Path, root: Path, store: Any = None) -> Fixtur
         loaded = load_fixture(path)
     else:
         if store is None:
-            from forensics_tui.core.store import FixtureStore
-
-            store = FixtureStore(root)
-            store.scan()
+            store = scanned_store(root)
         call = store.call(str(target))
         if call is None:
             raise FixtureNotFound(f"no fixture file or call id {str(target)!r} under {root}")
@@ -71,10 +77,7 @@ def _last_good(original: Fixture, root: Path, store: Any, analysis: Any) -> Fixt
     if analysis is not None:
         store = analysis.store
     elif store is None:
-        from forensics_tui.core.store import FixtureStore
-
-        store = FixtureStore(root)
-        store.scan()
+        store = scanned_store(root)
     call = store.call(original.call_id)
     if call is None:  # the original lives outside this root
         return None
@@ -162,7 +165,13 @@ def reexecute(
     diff_ignore: Iterable[str] | None = None,
 ) -> ReexecResult:
     """The whole flow; nothing is sent unless ``confirm(request)`` returns True."""
-    fixture = target if isinstance(target, Fixture) else resolve_fixture(target, Path(root))
+    store = None
+    if isinstance(target, Fixture):
+        fixture = target
+    else:
+        if not Path(target).is_file():  # a call id: scan once, reuse it for the last-good diff
+            store = scanned_store(Path(root))
+        fixture = resolve_fixture(target, Path(root), store)
     try:
         request = prepare(fixture, policy)
     except Refused as exc:
@@ -171,4 +180,6 @@ def reexecute(
         return ReexecResult(fixture, False, "dry_run", request=request)
     if confirm is None or not confirm(request):
         return ReexecResult(fixture, False, "not_confirmed", request=request)
-    return execute(fixture, request, root=Path(root), policy=policy, diff_ignore=diff_ignore)
+    return execute(
+        fixture, request, root=Path(root), policy=policy, store=store, diff_ignore=diff_ignore
+    )

@@ -19,6 +19,8 @@ __all__ = ["HelpScreen"]
 INTRO = (
     "Filter language:  status:error,timeout  tool:send_*  run:2026*  -status:ok  free words\n"
     "Status icons:  ✓ ok  ✗ error  ⏱ timeout  ⊘ skipped  ◌ pending  ! broken file\n"
+    "Forensics:  6 Diff tab (d unified/side by side, D against another run)  r re-execute a call\n"
+    "  p recurring failures  e findings of the run  M write its post-mortem (<root>/.postmortems)\n"
     'Config: [keys] binding-id = "key" in ~/.config/forensics-tui/config.toml remaps a key.\n'
 )
 

@@ -2,11 +2,13 @@
 
 It owns the UI-side models (``RunsModel``, ``CallIndex``, ``CallRows``), applies the feed's
 snapshots and deltas to them, and routes navigation between the panes.  Data arrives only as
-messages from the feed; nothing here touches the file system.
+messages from the feed; nothing here touches the file system.  The forensic actions
+(re-execute, patterns, findings, post-mortem, diff choice) live in ``forensics_actions``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -20,6 +22,7 @@ from textual.widgets import Footer
 from forensics_tui.core.model import Call
 from forensics_tui.ui.messages import Delta, FeedChanged, FeedSnapshot, WatchState
 from forensics_tui.ui.query import Query
+from forensics_tui.ui.screens.forensics_actions import ForensicsActions
 from forensics_tui.ui.view_model import ALL_RUNS, CallIndex, CallRows, RunsModel
 from forensics_tui.ui.widgets.calls_pane import CallsPane
 from forensics_tui.ui.widgets.detail_pane import DetailPane
@@ -44,19 +47,23 @@ _STATUS_FILTERS = {
 }
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ForensicsActions, Screen[None]):
     """Runs | calls over detail; everything keyboard-driven."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # footer order: the few keys an on-call engineer needs first; help lists them all
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("s", "search_all", "Search all runs", id="search-all"),
-        Binding("escape", "back", "Back", id="back"),
         Binding("n", "next_failure", "Next failure", id="next-failure"),
-        Binding("N", "previous_failure", "Prev failure", id="previous-failure"),
-        Binding("right_square_bracket", "later_run", "Later run", id="later-run"),
-        Binding("left_square_bracket", "earlier_run", "Earlier run", id="earlier-run"),
-        Binding("a", "all_runs", "All runs", show=False, id="all-runs"),
+        Binding("N", "previous_failure", "Prev failure", show=False, id="previous-failure"),
+        Binding("r", "reexec", "Re-execute", id="reexec"),
+        Binding("p", "patterns", "Patterns", id="patterns"),
+        Binding("e", "findings", "Findings", id="findings"),
         Binding("x", "status_filter('failures')", "Failures only", id="only-failures"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("s", "search_all", "Search all runs", show=False, id="search-all"),
+        Binding("right_square_bracket", "later_run", "Later run", show=False, id="later-run"),
+        Binding("left_square_bracket", "earlier_run", "Earlier run", show=False, id="earlier-run"),
+        Binding("a", "all_runs", "All runs", show=False, id="all-runs"),
         Binding("O", "status_filter('ok')", "Ok only", show=False, id="only-ok"),
         Binding("P", "status_filter('pending')", "Pending only", show=False, id="only-pending"),
         Binding("S", "status_filter('skipped')", "Skipped only", show=False, id="only-skipped"),
@@ -69,6 +76,9 @@ class MainScreen(Screen[None]):
         Binding("4", "tab('meta')", "Meta tab", show=False, id="tab-meta"),
         Binding("5", "tab('raw')", "Raw tab", show=False, id="tab-raw"),
         Binding("6", "tab('diff')", "Diff tab", show=False, id="tab-diff"),
+        Binding("d", "diff_mode", "Diff: unified/side by side", show=False, id="diff-mode"),
+        Binding("D", "diff_against", "Diff against run…", show=False, id="diff-against"),
+        Binding("M", "postmortem", "Write post-mortem", show=False, id="postmortem"),
     ]
 
     def __init__(self) -> None:
@@ -80,6 +90,8 @@ class MainScreen(Screen[None]):
         self.scan_complete = False
         self._detail_timer: Timer | None = None
         self._shown_call: Call | None = None
+        self.last_postmortem: Path | None = None
+        """Where the last post-mortem was written (tests read it)."""
 
     @property
     def fapp(self) -> ForensicsApp:
@@ -112,6 +124,7 @@ class MainScreen(Screen[None]):
         detail.extra = self.fapp.detail_extra
         detail.root_dir = self.fapp.root
         calls.badge_for = self.fapp.badge_for
+        calls.run_name = lambda run_id: self.run_name(run_id, short=True)
         status = self.query_one(StatusLine)
         status.root_label = self.fapp.root_label
         status.watch_state = "scanning"
@@ -144,12 +157,14 @@ class MainScreen(Screen[None]):
             self.query_one(CallsPane).follow = newest.is_live
             runs.select_scope(newest.run_id)
         self._rebuild_rows()
+        self.retry_jump()
 
     @on(FeedChanged)
     def _changed(self, _message: FeedChanged) -> None:
         delta = self.fapp.drain_feed()
         if delta:
             self.apply_delta(delta)
+            self.retry_jump()
 
     def apply_delta(self, delta: Delta) -> None:
         runs_pane = self.query_one(RunsPane)
@@ -192,11 +207,12 @@ class MainScreen(Screen[None]):
         if reload_detail and calls.current is not None:
             self._show_detail(calls.current)
 
-    def findings_changed(self) -> None:
-        """New findings: repaint badges, refresh the shown call's Diff tab."""
+    def findings_changed(self, run_counts: dict[str, int]) -> None:
+        """New findings: repaint badges and the runs pane's finding counts."""
         calls = self.query_one(CallsPane)
         calls.badge_version += 1
         calls.refresh()
+        self.query_one(RunsPane).set_finding_counts(run_counts)
 
     @on(WatchState)
     def _watch_state(self, message: WatchState) -> None:

@@ -25,6 +25,7 @@ from forensics_tui.ui.widgets.line_list import LineList
 __all__ = ["CallsPane"]
 
 BadgeFor = Callable[[Call], Text | None]
+RunName = Callable[[str], str]
 
 
 class CallsPane(LineList):
@@ -66,6 +67,8 @@ class CallsPane(LineList):
         self.crashed_runs: set[str] = set()
         self.badge_for: BadgeFor | None = None
         self.badge_version = 0
+        self.run_name: RunName | None = None
+        """Compact run names for the run column of the interleaved stream."""
         """Bump (and refresh) when ``badge_for`` would answer differently."""
         self._ticker: Timer | None = None
 
@@ -201,11 +204,14 @@ class CallsPane(LineList):
             call, now, self.stale_after_s, call.run_id in self.crashed_runs
         )
         badge = self.badge_for(call) if self.badge_for is not None else None
+        all_runs = self.rows.scope == ALL_RUNS
+        run_name = self.run_name(call.run_id) if all_runs and self.run_name is not None else None
         return call_line(
             call,
             width=width,
             now=now,
             stale=stale,
             badge=badge,
-            show_run=self.rows.scope == ALL_RUNS,
+            show_run=all_runs,
+            run_name=run_name,
         )

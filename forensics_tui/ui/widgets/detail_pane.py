@@ -91,7 +91,11 @@ def _raw_text_lines(path: Path) -> Lines:
 
 
 class DetailHeader(Widget):
-    """One line about the shown call; repaints without a relayout (unlike ``Static.update``)."""
+    """One line about the shown call; repaints without a relayout (unlike ``Static.update``).
+
+    The full run id is always shown (the panes show a compact name); the file name follows
+    when there is room for it.
+    """
 
     DEFAULT_CSS = """
     DetailHeader { height: 1; }
@@ -100,13 +104,20 @@ class DetailHeader(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = Text("No call selected", style="dim")
+        self.tail: Text | None = None
 
-    def show(self, text: Text) -> None:
+    def show(self, text: Text, tail: Text | None = None) -> None:
         self.text = text
+        self.tail = tail
         self.refresh()
 
     def render(self) -> Text:
-        return self.text
+        width = self.size.width
+        text = self.text.copy()
+        if self.tail is not None and text.cell_len + self.tail.cell_len <= width:
+            text.append_text(self.tail)
+        text.truncate(max(1, width), overflow="ellipsis")
+        return text
 
 
 class DetailPane(Vertical):
@@ -129,8 +140,8 @@ class DetailPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.loader: Loader | None = None
-        self.extra: Callable[[Call], list[Text]] | None = None
-        """Lines for the Diff tab (findings and the diff against the last known-good run)."""
+        self.extra: Callable[[Call, int], list[Text]] | None = None
+        """Lines for the Diff tab (findings and the diff), given the view's width in cells."""
         self.root_dir: Path | None = None
         self.call: Call | None = None
         self.tree_mode = False
@@ -174,9 +185,13 @@ class DetailPane(Vertical):
             for key, _ in TABS:
                 self.query_one(f"#view-{key}", PayloadView).show_message("")
             return
-        header.show(self._header(call))
+        header.show(self._header(call), Text(safe_line(f"/{call.path.name}"), style="dim"))
         if self.loader is not None:
-            self._load(call, self._token)
+            width = self.active_view().scrollable_content_region.width - 1  # cursor gutter
+            if width < 20:
+                width = self.size.width - 4
+            width = max(40, width)
+            self._load(call, self._token, width)
 
     def _header(self, call: Call) -> Text:
         color = STATUS_COLORS.get(call.status, "white")
@@ -187,14 +202,14 @@ class DetailPane(Vertical):
         text.append(f"  #{call.seq}" if call.seq else "", style="dim")
         if call.duration_ms is not None:
             text.append(f"  {format_duration(call.duration_ms)}", style="dim")
-        text.append("  " + safe_line(f"{call.run_id}/{call.path.name}"), style="dim")
+        text.append("  " + safe_line(call.run_id), style="dim")
         if call.deleted:
             text.append("  (deleted)", style="bold yellow")
         return text
 
     # -- loading (thread) -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="detail-load")
-    def _load(self, call: Call, token: int) -> None:
+    def _load(self, call: Call, token: int, width: int = 100) -> None:
         assert self.loader is not None
         try:
             result = self.loader(call)
@@ -226,7 +241,7 @@ class DetailPane(Vertical):
             tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
         if self.extra is not None:
             try:
-                lines = self.extra(call)
+                lines = self.extra(call, width)
             except Exception as exc:  # analysis trouble stays inside the tab
                 lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
             tabs["diff"] = (None, (), [(line, ()) for line in lines], None)

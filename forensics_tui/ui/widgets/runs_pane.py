@@ -1,7 +1,8 @@
 """The runs pane: "All runs" first, then every run newest first, two lines each.
 
-Line one is the outcome icon and run id, line two the per-status counts and a LIVE marker.
-It keeps the highlighted run highlighted when new runs arrive above it.
+Line one is the outcome icon and a compact run name (start time and id suffix), line two the
+per-status counts, the number of findings and a LIVE marker.  It keeps the highlighted run
+highlighted when new runs arrive above it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class RunsPane(LineList):
         super().__init__(id=id)
         self.model = model
         self.total_calls = 0
+        self.finding_counts: dict[str, int] = {}
+        """run_id -> silent-failure findings (set by the app when its analysis is in)."""
         self._scope = ALL_RUNS  # what the cursor pointed at before the model last changed
 
     def scope_at(self, index: int) -> str:
@@ -69,12 +72,25 @@ class RunsPane(LineList):
                 tuple(r.is_live for r in self.model.order),
             )
         run = self.model.order[index - 1]
-        return (run.run_id, run.status, tuple(sorted(run.counts.items())), run.task, run.agent)
+        return (
+            run.run_id,
+            run.status,
+            tuple(sorted(run.counts.items())),
+            run.task,
+            run.agent,
+            self.finding_counts.get(run.run_id, 0),
+        )
+
+    def set_finding_counts(self, counts: dict[str, int]) -> None:
+        if counts != self.finding_counts:
+            self.finding_counts = counts
+            self.refresh()
 
     def render_item_line(self, index: int, line: int, width: int) -> Text:
         if index == 0:
             live = sum(1 for r in self.model.order if r.is_live)
             pair = all_runs_lines(len(self.model), self.total_calls, live, width)
         else:
-            pair = run_lines(self.model.order[index - 1], width)
+            run = self.model.order[index - 1]
+            pair = run_lines(run, width, self.finding_counts.get(run.run_id, 0))
         return pair[line]
