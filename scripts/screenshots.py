@@ -94,10 +94,9 @@ async def shoot(root: Path, out: Path) -> list[Path]:
 
 
 def svg_for_png(svg: str) -> str:
-    """``svg`` with text runs holding ``FALLBACK_GLYPHS`` drawn in ``FALLBACK_FONT``."""
-    glyphs = re.escape(FALLBACK_GLYPHS)
-    run = re.compile(rf"(<text\b)([^>]*>[^<]*[{glyphs}][^<]*</text>)")
-    return run.sub(rf'\1 font-family="{FALLBACK_FONT}"\2', svg)
+    """``svg`` with each of ``FALLBACK_GLYPHS`` drawn in ``FALLBACK_FONT`` (a ``tspan``)."""
+    glyphs = re.compile(f"[{re.escape(FALLBACK_GLYPHS)}]")
+    return glyphs.sub(lambda m: f'<tspan font-family="{FALLBACK_FONT}">{m.group(0)}</tspan>', svg)
 
 
 def fallback_font_installed() -> bool:

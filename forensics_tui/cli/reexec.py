@@ -19,6 +19,7 @@ from forensics_tui.cli.common import dir_option, echo_json, require_root
 from forensics_tui.core.config import ConfigError, load_config
 from forensics_tui.core.model import status_icon
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.integrations import register_reexec_kinds
 
 __all__ = ["reexec_command"]
 
@@ -64,15 +65,6 @@ def _report(result: Any) -> None:
         click.echo(safe_line(f"vs last known-good: {good}"))
     if result.reason:
         click.echo(safe_line(f"note: {result.reason}"), err=True)
-
-
-def _register_optional_kinds() -> None:
-    """Kinds that live above the core (``mcp``) join the registry when installed."""
-    try:
-        from forensics_tui.integrations.mcp_reexec import register
-    except ImportError:
-        return
-    register()
 
 
 @click.command("reexec")
@@ -121,7 +113,7 @@ def reexec_command(
 
     if dry_run and yes:
         raise click.UsageError("--dry-run and --yes cannot be used together")
-    _register_optional_kinds()
+    register_reexec_kinds()
     by_path = Path(call_id_or_path).is_file()
     if not by_path:
         require_root(root)

@@ -267,8 +267,9 @@ class ForensicsApp(App[None]):
                 continue
             seen.add(binding.action)
             key = effective_key(binding, self.keymap)
+            tip = f" — {binding.tooltip}" if binding.tooltip else ""
             yield SystemCommand(
                 binding.description or binding.action,
-                f"key: {key}",
+                f"key: {key}{tip}",
                 partial(self._run_key, info.target, binding.action),
             )

@@ -40,7 +40,7 @@ def all_keys() -> list[KeyInfo]:
 
     sources: list[tuple[str, type, str]] = [
         ("General", ForensicsApp, "app"),
-        ("Views and filters", MainScreen, "screen"),
+        ("Views, filters and forensics", MainScreen, "screen"),
         ("Lists (runs, calls, payload)", LineList, "#calls"),
         ("Calls", CallsPane, "#calls"),
         ("Detail pane", DetailPane, "#detail"),

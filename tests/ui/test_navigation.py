@@ -131,12 +131,12 @@ async def test_help_screen_lists_every_binding_id(corpus_copy) -> None:
 
 
 async def test_keymap_from_config_remaps_a_binding(corpus_copy) -> None:
-    config = Config(keys={"next-failure": "e"})
+    config = Config(keys={"next-failure": "v"})
     app = make_app(corpus_copy("v1"), watch=False, config=config)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot, app)
         calls = app.screen.query_one(CallsPane)
-        await pilot.press("e")
+        await pilot.press("v")
         assert calls.current is not None and calls.current.status == "error"
 
 
@@ -147,6 +147,9 @@ async def test_command_palette_offers_every_action(corpus_copy) -> None:
         titles = {cmd.title for cmd in app.get_system_commands(app.screen)}
         for wanted in ("Next failure", "Filter", "Follow", "Copy value", "Help", "Earlier run"):
             assert wanted in titles
+        for wanted in ("Re-execute", "Patterns", "Findings", "Diff against run…"):
+            assert wanted in titles
+        assert not any("Cancel" in t or t == "Close" for t in titles)  # dialog keys stay there
         command = next(c for c in app.get_system_commands(app.screen) if c.title == "All runs")
         command.callback()
         await pilot.pause()

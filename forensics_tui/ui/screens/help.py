@@ -19,8 +19,6 @@ __all__ = ["HelpScreen"]
 INTRO = (
     "Filter language:  status:error,timeout  tool:send_*  run:2026*  -status:ok  free words\n"
     "Status icons:  ✓ ok  ✗ error  ⏱ timeout  ⊘ skipped  ◌ pending  ! broken file\n"
-    "Forensics:  6 Diff tab (d unified/side by side, D against another run)  r re-execute a call\n"
-    "  p recurring failures  e findings of the run  M write its post-mortem (<root>/.postmortems)\n"
     'Config: [keys] binding-id = "key" in ~/.config/forensics-tui/config.toml remaps a key.\n'
 )
 
@@ -51,9 +49,10 @@ class HelpScreen(ModalScreen[None]):
             binding = info.binding
             keys = effective_key(binding, self.keymap).split(",")
             shown = " ".join(self.app.get_key_display(binding.with_key(k.strip())) for k in keys)
-            table.add_row(
-                Text(shown), Text(binding.description or binding.action), binding.id or ""
-            )
+            action = Text(binding.description or binding.action)
+            if binding.tooltip:
+                action.append(f" — {binding.tooltip}", style="dim")
+            table.add_row(Text(shown), action, binding.id or "")
         self.table = table
         with VerticalScroll(id="help-body"):
             yield Static(Text(INTRO), id="help-intro")

@@ -55,9 +55,19 @@ class MainScreen(ForensicsActions, Screen[None]):
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("n", "next_failure", "Next failure", id="next-failure"),
         Binding("N", "previous_failure", "Prev failure", show=False, id="previous-failure"),
-        Binding("r", "reexec", "Re-execute", id="reexec"),
-        Binding("p", "patterns", "Patterns", id="patterns"),
-        Binding("e", "findings", "Findings", id="findings"),
+        Binding(
+            "r",
+            "reexec",
+            "Re-execute",
+            tooltip="Send the highlighted call again (after confirming) and diff the answer",
+            id="reexec",
+        ),
+        Binding(
+            "p", "patterns", "Patterns", tooltip="Recurring failures across runs", id="patterns"
+        ),
+        Binding(
+            "e", "findings", "Findings", tooltip="Every finding of the selected run", id="findings"
+        ),
         Binding("x", "status_filter('failures')", "Failures only", id="only-failures"),
         Binding("escape", "back", "Back", id="back"),
         Binding("s", "search_all", "Search all runs", show=False, id="search-all"),
@@ -78,7 +88,13 @@ class MainScreen(ForensicsActions, Screen[None]):
         Binding("6", "tab('diff')", "Diff tab", show=False, id="tab-diff"),
         Binding("d", "diff_mode", "Diff: unified/side by side", show=False, id="diff-mode"),
         Binding("D", "diff_against", "Diff against run…", show=False, id="diff-against"),
-        Binding("M", "postmortem", "Write post-mortem", show=False, id="postmortem"),
+        Binding(
+            "M",
+            "postmortem",
+            "Write post-mortem (<root>/.postmortems)",
+            show=False,
+            id="postmortem",
+        ),
     ]
 
     def __init__(self) -> None:

@@ -69,9 +69,9 @@ class PatternsScreen(PickerScreen):
             first.append("· ", style="dim")
         runs = f"{p.run_count:>3} run{'s' if p.run_count != 1 else ' '}  "
         first.append(runs, style="bold" if p.promoted else "")
-        first.append(safe_line(p.kind), style=KIND_STYLE.get(p.kind, ""))
-        first.append("  ")
-        first.append(safe_line(p.tool, 40), style="bold")
+        first.append(safe_line(p.kind).ljust(13), style=KIND_STYLE.get(p.kind, ""))
+        first.append(" ")
+        first.append(safe_line(p.tool, 40).ljust(20), style="bold")
         first.append(f"  last {self._run_name(p.last_seen)}", style="dim")
         if p.fixed_since:
             first.append(f"  fixed since {self._run_name(p.fixed_since)}", style="green")

@@ -129,8 +129,8 @@ class ReexecScreen(ModalScreen[str | None]):
     # -- prepare (worker) -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="reexec-prepare")
     def _prepare(self) -> None:
-        from forensics_tui.cli.reexec import _register_optional_kinds
         from forensics_tui.core.reexec import ReexecPolicy, Refused, prepare
+        from forensics_tui.integrations import register_reexec_kinds
 
         app = self.fapp
         try:
@@ -138,7 +138,7 @@ class ReexecScreen(ModalScreen[str | None]):
             if not isinstance(fixture, Fixture):
                 reason = getattr(fixture, "reason", None) or str(fixture)
                 raise Refused(f"cannot read the fixture: {reason}")
-            _register_optional_kinds()
+            register_reexec_kinds()
             policy = ReexecPolicy.from_config(app.config)
             request = prepare(fixture, policy)
             curl = request.curl_line(
