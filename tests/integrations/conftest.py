@@ -1,5 +1,8 @@
 """Shared fixtures for the integration tests: the fault server, a fixture root, extras.
 
+``agent_root`` and ``mcp_root`` are the end-to-end scenario's roots (``e2e_roots``), built
+once per session and shared by the CLI and TUI end-to-end tests: treat them as read-only.
+
 ``require_extra(name)`` imports an optional framework.  Locally a missing framework skips the
 test module; when ``FORENSICS_REQUIRE_EXTRAS`` is set (CI installs every extra) it fails
 instead, so the integration tests can never silently skip there.
@@ -62,3 +65,19 @@ def fixture_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     set_recorder(None)
     yield root
     set_recorder(None)
+
+
+@pytest.fixture(scope="session")
+def agent_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scenario recorded around a pydantic-ai agent (read-only: shared by modules)."""
+    from .e2e_roots import build_agent_root
+
+    return build_agent_root(tmp_path_factory.mktemp("e2e-agent") / "fixtures")
+
+
+@pytest.fixture(scope="session")
+def mcp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scenario recorded by the MCP proxy (read-only: shared by modules)."""
+    from .e2e_roots import build_mcp_root
+
+    return build_mcp_root(tmp_path_factory.mktemp("e2e-mcp") / "fixtures")

@@ -4,6 +4,8 @@ Nine runs of the same pydantic-ai task (scripted model, httpx2 tools) hit the fa
 while ``/api/items`` misbehaves differently each run.  Only ``ForensicsCapability`` and
 ``integrations.http`` record anything.  Then ``check``, ``postmortem`` and ``patterns`` must
 report what happened.  The same scenario then runs through the MCP proxy with the real SDK.
+Both roots are built once per session (``conftest``, ``e2e_roots``); ``test_e2e_tui`` opens the
+TUI over the same roots.
 """
 
 from __future__ import annotations
@@ -15,12 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from forensics_tui.capture import Recorder
 from forensics_tui.cli.main import cli
 
-from .conftest import read_fixtures, require_extra
-from .faultserver import FaultServer
-from .scenario import RUNS, TASK, build_agent
+from .conftest import read_fixtures
+from .scenario import RUNS
 
 pytestmark = pytest.mark.slow
 
@@ -37,26 +37,6 @@ def _check(root: Path, run_id: str) -> tuple[int, list[dict[str, Any]]]:
 
 def _kinds(findings: list[dict[str, Any]], tool: str) -> set[str]:
     return {f["kind"] for f in findings if f.get("tool") == tool}
-
-
-@pytest.fixture(scope="module")
-def agent_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    require_extra("pydantic_ai")
-    require_extra("httpx2")
-    from forensics_tui.integrations import http
-    from forensics_tui.integrations.pydantic_ai import ForensicsCapability
-
-    root = tmp_path_factory.mktemp("e2e") / "fixtures"
-    with FaultServer() as server, http.capture_http():
-        server.set_mode("/api/profile", "ok")
-        server.set_mode("/api/report", "echo")
-        for run_id, mode in RUNS:
-            server.set_mode("/api/items", mode)
-            recorder = Recorder(root, run_id, agent="items-agent", task=TASK)
-            agent = build_agent(server.url(""), ForensicsCapability(recorder=recorder))
-            assert agent.run_sync("sync the items").output == "All done."  # always "success"
-            recorder.end("ok")  # the pipeline exits 0
-    return root
 
 
 def test_fixtures_capture_each_fault(agent_root: Path) -> None:
@@ -117,31 +97,8 @@ def test_patterns_promote_the_recurring_timeout(agent_root: Path) -> None:
     assert timeouts["fixed_since"] == "run-09"
 
 
-def test_same_scenario_through_the_mcp_proxy(tmp_path: Path) -> None:
-    require_extra("mcp")
-    anyio = require_extra("anyio")
-    from mcp.client import Client
-    from mcp.client.stdio import StdioServerParameters
-
-    from .mcp_helpers import child_env, proxy_command
-
-    root = tmp_path / "fixtures"
-    command = proxy_command(root)
-
-    async def one_run(env: dict[str, str]) -> None:
-        params = StdioServerParameters(command=command[0], args=command[1:], env=env)
-        async with Client(params, mode="legacy") as client:
-            items = await client.call_tool("fetch_items", {"path": "/api/items"})
-            await client.call_tool("fetch_items", {"path": "/api/profile"})
-            if not items.is_error and "items" in (items.structured_content or {}):
-                await client.call_tool("add", {"a": 1, "b": 1})  # the "report" step
-
-    with FaultServer() as server:
-        server.set_mode("/api/profile", "ok")
-        for run_id, mode in RUNS:
-            server.set_mode("/api/items", mode)
-            anyio.run(one_run, child_env(server.url(""), run_id))
-
+def test_same_scenario_through_the_mcp_proxy(mcp_root: Path) -> None:
+    root = mcp_root
     assert _check(root, "run-01")[0] == 0
     code, findings = _check(root, "run-02")
     assert code == 1 and "auth_expiry" in _kinds(findings, "fetch_items")
