@@ -88,6 +88,28 @@ def preview_from_values(output: Any, error: Any) -> str:
 _NULL = msgspec.Raw(b"null")
 
 
+class _ErrorHead(msgspec.Struct):
+    """Just what a row shows of a big error object; the traceback is skipped, not built."""
+
+    type: Any = None
+    message: Any = None
+
+
+_decode_error_head = msgspec.json.Decoder(_ErrorHead).decode
+
+
+def _big_error(raw: msgspec.Raw) -> str:
+    """A long error (a chained traceback) still previews as ``type: message``."""
+    try:
+        head = _decode_error_head(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return _raw_head(raw)
+    message = head.message if isinstance(head.message, str) else None
+    if message is None and not isinstance(head.type, str):
+        return _raw_head(raw)
+    return _one_line(_describe_error({"type": head.type, "message": message}))
+
+
 def _raw_head(raw: bytes | msgspec.Raw) -> str:
     return _one_line(bytes(memoryview(raw)[: PREVIEW_CHARS * 4]).decode("utf-8", "replace"))
 
@@ -97,7 +119,7 @@ def preview_from_raw(output: msgspec.Raw, error: msgspec.Raw) -> str:
     try:
         if len(error) and error != _NULL:
             if len(error) > _DECODE_LIMIT:
-                return _raw_head(error)
+                return _big_error(error)
             return preview_from_values(None, msgspec.json.decode(error))
         if not len(output) or output == _NULL:
             return ""

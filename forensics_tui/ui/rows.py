@@ -36,6 +36,7 @@ RUN_COLORS: dict[str, str] = {
     "crashed": "bright_red",
 }
 _COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
+_SILENT = ("error", "timeout", "skipped", BROKEN)  # in a run that says ok: a silent failure
 _SHORT_ID = 16
 _ID_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})[_T-]?(\d{2})(\d{2})(\d{2})")
 
@@ -193,9 +194,16 @@ def _counts(counts: dict[str, int]) -> Text:
 
 
 def run_lines(run: RunSummary, width: int, findings: int = 0) -> tuple[Text, Text]:
-    """Two lines per run: outcome icon + compact run name; counts, findings, outcome word."""
+    """Two lines per run: outcome icon + compact run name; counts, findings, outcome word.
+
+    A run that claims ``ok`` while it has failed, skipped or broken calls, or findings, is the
+    silent failure this tool exists for: it gets ⚠ and "claims ok", never a reassuring ✓.
+    """
     icon = RUN_ICONS.get(run.status, "?")
     color = RUN_COLORS.get(run.status, "white")
+    word = "LIVE" if run.is_live else run.status
+    if run.status == "ok" and (findings or any(run.counts.get(s) for s in _SILENT)):
+        icon, color, word = "⚠", "yellow", "claims ok"
     first = Text(no_wrap=True, overflow="ellipsis", end="")
     first.append(icon, style=f"bold {color}")
     first.append(" ")
@@ -207,7 +215,6 @@ def run_lines(run: RunSummary, width: int, findings: int = 0) -> tuple[Text, Tex
     if findings:
         second.append(" ")
         second.append(f"⚑{findings}", style="bold yellow")
-    word = "LIVE" if run.is_live else run.status
     second.append("  ")
     second.append(word, style=f"bold {color}" if run.is_live else color)
     if run.problem:
