@@ -26,12 +26,17 @@ _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 _HEX = re.compile(r"(?<![0-9a-z])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}(?![0-9a-z])", re.I)
 _TOKEN = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{16,}(?![\w-])", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# An IP address and a port vary between hosts and test servers, not between failures.
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_PORT = re.compile(r"(//[^/\s:@]+):\d{1,5}(?=[/\s?#]|$)")
 _SPACE = re.compile(r"\s+")
 
 
 def normalise_message(text: str, limit: int = 200) -> str:
     """Strip what varies between occurrences of the same failure."""
     text = _URL_QUERY.sub(r"\1", text)
+    text = _PORT.sub(r"\1", text)
+    text = _IPV4.sub("<ip>", text)
     text = _TIMESTAMP.sub("<ts>", text)
     text = _UUID.sub("<id>", text)
     text = _HEX.sub("<id>", text)

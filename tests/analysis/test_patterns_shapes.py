@@ -87,3 +87,11 @@ def test_shape_lookalikes_are_not_drift() -> None:
 
 def test_only_the_topmost_new_field_is_reported() -> None:
     assert _drift({"a": 1}, {"a": 1, "b": {"c": {"d": 1}}}) == "added b (object)"
+
+
+def test_normalisation_drops_ports_and_ip_addresses() -> None:
+    a = normalise_message("503 Service Unavailable for http://127.0.0.1:38595/notify")
+    b = normalise_message("503 Service Unavailable for http://10.1.2.3:41000/notify")
+    assert a == b == "<n> Service Unavailable for http://<ip>/notify"
+    named = normalise_message("timeout on https://api.example.com:8443/v1/items")
+    assert named == "timeout on https://api.example.com/v<n>/items"
