@@ -9,7 +9,8 @@ Sections and keys::
     [redaction]   extra_keys = [...], extra_patterns = [...], enabled = true
     [diff]        ignore = ["ts", "request_id", ...]     # volatile field names
     [live]        stale_after_s = 600
-    [reexec]      allow_hosts = [...], python_modules = [...], timeout_s = 10,
+    [reexec]      allow_hosts = [...], python_modules = [...], mcp_commands = [...],
+                  timeout_s = 10,
                   max_response_bytes = 10485760
     [reexec.secrets]  "replay.headers.Authorization" = "NOTIFY_TOKEN"
     [patterns]    min_runs = 3
@@ -61,6 +62,7 @@ class Config:
     stale_after_s: float = 600.0
     reexec_allow_hosts: list[str] = field(default_factory=list)
     reexec_python_modules: list[str] = field(default_factory=list)
+    reexec_mcp_commands: list[str] = field(default_factory=list)
     reexec_secrets: dict[str, str] = field(default_factory=dict)
     reexec_timeout_s: float = 10.0
     reexec_max_response_bytes: int = 10 * 1024 * 1024
@@ -137,6 +139,7 @@ def load_config(path: Path | None = None) -> Config:
     reexec = _table(data, "reexec")
     config.reexec_allow_hosts = _list_of_str(reexec, "allow_hosts", "reexec") or []
     config.reexec_python_modules = _list_of_str(reexec, "python_modules", "reexec") or []
+    config.reexec_mcp_commands = _list_of_str(reexec, "mcp_commands", "reexec") or []
     timeout = _number(reexec, "timeout_s", "reexec")
     if timeout is not None:
         config.reexec_timeout_s = timeout

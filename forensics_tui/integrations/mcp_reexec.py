@@ -7,7 +7,8 @@ recording: a handshake-era call (``initialize`` + ``notifications/initialized``)
 kept (its tail goes in the outcome) instead of reaching the operator's terminal.  Stdlib only.
 
 Running a command from a fixture is running code: the command's program must be allowed by
-``$FORENSICS_REEXEC_MCP_COMMANDS`` (comma-separated program names or paths).
+``[reexec] mcp_commands`` in the config file or ``$FORENSICS_REEXEC_MCP_COMMANDS``
+(comma-separated program names or paths).
 """
 
 from __future__ import annotations
@@ -211,11 +212,12 @@ class McpExecutor:
         spec, fills = fill_secrets(fixture.replay, "replay", policy.secrets, policy.env)
         command, tool, _ = _validate(spec)
         allowed = {c.strip() for c in policy.env.get(ALLOW_ENV, "").split(",") if c.strip()}
+        allowed.update(policy.mcp_commands)  # [reexec] mcp_commands in the config file
         program = command[0]
         if program not in allowed and os.path.basename(program) not in allowed:
             raise Refused(
                 f"the MCP server program {program!r} is not allowed; "
-                f"add it to ${ALLOW_ENV} to re-execute"
+                f"add it to [reexec] mcp_commands or ${ALLOW_ENV} to re-execute"
             )
         body = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
         return Request(

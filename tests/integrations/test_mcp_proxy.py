@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,6 @@ def test_reexecute_timeout_and_executor_allowlist(tmp_path: Path) -> None:
     request = McpExecutor().build(fixture, allowed)
     assert request.kind == "mcp"
     assert "slow via" in request.describe()
+    # the same program allowed by the config file ([reexec] mcp_commands)
+    by_config = ReexecPolicy(env={}, mcp_commands=(os.path.basename(sys.executable),))
+    assert McpExecutor().build(fixture, by_config).kind == "mcp"

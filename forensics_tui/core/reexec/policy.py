@@ -52,6 +52,7 @@ class ReexecPolicy:
 
     allow_hosts: tuple[str, ...] = ()
     python_modules: tuple[str, ...] = ()
+    mcp_commands: tuple[str, ...] = ()  # programs an ``mcp`` replay spec may start
     secrets: Mapping[str, str] = field(default_factory=dict)  # redacted path -> env var name
     timeout_s: float = 10.0
     max_response_bytes: int = 10 * 1024 * 1024
@@ -73,6 +74,7 @@ class ReexecPolicy:
         return cls(
             allow_hosts=tuple(dict.fromkeys(h.strip() for h in hosts if h.strip())),
             python_modules=tuple(config.reexec_python_modules),
+            mcp_commands=tuple(config.reexec_mcp_commands),
             secrets=dict(config.reexec_secrets),
             timeout_s=float(timeout_s if timeout_s is not None else config.reexec_timeout_s),
             max_response_bytes=int(config.reexec_max_response_bytes),
