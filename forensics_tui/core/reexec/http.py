@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from forensics_tui.core.reexec.kinds import Outcome, Refused
-from forensics_tui.core.reexec.policy import host_refusal, normalise_host
+from forensics_tui.core.reexec.policy import (
+    host_refusal,
+    normalise_host,
+    resolved_metadata_refusal,
+)
 from forensics_tui.core.reexec.request import Request
 from forensics_tui.core.reexec.secrets_fill import MARKER, fill_secrets
 
@@ -124,6 +128,10 @@ class HttpExecutor:
         url = request.wire_url()
         if _host_port(url) != request.host:
             return Outcome("error", error=_err("Refused", "a secret changed the URL's host"))
+        hostname = urlsplit(url).hostname
+        refusal = resolved_metadata_refusal(normalise_host(hostname or ""), policy.allow_hosts)
+        if refusal is not None:
+            return Outcome("error", error=_err("Refused", refusal))
         start = time.perf_counter()
         cap = policy.max_response_bytes
         total = policy.timeout_s * TOTAL_TIME_FACTOR

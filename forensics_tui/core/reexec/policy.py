@@ -33,6 +33,7 @@ __all__ = [
     "host_refusal",
     "is_metadata_host",
     "normalise_host",
+    "resolved_metadata_refusal",
 ]
 
 ALLOW_HOSTS_ENV = "FORENSICS_REEXEC_ALLOW_HOSTS"
@@ -137,6 +138,32 @@ def is_metadata_host(host: str) -> bool:
         return ipaddress.ip_address(host) in _LINK_LOCAL_V4
     except ValueError:
         return False
+
+
+def resolved_metadata_refusal(host: str, allow_hosts: Iterable[str]) -> str | None:
+    """Refuse a host *name* that resolves to a metadata address, unless named exactly.
+
+    ``host_refusal`` judges the URL as written; this closes the gap where an allowlisted name
+    (or a wildcard) points at 169.254.169.254 in DNS.  It runs just before sending.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return None  # an address literal was judged by host_refusal already
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None  # unresolvable: the send itself reports the connection error
+    named = {_split_entry(entry)[0] for entry in allow_hosts}
+    for info in infos:
+        address = normalise_host(str(info[4][0]).split("%", 1)[0])
+        if is_metadata_host(address) and host not in named and address not in named:
+            return (
+                f"host {host} resolves to {address}, a cloud metadata address; refused unless "
+                "named exactly with --allow-host"
+            )
+    return None
 
 
 def _split_entry(entry: str) -> tuple[str, int | None]:
