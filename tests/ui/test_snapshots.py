@@ -20,6 +20,8 @@ def _settle_after(*keys: str):
     async def run_before(pilot) -> None:
         app = pilot.app
         await wait_for(pilot, lambda: len(app.screen.rows) > 0)
+        # the whole scan and its findings, before a modal (help) hides the main screen's state
+        await wait_for(pilot, lambda: getattr(app.screen, "settled", True))
         for key in keys:
             await pilot.press(key)
             await wait_for(pilot, lambda: getattr(app.screen, "settled", True))

@@ -290,9 +290,10 @@ class MainScreen(ForensicsActions, Screen[None]):
 
     @property
     def settled(self) -> bool:
-        """No detail load pending (tests and the screenshot script wait on this)."""
+        """Scan done, no detail load or analysis pending (tests and screenshots wait on this)."""
         return (
-            self._detail_timer is None
+            self.scan_complete
+            and self._detail_timer is None
             and self.query_one(DetailPane).settled
             and not self.fapp.analysis_pending
         )
