@@ -9,24 +9,10 @@ import click
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
 from forensics_tui.core.analysis import AnalysisError
+from forensics_tui.core.diff import diff_line_style
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["diff_cmd", "line_style"]
-
-
-def line_style(line: str) -> str:
-    """The colour of one line of ``CallDiff.text_lines()``."""
-    if line.startswith("- "):
-        return "red"
-    if line.startswith("+ "):
-        return "green"
-    if line.startswith("Comparing:"):
-        return "bold"
-    if line.startswith("[forensics]"):
-        return "bold yellow"
-    if line.startswith("#"):
-        return "dim"
-    return ""
+__all__ = ["diff_cmd"]
 
 
 @click.command("diff")
@@ -87,4 +73,4 @@ def diff_cmd(
 
     console = stdout_console()
     for line in result.text_lines():
-        console.print(Text(line, style=line_style(line)))
+        console.print(Text(line, style=diff_line_style(line)))

@@ -22,7 +22,7 @@ from forensics_tui.core.signals import is_error_key, is_status_key, quote
 from forensics_tui.core.symptoms import Symptom, symptom
 from forensics_tui.core.treediff import Change, DiffLimits, clip, diff_values
 
-__all__ = ["CallDiff", "diff_calls", "explain", "render_value", "wildcard"]
+__all__ = ["CallDiff", "diff_calls", "diff_line_style", "explain", "render_value", "wildcard"]
 
 
 @dataclass(slots=True)
@@ -292,3 +292,21 @@ def diff_calls(
         error_new=current.error,
         notes=notes,
     )
+
+
+def diff_line_style(line: str) -> str:
+    """The style (a colour name Rich and Textual both understand) of one line of
+    ``CallDiff.text_lines()``: one map for the CLI and the TUI alike."""
+    if line.startswith("- "):
+        return "red"
+    if line.startswith("+ "):
+        return "green"
+    if line.startswith("Comparing:"):
+        return "bold"
+    if line.startswith("[forensics]"):
+        return "bold yellow"
+    if line.startswith('"input"'):
+        return "bold cyan"
+    if line.startswith("#"):
+        return "dim"
+    return ""

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from forensics_tui.core.diff import render_value
+from forensics_tui.core.diff import diff_line_style, render_value
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["DIFF_MODES", "diff_lines", "side_by_side_lines", "unified_lines", "wrap"]
@@ -46,22 +46,6 @@ def wrap(text: str, width: int, style: str = "", indent: int = 2) -> list[Text]:
     return [Text(part, style=style, end="") for part in parts] or [Text("", end="")]
 
 
-def _style_of(line: str) -> str:
-    if line.startswith("- "):
-        return "red"
-    if line.startswith("+ "):
-        return "green"
-    if line.startswith("[forensics]"):
-        return "bold yellow"
-    if line.startswith("Comparing"):
-        return "bold"
-    if line.startswith('"input"'):
-        return "bold cyan"
-    if line.startswith("#"):
-        return "dim italic"
-    return ""
-
-
 def _verdict(diff: Any, width: int) -> list[Text]:
     return wrap(f"[forensics] Root cause: {safe_line(diff.verdict)}", width, "bold yellow")
 
@@ -77,7 +61,7 @@ def unified_lines(diff: Any, width: int) -> list[Text]:
         raw_lines.pop()
     out = _verdict(diff, width)
     for line in raw_lines:
-        out.extend(wrap(line, width, _style_of(line), indent=4))
+        out.extend(wrap(line, width, diff_line_style(line), indent=4))
     return out
 
 
