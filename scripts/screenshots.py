@@ -50,6 +50,7 @@ async def shoot(root: Path, out: Path) -> list[Path]:
     saved: list[Path] = []
 
     async def settle(pilot) -> None:
+        await pilot.pause(0.05)  # let the last key's messages schedule their work first
         for _ in range(300):
             screen = app.screen
             if getattr(screen, "settled", True) and getattr(screen, "loaded", True):
