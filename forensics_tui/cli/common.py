@@ -91,7 +91,9 @@ def open_store(root: Path) -> Any:
 
 
 def stdout_console() -> Any:
-    """A Rich console for stdout: colour only on a terminal, honouring NO_COLOR."""
+    """A Rich console for stdout: colour only on a terminal, honouring NO_COLOR; in a pipe,
+    wide enough that tables keep whole run ids instead of cutting them at 80 columns."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True, file=sys.stdout)
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=True, file=sys.stdout, width=width)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
 from forensics_tui.cli.common import dir_option, echo_json, open_store, stdout_console
 from forensics_tui.core.model import STATUS_COLORS, STATUS_ICONS, STATUSES, Run
@@ -28,6 +29,13 @@ def run_summary(run: Run) -> dict[str, Any]:
     }
 
 
+def _status_text(status: str, counts: dict[str, int]) -> Text:
+    """The run's own status; an "ok" run with failed, skipped or broken calls says so."""
+    if status == "ok" and any(counts.get(s) for s in ("error", "timeout", "skipped", "broken")):
+        return Text("ok ⚠", "yellow")
+    return Text(status, _RUN_COLORS.get(status, ""))
+
+
 def _short_time(ts: str | None) -> str:
     """``2026-03-01T09:00:00.123+00:00`` → ``2026-03-01 09:00:00`` (times are UTC)."""
     if not ts:
@@ -46,7 +54,6 @@ def runs_cmd(root: Path, as_json: bool) -> None:
         echo_json([run_summary(run) for run in runs])
         return
     from rich.table import Table
-    from rich.text import Text
 
     if not runs:
         click.echo(f"no runs under {root}")
@@ -63,7 +70,7 @@ def runs_cmd(root: Path, as_json: bool) -> None:
         table.add_row(
             Text(safe_line(run.run_id, 48)),
             Text(safe_line(_short_time(run.started_at), 19)),
-            Text(run.status, _RUN_COLORS.get(run.status, "")),
+            _status_text(run.status, counts),
             str(sum(counts.values())),
             badge,
             Text(safe_line(run.task or "", 30)),
