@@ -73,6 +73,7 @@ class Pattern:
     occurrences: set[int] = field(default_factory=set)
     promoted: bool = False
     fixed_since: str | None = None
+    example: str = ""  # the newest sighting's message as it was (shown by the TUI, not JSON)
 
     @property
     def run_count(self) -> int:
@@ -127,6 +128,8 @@ def find_patterns(
         pattern = by_sig.get(key)
         if pattern is None:
             pattern = by_sig[key] = Pattern(key, s.tool, s.kind, message)
+        if not pattern.runs or position[s.run_id] >= position[pattern.runs[-1]]:
+            pattern.example = s.message
         if not pattern.runs or pattern.runs[-1] != s.run_id:
             pattern.runs.append(s.run_id)
         if s.call_id:

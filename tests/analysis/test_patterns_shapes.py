@@ -95,3 +95,15 @@ def test_normalisation_drops_ports_and_ip_addresses() -> None:
     assert a == b == "<n> Service Unavailable for http://<ip>/notify"
     named = normalise_message("timeout on https://api.example.com:8443/v1/items")
     assert named == "timeout on https://api.example.com/v<n>/items"
+
+
+def test_example_is_the_newest_raw_message() -> None:
+    order = ["r1", "r2", "r3"]
+    sightings = [
+        Sighting(r, f"{r}-1", "t", 1, "error", f"503 from 10.0.0.{n} (attempt {n})")
+        for n, r in enumerate(order, start=1)
+    ]
+    (pattern,) = find_patterns(order, sightings, {}, min_runs=3)
+    assert pattern.message == "<n> from <ip> (attempt <n>)"
+    assert pattern.example == "503 from 10.0.0.3 (attempt 3)"
+    assert "example" not in pattern.to_json()  # the JSON shape is the issue's, exactly

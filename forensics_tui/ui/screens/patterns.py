@@ -81,6 +81,9 @@ class PatternsScreen(PickerScreen):
         detail.append(safe_line(f"{p.tool} · {p.kind}"), style="bold")
         detail.append("  PROMOTED" if p.promoted else "", style="bold red")
         detail.append("\n" + safe_line(p.message))
+        if p.example and p.example != p.message:
+            detail.append("\nlatest: ", style="dim")
+            detail.append(safe_line(p.example, 400))
         detail.append(f"\nseen in {p.run_count} runs: first ", style="dim")
         detail.append(safe_line(p.first_seen))
         detail.append(", last ", style="dim")
