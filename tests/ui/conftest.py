@@ -36,3 +36,15 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 5
 @pytest.fixture
 def app_factory() -> Callable[..., ForensicsApp]:
     return make_app
+
+
+def plain_text(view: Any) -> str:
+    """What a ``PayloadView`` shows, as plain text (its message, or its lines)."""
+    if view.message is not None:
+        return view.message
+    return "\n".join(text.plain for text, _ in view.lines)
+
+
+async def rows_ready(pilot: Any, app: Any) -> None:
+    """Wait until the main screen lists at least one call."""
+    await wait_for(pilot, lambda: len(app.screen.rows) > 0)

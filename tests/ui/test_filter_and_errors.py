@@ -11,25 +11,15 @@ from forensics_tui.ui.widgets.filter_bar import FilterBar
 from forensics_tui.ui.widgets.payload_view import PayloadView
 from forensics_tui.ui.widgets.status_line import StatusLine
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, plain_text, rows_ready, wait_for
 
 SIZE = (120, 36)
-
-
-def _plain(view: PayloadView) -> str:
-    if view.message is not None:
-        return view.message
-    return "\n".join(text.plain for text, _ in view.lines)
-
-
-async def _ready(pilot, app) -> None:
-    await wait_for(pilot, lambda: len(app.screen.rows) > 0)
 
 
 async def test_filter_bar_language_across_all_runs(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("s")  # search all runs: scope "all" and the filter bar focused
         bar = app.screen.query_one(FilterBar)
         assert bar.display and app.focused is bar.input
@@ -50,7 +40,7 @@ async def test_filter_bar_language_across_all_runs(corpus_copy) -> None:
 async def test_free_text_and_bad_filter_text(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("a", "slash", *"tag_ticket")
         await wait_for(pilot, lambda: len(app.screen.rows) == 24)
         await pilot.press("ctrl+u", *"status:bogus")
@@ -62,7 +52,7 @@ async def test_free_text_and_bad_filter_text(corpus_copy) -> None:
 async def test_one_key_status_filters_toggle(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("a", "x")
         assert {c.status for c in app.screen.rows.rows} == {"error"}
         await pilot.press("S")
@@ -85,7 +75,7 @@ def test_query_language() -> None:
 async def test_broken_fixtures_are_error_rows_with_reasons(corpus_copy) -> None:
     app = make_app(corpus_copy("bad"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         rows = app.screen.rows.rows
         broken = [c for c in rows if c.status == BROKEN]
         assert len(broken) == 6
@@ -99,20 +89,20 @@ async def test_broken_fixtures_are_error_rows_with_reasons(corpus_copy) -> None:
         await wait_for(pilot, lambda: app.screen.settled)
         await pilot.press("3")
         error = detail.query_one("#view-error", PayloadView)
-        await wait_for(pilot, lambda: "problem" in _plain(error))
-        assert "truncated" in _plain(error)
+        await wait_for(pilot, lambda: "problem" in plain_text(error))
+        assert "truncated" in plain_text(error)
         await pilot.press("5")
         raw = detail.query_one("#view-raw", PayloadView)
-        assert '"tool": "trunc"' in _plain(raw)  # the readable head of the truncated file
+        assert '"tool": "trunc"' in plain_text(raw)  # the readable head of the truncated file
         # the hostile but valid fixture stays navigable, its markup shown as text
         calls.set_cursor(0)
         await pilot.press("1")
         view = detail.query_one("#view-input", PayloadView)
-        await wait_for(pilot, lambda: "[@click=app.quit]" in _plain(view))
+        await wait_for(pilot, lambda: "[@click=app.quit]" in plain_text(view))
         await pilot.press("2")
         output = detail.query_one("#view-output", PayloadView)
-        await wait_for(pilot, lambda: "clipboard" in _plain(output))
-        text = _plain(output)
+        await wait_for(pilot, lambda: "clipboard" in plain_text(output))
+        text = plain_text(output)
         assert "\\u001b]52;" in text and "\x1b" not in text
         assert "\\x9b31mred" in text and "\x9b" not in text
         assert "fetch\\u202eexe.txt" in calls.render_item_line(0, 0, 100).plain

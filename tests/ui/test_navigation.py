@@ -10,25 +10,15 @@ from forensics_tui.ui.widgets.detail_pane import DetailPane
 from forensics_tui.ui.widgets.payload_view import PayloadView
 from forensics_tui.ui.widgets.runs_pane import RunsPane
 
-from .conftest import make_app, wait_for
+from .conftest import make_app, plain_text, rows_ready, wait_for
 
 SIZE = (120, 36)
-
-
-def _plain(view: PayloadView) -> str:
-    if view.message is not None:
-        return view.message
-    return "\n".join(text.plain for text, _ in view.lines)
-
-
-async def _ready(pilot, app) -> None:
-    await wait_for(pilot, lambda: len(app.screen.rows) > 0)
 
 
 async def test_runs_newest_first_and_newest_selected(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         runs = app.screen.query_one(RunsPane)
         assert runs.scope_at(0) == ALL_RUNS
         ids = [runs.scope_at(i) for i in range(1, 9)]
@@ -41,7 +31,7 @@ async def test_runs_newest_first_and_newest_selected(corpus_copy) -> None:
 async def test_cursor_moves_and_detail_follows(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         calls = app.screen.query_one(CallsPane)
         detail = app.screen.query_one(DetailPane)
         await pilot.press("j")
@@ -55,7 +45,7 @@ async def test_cursor_moves_and_detail_follows(corpus_copy) -> None:
         await pilot.press("3")
         assert detail.active_tab == "error"
         error = detail.query_one("#view-error", PayloadView)
-        await wait_for(pilot, lambda: "503" in _plain(error))
+        await wait_for(pilot, lambda: "503" in plain_text(error))
         assert app.focused is error
         await pilot.press("escape")
         assert isinstance(app.focused, CallsPane)
@@ -66,7 +56,7 @@ async def test_cursor_moves_and_detail_follows(corpus_copy) -> None:
 async def test_runs_navigation_with_brackets_and_all_runs(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         runs = app.screen.query_one(RunsPane)
         await pilot.press("left_square_bracket")
         assert runs.scope == "20260307_090000"
@@ -85,7 +75,7 @@ async def test_runs_navigation_with_brackets_and_all_runs(corpus_copy) -> None:
 async def test_next_and_previous_failure(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("a")
         await wait_for(pilot, lambda: len(app.screen.rows) == 40)
         calls = app.screen.query_one(CallsPane)
@@ -113,7 +103,7 @@ async def test_next_and_previous_failure(corpus_copy) -> None:
 async def test_help_screen_lists_every_binding_id(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         from forensics_tui.ui.keys import all_keys
@@ -134,7 +124,7 @@ async def test_keymap_from_config_remaps_a_binding(corpus_copy) -> None:
     config = Config(keys={"next-failure": "v"})
     app = make_app(corpus_copy("v1"), watch=False, config=config)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         calls = app.screen.query_one(CallsPane)
         await pilot.press("v")
         assert calls.current is not None and calls.current.status == "error"
@@ -143,7 +133,7 @@ async def test_keymap_from_config_remaps_a_binding(corpus_copy) -> None:
 async def test_command_palette_offers_every_action(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         titles = {cmd.title for cmd in app.get_system_commands(app.screen)}
         for wanted in ("Next failure", "Filter", "Follow", "Copy value", "Help", "Earlier run"):
             assert wanted in titles
@@ -159,7 +149,7 @@ async def test_command_palette_offers_every_action(corpus_copy) -> None:
 async def test_findings_badges_diff_tab_and_n_stops_at_silent_failures(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _ready(pilot, app)
+        await rows_ready(pilot, app)
         await pilot.press("a")
         await wait_for(pilot, lambda: len(app.screen.rows) == 40)
         await wait_for(pilot, lambda: bool(app.findings), timeout=10)
@@ -172,5 +162,5 @@ async def test_findings_badges_diff_tab_and_n_stops_at_silent_failures(corpus_co
         await wait_for(pilot, lambda: app.screen.settled)
         await pilot.press("6")
         diff = app.screen.query_one(DetailPane).query_one("#view-diff", PayloadView)
-        await wait_for(pilot, lambda: "auth_expiry" in _plain(diff))
-        assert "Root cause" in _plain(diff)
+        await wait_for(pilot, lambda: "auth_expiry" in plain_text(diff))
+        assert "Root cause" in plain_text(diff)

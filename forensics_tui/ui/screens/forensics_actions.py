@@ -96,12 +96,19 @@ class ForensicsActions:
         me: Any = self
         me.app.push_screen(PatternsScreen(self.run_labels()), self._jump_to_pick)
 
-    def action_findings(self) -> None:
-        me: Any = self
+    def _run_or_bell(self) -> str | None:
+        """The selected run, or None after telling the user there is none."""
         run_id = self._selected_run()
         if run_id is None:
+            me: Any = self
             me.app.bell()
             me.notify("No run selected", timeout=2)
+        return run_id
+
+    def action_findings(self) -> None:
+        me: Any = self
+        run_id = self._run_or_bell()
+        if run_id is None:
             return
         me.app.push_screen(FindingsScreen(run_id, self.run_name(run_id)), self._jump_to_pick)
 
@@ -112,10 +119,8 @@ class ForensicsActions:
     # -- post-mortem ----------------------------------------------------------------------
     def action_postmortem(self) -> None:
         me: Any = self
-        run_id = self._selected_run()
+        run_id = self._run_or_bell()
         if run_id is None:
-            me.app.bell()
-            me.notify("No run selected", timeout=2)
             return
         me.notify(f"Writing the post-mortem of run {self.run_name(run_id)}…", timeout=2)
         self._write_postmortem(run_id)
