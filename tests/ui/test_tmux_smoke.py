@@ -79,8 +79,9 @@ def test_tmux_80x24_navigate_filter_help_quit(tmp_path: Path) -> None:
         screen = tmux.wait_for("20260308_090000")
         assert "crm_lookup" in screen
         assert "Runs" in screen and "Calls" in screen
+        tmux.wait_for("#1")  # the detail of the first call: the app has settled on its run
         tmux.keys("G")
-        tmux.wait_for("post_reply")
+        tmux.wait_for("#5")  # the cursor really moved (post_reply is visible from the start)
         tmux.keys("Enter", "3")
         tmux.wait_for("503")
         tmux.keys("Escape", "a", "x")
