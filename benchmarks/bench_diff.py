@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from forensics_tui.core.treediff import diff_values
+from forensics_tui.core.analysis.treediff import diff_values
 
 
 def make_payload(target_bytes: int, seed: int = 1) -> dict[str, Any]:

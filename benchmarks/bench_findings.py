@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from forensics_tui.core.analysis import Analysis
-from forensics_tui.core.factories import make_run_dir
-from forensics_tui.core.store import FixtureStore
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.storage.factories import make_run_dir
+from forensics_tui.core.storage.store import FixtureStore
 
 TOOLS = ["search", "fetch", "crm_lookup", "tag_ticket", "post_reply"]
 

@@ -94,7 +94,7 @@ def _floor_os(root: str) -> int:
 
 def child(mode: str, root: str, workers: int) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
-    from forensics_tui.core.store import FixtureStore
+    from forensics_tui.core.storage.store import FixtureStore
 
     start = time.perf_counter()
     result: dict[str, float] = {}

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from forensics_tui.capture.paths import resolve_root
+from forensics_tui.core.analysis.diff import render_value
+from forensics_tui.core.analysis.treediff import diff_values
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
-from forensics_tui.core.diff import render_value
-from forensics_tui.core.factories import make_fixture, make_run_dir, write_fixture
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.core.treediff import diff_values
+from forensics_tui.core.storage.factories import make_fixture, make_run_dir, write_fixture
 
 __all__ = [
     "assert_replays",
@@ -52,7 +52,7 @@ def load_fixtures(
     status: str | Iterable[str] | None = None,
 ) -> list[Fixture]:
     """Every loadable fixture under ``root`` (oldest run first, then ``seq``), filtered."""
-    from forensics_tui.core.store import FixtureStore
+    from forensics_tui.core.storage.store import FixtureStore
 
     base = resolve_root(root)
     if not Path(base).is_dir():

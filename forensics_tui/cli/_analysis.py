@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from forensics_tui.cli.common import fail, open_store
-from forensics_tui.core.analysis import Analysis
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.analysis.findings import Finding
 from forensics_tui.core.config import ConfigError, load_config
-from forensics_tui.core.findings import Finding
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["SEVERITY_STYLES", "finding_text", "open_analysis", "require_run"]

@@ -8,7 +8,7 @@ import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, fail
-from forensics_tui.core.accept import AcceptError
+from forensics_tui.core.analysis.accept import AcceptError
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["accept_cmd"]

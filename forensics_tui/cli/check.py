@@ -8,7 +8,7 @@ import click
 
 from forensics_tui.cli._analysis import finding_text, open_analysis
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
-from forensics_tui.core.check import CheckError, check_runs, parse_kinds
+from forensics_tui.core.analysis.check import CheckError, check_runs, parse_kinds
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["check_cmd"]

@@ -82,7 +82,7 @@ def require_root(root: Path) -> None:
 
 def open_store(root: Path) -> Any:
     """A scanned ``FixtureStore`` for ``root``; a missing root is a clear error."""
-    from forensics_tui.core.store import FixtureStore
+    from forensics_tui.core.storage.store import FixtureStore
 
     require_root(root)
     store = FixtureStore(root)

@@ -8,8 +8,8 @@ import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
-from forensics_tui.core.analysis import AnalysisError
-from forensics_tui.core.diff import diff_line_style
+from forensics_tui.core.analysis.diff import diff_line_style
+from forensics_tui.core.analysis.engine import AnalysisError
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["diff_cmd"]

@@ -8,7 +8,7 @@ import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, fail, json_text
-from forensics_tui.core.postmortem import build_postmortem, postmortem_markdown
+from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["postmortem_cmd"]

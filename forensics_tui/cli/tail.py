@@ -102,7 +102,7 @@ class _Printer:
 
 
 async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | None) -> None:
-    from forensics_tui.core.watcher import watch_root
+    from forensics_tui.core.storage.watcher import watch_root
 
     queue: asyncio.Queue[list[tuple[str, Path]]] = asyncio.Queue()
 
@@ -150,7 +150,7 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
 @dir_option
 def tail_cmd(root: Path, run: str | None, lines: int | None, as_json: bool, once: bool) -> None:
     """Print the calls already there (oldest first), then stream new calls as they land."""
-    from forensics_tui.core.store import FixtureStore
+    from forensics_tui.core.storage.store import FixtureStore
 
     printer = _Printer(as_json, run)
     store = FixtureStore(root)

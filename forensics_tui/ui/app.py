@@ -166,7 +166,7 @@ class ForensicsApp(App[None]):
     def analysis(self) -> Any | None:
         """``core.analysis.Analysis`` over the store (created on first use, in a worker)."""
         if self._analysis is None and self.feed is not None:
-            from forensics_tui.core.analysis import Analysis
+            from forensics_tui.core.analysis.engine import Analysis
 
             self._analysis = Analysis(self.feed.store, self.config)
         return self._analysis

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 
-from forensics_tui.core.diff import diff_line_style, render_value
+from forensics_tui.core.analysis.diff import diff_line_style, render_value
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["DIFF_MODES", "diff_lines", "side_by_side_lines", "unified_lines", "wrap"]

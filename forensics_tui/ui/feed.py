@@ -40,7 +40,7 @@ class StoreFeed:
         debounce_ms: int = 20,
         step_ms: int = 5,
     ) -> None:
-        from forensics_tui.core.store import FixtureStore
+        from forensics_tui.core.storage.store import FixtureStore
 
         self.root = root
         self.store = store if store is not None else FixtureStore(root)
@@ -129,7 +129,7 @@ class StoreFeed:
 
     async def run(self) -> None:
         """Scan, then watch forever (run in an exclusive async worker)."""
-        from forensics_tui.core.watcher import watch_root
+        from forensics_tui.core.storage.watcher import watch_root
 
         queue: asyncio.Queue[list[tuple[str, Path]]] = asyncio.Queue()
         if not self.root.exists():

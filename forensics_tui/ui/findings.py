@@ -75,7 +75,7 @@ def detail_lines(
 ) -> list[Text]:
     """The Diff tab (worker thread): findings of ``call``, then its diff against the last
     known-good run (or run ``against``), in ``mode``, wrapped to ``width``."""
-    from forensics_tui.core.analysis import AnalysisError
+    from forensics_tui.core.analysis.engine import AnalysisError
 
     lines: list[Text] = []
     try:

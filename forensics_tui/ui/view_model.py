@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics_tui.core.model import Call
-from forensics_tui.core.ordering import call_sort_key, run_sort_key, ts_key
+from forensics_tui.core.storage.ordering import call_sort_key, run_sort_key, ts_key
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
 
 __all__ = ["ALL_RUNS", "CallIndex", "CallRows", "RowKey", "RunSummary", "RunsModel"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from forensics_tui.core.analysis import Analysis
-from forensics_tui.core.store import FixtureStore
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.storage.store import FixtureStore
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from forensics_tui.cli.main import cli
-from forensics_tui.core.factories import make_run_dir
+from forensics_tui.core.storage.factories import make_run_dir
 
 
 def run(*args: str):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from forensics_tui.core.analysis import Analysis
-from forensics_tui.core.factories import make_run_dir
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.storage.factories import make_run_dir
 
 from .conftest import open_analysis
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from forensics_tui.core.factories import make_fixture
-from forensics_tui.core.findings import FINDING_KINDS, SEVERITY, detect_call
+from forensics_tui.core.analysis.findings import FINDING_KINDS, SEVERITY, detect_call
+from forensics_tui.core.storage.factories import make_fixture
 
 
 def _kinds(status: str, output: object, error: dict | None = None) -> set[str]:

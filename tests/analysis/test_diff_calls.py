@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from forensics_tui.core.diff import diff_calls
-from forensics_tui.core.factories import make_fixture
+from forensics_tui.core.analysis.diff import diff_calls
+from forensics_tui.core.storage.factories import make_fixture
 
 
 def _pair(old_kw: dict, new_kw: dict):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from forensics_tui.core.patterns import Sighting, find_patterns, normalise_message
-from forensics_tui.core.shapes import compare_shapes, output_shape
+from forensics_tui.core.analysis.patterns import Sighting, find_patterns, normalise_message
+from forensics_tui.core.analysis.shapes import compare_shapes, output_shape
 
 
 def test_normalisation_strips_what_varies() -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from forensics_tui.core.factories import make_run_dir
-from forensics_tui.core.postmortem import build_postmortem, md_block, md_code, postmortem_markdown
+from forensics_tui.core.analysis.postmortem import (
+    build_postmortem,
+    md_block,
+    md_code,
+    postmortem_markdown,
+)
+from forensics_tui.core.storage.factories import make_run_dir
 
 from .conftest import open_analysis
 

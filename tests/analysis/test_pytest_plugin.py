@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from forensics_tui.core.factories import make_fixture
+from forensics_tui.core.storage.factories import make_fixture
 from forensics_tui.testing import assert_replays, fixture_params
 
 pytest_plugins = ["pytester"]

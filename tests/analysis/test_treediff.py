@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from forensics_tui.core.treediff import DiffLimits, clip, diff_values, format_path
+from forensics_tui.core.analysis.treediff import DiffLimits, clip, diff_values, format_path
 
 
 def _kinds(result) -> list[tuple[str, str]]:

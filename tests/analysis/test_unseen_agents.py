@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from forensics_tui.capture import Recorder
 from forensics_tui.cli.main import cli
-from forensics_tui.core.analysis import Analysis
+from forensics_tui.core.analysis.engine import Analysis
 
 from .conftest import open_analysis
 

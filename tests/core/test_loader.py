@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from forensics_tui.core.loader import (
+from forensics_tui.core.model import BROKEN, Fixture
+from forensics_tui.core.storage.loader import (
     LIST_CAP,
     LoadProblem,
     load_fixture,
@@ -17,8 +18,7 @@ from forensics_tui.core.loader import (
     read_call_if_exists,
     read_manifest,
 )
-from forensics_tui.core.migrate import MIGRATIONS
-from forensics_tui.core.model import BROKEN, Fixture
+from forensics_tui.core.storage.migrate import MIGRATIONS
 
 BAD_RUN = "20260310_120000"
 EXPECTED_BAD = {

@@ -6,7 +6,7 @@ import json
 
 import msgspec
 
-from forensics_tui.core.preview import preview_from_raw
+from forensics_tui.core.storage.preview import preview_from_raw
 
 NULL = msgspec.Raw(b"null")
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from forensics_tui.core.loader import LoadProblem
 from forensics_tui.core.model import BROKEN, Fixture
-from forensics_tui.core.store import FixtureStore, StoreEvent
+from forensics_tui.core.storage.loader import LoadProblem
+from forensics_tui.core.storage.store import FixtureStore, StoreEvent
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from watchfiles import Change
 
-from forensics_tui.core.store import FixtureStore
-from forensics_tui.core.watcher import RootFilter, watch_root, watch_root_sync
+from forensics_tui.core.storage.store import FixtureStore
+from forensics_tui.core.storage.watcher import RootFilter, watch_root, watch_root_sync
 
 TIMEOUT = 20.0  # generous: only reached when something is broken
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from forensics_tui.cli.main import cli
-from forensics_tui.core.store import FixtureStore
+from forensics_tui.core.storage.store import FixtureStore
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from forensics_tui.core.config import Config
-from forensics_tui.core.loader import load_fixture
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.reexec import ReexecPolicy, Refused, check, host_refusal, prepare
 from forensics_tui.core.reexec.secrets_fill import default_env_name
+from forensics_tui.core.storage.loader import load_fixture
 
 from .conftest import SECRET, http_replay, make_fixture, policy_for
 

@@ -97,7 +97,7 @@ def test_refused_targets(
     tmp_path: Path, module_dir: Path, target: str, allowed: tuple[str, ...], reason: str
 ) -> None:
     path = _fixture(tmp_path, target, {"command": "touch pwned"})
-    from forensics_tui.core.loader import load_fixture
+    from forensics_tui.core.storage.loader import load_fixture
 
     fixture = load_fixture(path)
     refusal = check(fixture, _policy(module_dir, *allowed))  # type: ignore[arg-type]

@@ -93,7 +93,7 @@ class EchoExecutor:
 def test_a_new_kind_plugs_in(tmp_path: Path) -> None:
     path = make_fixture(tmp_path, replay={"kind": "echo-test", "target": "tool-x"})
     policy = ReexecPolicy(env={})
-    from forensics_tui.core.loader import load_fixture
+    from forensics_tui.core.storage.loader import load_fixture
 
     fixture = load_fixture(path)
     assert "unknown replay kind 'echo-test'" in (check(fixture, policy) or "")  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forensics_tui.core.loader import LoadProblem, load_fixture, read_call
 from forensics_tui.core.model import BROKEN, STATUSES, Call, Fixture
+from forensics_tui.core.storage.loader import LoadProblem, load_fixture, read_call
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -41,7 +41,7 @@ def _problem(result: Any) -> str:
 
 def scanned_store(root: Path) -> Any:
     """A ``FixtureStore`` of ``root``, scanned."""
-    from forensics_tui.core.store import FixtureStore
+    from forensics_tui.core.storage.store import FixtureStore
 
     store = FixtureStore(root)
     store.scan()
@@ -50,7 +50,7 @@ def scanned_store(root: Path) -> Any:
 
 def resolve_fixture(target: str | Path, root: Path, store: Any = None) -> Fixture:
     """A fixture file path, or a call id looked up in ``store`` (default: a scan of ``root``)."""
-    from forensics_tui.core.loader import load_fixture
+    from forensics_tui.core.storage.loader import load_fixture
 
     path = Path(target)
     if path.is_file():
@@ -82,7 +82,7 @@ def _last_good(original: Fixture, root: Path, store: Any, analysis: Any) -> Fixt
     if call is None:  # the original lives outside this root
         return None
     if analysis is None:
-        from forensics_tui.core.analysis import Analysis
+        from forensics_tui.core.analysis.engine import Analysis
 
         analysis = Analysis(store)
     good = analysis.last_good_call(call)
@@ -100,7 +100,7 @@ def _diffs(
     ignore: Iterable[str] | None,
 ) -> tuple[Any, Any, str | None]:
     """Diff against the original and the last known-good call; a failure is a note."""
-    from forensics_tui.core.diff import diff_calls
+    from forensics_tui.core.analysis.diff import diff_calls
 
     if ignore is None:
         from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS as ignore
@@ -130,7 +130,7 @@ def execute(
     TUI's ``Analysis``) or ``store`` (a scanned ``FixtureStore``) saves a rescan when looking up
     the last known-good call; ``diff_ignore`` is the config's volatile fields.
     """
-    from forensics_tui.core.loader import load_fixture
+    from forensics_tui.core.storage.loader import load_fixture
 
     root = Path(root)
     sha256 = file_sha256(fixture.path)

@@ -127,7 +127,7 @@ class ForensicsActions:
 
     @work(thread=True, group="postmortem")
     def _write_postmortem(self, run_id: str) -> None:
-        from forensics_tui.core.postmortem import build_postmortem, postmortem_markdown
+        from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
 
         me: Any = self
         app = me.app

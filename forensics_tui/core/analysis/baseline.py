@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.model import Call, Run
-from forensics_tui.core.shapes import Shape
 
 __all__ = ["BaselineIndex", "GoodCall", "call_is_good", "comparable"]
 

@@ -5,7 +5,7 @@ MCP ``isError``, an embedded HTTP status (``status_code``, ``statusCode``, numer
 ``Retry-After`` header, a string body that is itself JSON.  ``scan_output`` walks the response
 envelope (objects, short wrapper lists, JSON-in-strings; not long data lists, where an ``error``
 field is usually data) under node and depth bounds, and returns what it saw with the paths that
-prove it.  Deciding what it *means* is :mod:`forensics_tui.core.findings`' job.
+prove it.  Deciding what it *means* is :mod:`forensics_tui.core.analysis.findings`' job.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics_tui.core.treediff import format_path
+from forensics_tui.core.analysis.treediff import format_path
 
 __all__ = [
     "AUTH_WORDS",

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from forensics_tui.core.analysis.shapes import Shape, compare_shapes
+from forensics_tui.core.analysis.signals import AUTH_WORDS, RATE_WORDS, Signals, quote, scan_output
 from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.core.shapes import Shape, compare_shapes
-from forensics_tui.core.signals import AUTH_WORDS, RATE_WORDS, Signals, quote, scan_output
 
 __all__ = [
     "FINDING_KINDS",

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics_tui.core.treediff import json_type
+from forensics_tui.core.analysis.treediff import json_type
 
 __all__ = ["Drift", "Shape", "compare_shapes", "output_shape"]
 

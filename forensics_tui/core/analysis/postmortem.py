@@ -12,11 +12,11 @@ import json
 import re
 from typing import Any
 
-from forensics_tui.core.analysis import Analysis, AnalysisError
-from forensics_tui.core.findings import format_error
+from forensics_tui.core.analysis.engine import Analysis, AnalysisError
+from forensics_tui.core.analysis.findings import format_error
+from forensics_tui.core.analysis.treediff import clip
 from forensics_tui.core.model import Fixture, status_icon
 from forensics_tui.core.sanitize import safe_line, safe_text
-from forensics_tui.core.treediff import clip
 
 __all__ = ["build_postmortem", "md_block", "md_code", "postmortem_markdown", "run_outcome"]
 
@@ -183,8 +183,8 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
 
 
 def _diff_text(diff: dict[str, Any]) -> str:
-    from forensics_tui.core.diff import CallDiff
-    from forensics_tui.core.treediff import Change
+    from forensics_tui.core.analysis.diff import CallDiff
+    from forensics_tui.core.analysis.treediff import Change
 
     call_diff = CallDiff(
         run=diff["run"],

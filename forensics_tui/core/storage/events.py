@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import Call, Run
+from forensics_tui.core.model import Call, Run
 
 __all__ = ["EVENT_KINDS", "ChangeKind", "StoreEvent", "events_for"]
 

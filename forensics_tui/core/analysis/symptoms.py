@@ -5,7 +5,7 @@ that timed out, was rate limited, had its credential rejected, got a 5xx or coul
 service failed because of the other side, whatever the agent sent, while a 400 or a raised
 ``ValueError`` may well be the agent's own doing.  :func:`symptom` reads one fixture (status,
 error, and the signals hidden in its output) and names the most telling problem with the fields
-that prove it; :mod:`forensics_tui.core.diff` turns that into the verdict.
+that prove it; :mod:`forensics_tui.core.analysis.diff` turns that into the verdict.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from forensics_tui.core.analysis.signals import AUTH_WORDS, RATE_WORDS, Signals, quote, scan_output
 from forensics_tui.core.model import Fixture
-from forensics_tui.core.signals import AUTH_WORDS, RATE_WORDS, Signals, quote, scan_output
 
 __all__ = ["Symptom", "symptom"]
 

@@ -1,4 +1,4 @@
-"""The in-memory index behind :class:`~forensics_tui.core.store.FixtureStore` (no I/O here).
+"""The in-memory index behind :class:`~forensics_tui.core.storage.store.FixtureStore` (no I/O here).
 
 Published objects are never mutated: when a call or run changes, the index builds a new
 ``Call``/``Run`` and swaps it in, so a reader on another thread that holds a list from
@@ -19,8 +19,13 @@ from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
-from .model import BROKEN, Call, Run
-from .ordering import assign_legacy_seqs, call_sort_key, number_occurrences, run_sort_key
+from forensics_tui.core.model import BROKEN, Call, Run
+from forensics_tui.core.storage.ordering import (
+    assign_legacy_seqs,
+    call_sort_key,
+    number_occurrences,
+    run_sort_key,
+)
 
 __all__ = ["Change", "Index", "PathKey", "RunSlot", "path_key"]
 

@@ -3,7 +3,7 @@
 This is the answer to "what changed since it last worked?": the output's changed fields, the
 input's changed fields, the status change, and a verdict that tells an on-call engineer where
 to look (upstream, the agent's own input, or a transient failure).  The structural work is done
-by :mod:`forensics_tui.core.treediff`; this module adds the call-level meaning and the text form
+by :mod:`forensics_tui.core.analysis.treediff`; this module adds the call-level meaning and the text form
 shared by the CLI and the post-mortem.
 """
 
@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensics_tui.core.analysis.signals import is_error_key, is_status_key, quote
+from forensics_tui.core.analysis.symptoms import Symptom, symptom
+from forensics_tui.core.analysis.treediff import Change, DiffLimits, clip, diff_values
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.core.signals import is_error_key, is_status_key, quote
-from forensics_tui.core.symptoms import Symptom, symptom
-from forensics_tui.core.treediff import Change, DiffLimits, clip, diff_values
 
 __all__ = ["CallDiff", "diff_calls", "diff_line_style", "explain", "render_value", "wildcard"]
 

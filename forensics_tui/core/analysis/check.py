@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics_tui.core.analysis import Analysis
-from forensics_tui.core.findings import FINDING_KINDS, SEVERITY, Finding
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.analysis.findings import FINDING_KINDS, SEVERITY, Finding
 from forensics_tui.core.model import BROKEN, Call, Run
-from forensics_tui.core.ordering import ts_key
+from forensics_tui.core.storage.ordering import ts_key
 
 __all__ = ["CheckError", "CheckReport", "RunCheck", "check_runs", "parse_kinds", "stale_reason"]
 

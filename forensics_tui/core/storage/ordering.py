@@ -18,8 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from forensics_tui.capture.calls import epoch_of
-
-from .model import BROKEN, Call, Run
+from forensics_tui.core.model import BROKEN, Call, Run
 
 __all__ = [
     "assign_legacy_seqs",

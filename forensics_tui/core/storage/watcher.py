@@ -32,7 +32,7 @@ from typing import Any
 
 from watchfiles import Change, awatch, watch
 
-from .events import ChangeKind
+from forensics_tui.core.storage.events import ChangeKind
 
 __all__ = ["Batch", "RootFilter", "watch_root", "watch_root_sync"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .loader import read_call_if_exists, read_manifest
-from .model import Call, Run
-from .ordering import run_sort_key
+from forensics_tui.core.model import Call, Run
+from forensics_tui.core.storage.loader import read_call_if_exists, read_manifest
+from forensics_tui.core.storage.ordering import run_sort_key
 
 __all__ = [
     "RunPlan",

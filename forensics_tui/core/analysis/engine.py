@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forensics_tui.core.accept import AcceptedShapes
-from forensics_tui.core.baseline import BaselineIndex, GoodCall, call_is_good
-from forensics_tui.core.config import Config
-from forensics_tui.core.diff import CallDiff, diff_calls
-from forensics_tui.core.findings import (
+from forensics_tui.core.analysis.accept import AcceptedShapes
+from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, call_is_good
+from forensics_tui.core.analysis.diff import CallDiff, diff_calls
+from forensics_tui.core.analysis.findings import (
     Finding,
     detect_call,
     detect_missing_calls,
@@ -26,9 +25,10 @@ from forensics_tui.core.findings import (
     detect_skipped,
     error_message,
 )
+from forensics_tui.core.analysis.patterns import Pattern, Sighting, find_patterns
+from forensics_tui.core.analysis.shapes import Shape, output_shape
+from forensics_tui.core.config import Config
 from forensics_tui.core.model import BROKEN, Call, Fixture, Run
-from forensics_tui.core.patterns import Pattern, Sighting, find_patterns
-from forensics_tui.core.shapes import Shape, output_shape
 
 __all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis"]
 

@@ -22,7 +22,7 @@ Progressive scan
 ----------------
 :meth:`scan_iter` lists the root (names only), orders runs newest first and indexes files in
 batches (``batch_size``, default 2,000), publishing each batch before yielding a
-:class:`~forensics_tui.core.scan.ScanProgress`.  A UI iterates it in a thread worker and
+:class:`~forensics_tui.core.storage.scan.ScanProgress`.  A UI iterates it in a thread worker and
 redraws per batch: the newest run's first rows are visible after one batch (tens of
 milliseconds), while the rest indexes.  :meth:`scan` builds a fresh index privately and swaps
 it in at the end (readers see the old index until then).  Both end with one ``rescanned``
@@ -40,12 +40,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .events import ChangeKind, StoreEvent, events_for
-from .index import Change, Index, path_key
-from .loader import LoadProblem, load_fixture, read_call_if_exists, read_manifest
-from .model import Call, Fixture, Run
-from .ordering import ts_key
-from .scan import (
+from forensics_tui.core.model import Call, Fixture, Run
+from forensics_tui.core.storage.events import ChangeKind, StoreEvent, events_for
+from forensics_tui.core.storage.index import Change, Index, path_key
+from forensics_tui.core.storage.loader import (
+    LoadProblem,
+    load_fixture,
+    read_call_if_exists,
+    read_manifest,
+)
+from forensics_tui.core.storage.ordering import ts_key
+from forensics_tui.core.storage.scan import (
     ScanProgress,
     is_fixture_name,
     list_run,

@@ -7,12 +7,12 @@ Two entry points with different costs:
   ``output``/``error`` stay raw bytes for the preview) and reads at most :data:`LIST_CAP` bytes:
   a bigger file is listed from its first :data:`HEAD_BYTES`.
 * :func:`load_fixture` returns the full :class:`~forensics_tui.core.model.Fixture` (payloads
-  included, legacy migrated through :mod:`~forensics_tui.core.migrate`) or a
+  included, legacy migrated through :mod:`~forensics_tui.core.storage.migrate`) or a
   :class:`LoadProblem`.
 
 Neither raises.  A file that cannot be used becomes a ``Call`` with ``status == BROKEN`` and a
-short reason in ``problem`` (see :mod:`~forensics_tui.core.json_problems` and
-:mod:`~forensics_tui.core.safe_read` for the wording).
+short reason in ``problem`` (see :mod:`~forensics_tui.core.storage.json_problems` and
+:mod:`~forensics_tui.core.storage.safe_read` for the wording).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from typing import Any
 
 import msgspec
 
-from .json_problems import diagnose, too_deep
-from .migrate import CURRENT_FORMAT, LEGACY_FORMAT, migrate, utc_iso
-from .model import BROKEN, STATUSES, Call, Fixture
-from .preview import preview_from_raw, preview_from_values
-from .safe_read import RawFile, ReadRefused, format_mb, read_file_bytes
+from forensics_tui.core.model import BROKEN, STATUSES, Call, Fixture
+from forensics_tui.core.storage.json_problems import diagnose, too_deep
+from forensics_tui.core.storage.migrate import CURRENT_FORMAT, LEGACY_FORMAT, migrate, utc_iso
+from forensics_tui.core.storage.preview import preview_from_raw, preview_from_values
+from forensics_tui.core.storage.safe_read import RawFile, ReadRefused, format_mb, read_file_bytes
 
 __all__ = [
     "HEAD_BYTES",
