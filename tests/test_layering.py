@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md, proved: lower layers never import the heavy upper ones."""
+"""The layering of docs/ARCHITECTURE.md, proved: lower layers never import the heavy upper ones."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def test_diff_json(v1: Path) -> None:
         "diff", "--run", "20260306_090000", "--tool", "post_reply", "--json", "--dir", str(v1)
     )
     data = json.loads(result.output)
-    # run 05's post_reply is ok with no finding: the last known-good (DESIGN.md)
+    # run 05's post_reply is ok with no finding: the last known-good (docs/ARCHITECTURE.md)
     assert data["baseline_run"] == "20260305_090000" and data["index"] == 1
     assert data["status"] == {"old": "ok", "new": "error"}
     assert {"path": "status_code", "kind": "changed", "old": 201, "new": 503} in data["changes"]

@@ -66,7 +66,7 @@ def test_last_known_good_skips_runs_with_findings(v1_analysis: Analysis) -> None
     crm_05 = store.calls("20260305_090000")[0]
     assert v1_analysis.last_good_call(crm_05).run_id == "20260302_090000"
     post_06 = store.calls("20260306_090000")[4]
-    # DESIGN.md: the most recent earlier run whose matching call is ok with no finding
+    # docs/ARCHITECTURE.md: the most recent earlier run whose matching call is ok with no finding
     assert v1_analysis.last_good_call(post_06).run_id == "20260305_090000"
     tag_05 = store.calls("20260305_090000")[1]  # tag_ticket #1: before the skipped #2
     assert v1_analysis.last_good_call(tag_05).run_id == "20260304_090000"

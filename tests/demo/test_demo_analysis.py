@@ -130,7 +130,7 @@ def test_diff_verdicts_point_the_right_way(demo: tuple[Path, list[str]]) -> None
     assert ("body.items[0].location", "type_changed") in kinds
 
     # Run 6's upsert (fed zeros by the drift) is ok with no finding, so it is run 7's baseline
-    # (DESIGN.md); the proven upstream cause still leads the verdict over the input change.
+    # (docs/ARCHITECTURE.md); the proven upstream cause still leads the verdict over the input change.
     rate = _diff(demo, 7, "upsert_records", 3)
     assert rate["baseline_run"] == runs[5] and rate["input_changed"] is True
     assert rate["verdict"].startswith("upstream") and "rate-limited" in rate["verdict"]
@@ -155,7 +155,7 @@ def test_upsert_after_the_drift_blames_the_input(demo: tuple[Path, list[str]]) -
         assert (
             upsert["verdict"].startswith("input changed") and "records[*].qty" in upsert["verdict"]
         )
-    # DESIGN.md's last known-good: run 6's upsert was ok with no finding
+    # docs/ARCHITECTURE.md's last known-good: run 6's upsert was ok with no finding
     assert _diff(demo, 7, "upsert_records", 3)["baseline_run"] == runs[5]
 
 

@@ -1,11 +1,11 @@
-"""Last known-good bookkeeping (DESIGN.md, "Matching across runs").
+"""Last known-good bookkeeping (docs/ARCHITECTURE.md, "Matching across runs").
 
 Runs are analysed oldest to newest; after each run, :class:`BaselineIndex` records which of its
 calls (and whether the run as a whole) are known-good, so the next run asks "what is my last
 known-good match?" in O(1) instead of walking back through every earlier run.
 
 * A call is known-good when its status is ``ok`` and it has no finding, or an operator accepted
-  its shape (``forensics-tui accept``), which still requires status ``ok`` (DESIGN.md's rule,
+  its shape (``forensics-tui accept``), which still requires status ``ok`` (docs/ARCHITECTURE.md's rule,
   exactly).  A good call downstream of a failure may have been fed different data (the
   notification after a skipped batch reports another count); the diff verdict copes with that
   by letting a proven upstream cause (timeout, 429, 401/403, 5xx) lead over an incidental

@@ -288,7 +288,7 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
         return LoadProblem(path, problem)
     name = path.name
     stem = name[:-5] if name.endswith(".json") else name
-    # Legacy call ids are "<run_id>-<file stem>" with the run the file lives in (DESIGN.md),
+    # Legacy call ids are "<run_id>-<file stem>" with the run the file lives in (docs/ARCHITECTURE.md),
     # whatever run_id the file claims, so findings point at calls the store lists.
     source = {**obj, "run_id": run_id} if fmt is None else obj
     full = migrate(source, LEGACY_FORMAT if fmt is None else fmt, stem)

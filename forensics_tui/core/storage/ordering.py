@@ -1,6 +1,6 @@
 """Ordering rules for runs and calls, in one place so every view agrees.
 
-DESIGN.md: runs are ordered by ``started_at``, else by their first call's ``ts``, else by
+docs/ARCHITECTURE.md: runs are ordered by ``started_at``, else by their first call's ``ts``, else by
 ``run_id``; calls by ``seq`` (legacy calls by ``ts``).  Timestamps are compared as instants:
 legacy naive times mean UTC, so ``2026-03-01T10:00:00`` and ``2026-03-01T10:00:00+00:00`` are
 equal, and ``+02:00`` offsets are honoured.  Run ids written by ``new_run_id()`` start with a
