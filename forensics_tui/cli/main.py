@@ -15,6 +15,7 @@ from forensics_tui import __version__
 COMMANDS: dict[str, str] = {
     "accept": "forensics_tui.cli.accept:accept_cmd",
     "check": "forensics_tui.cli.check:check_cmd",
+    "compare": "forensics_tui.cli.compare:compare_cmd",
     "diff": "forensics_tui.cli.diff:diff_cmd",
     "import-otlp": "forensics_tui.cli.import_otlp:import_otlp_cmd",
     "init-ci": "forensics_tui.cli.init_ci:init_ci_cmd",
