@@ -4,6 +4,11 @@ The first process to write into a run claims the manifest (an exclusive ``os.lin
 temp file); other processes sharing the run leave it alone.  A claim left ``running`` by a
 process that is gone (it was killed) is what readers report as ``crashed``; a later process
 reusing the run id takes such a manifest over, as it does one that already ended.
+
+``labels`` are the agent's own over ``$FORENSICS_LABELS`` over the automatic ones (git commit,
+host, Python and framework versions: see :mod:`forensics_tui.capture.labels`), so a history can
+say which change a failure started with.  ``set_label`` adds one while the run is going; it is
+written with the next manifest write (the run's end).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from forensics_tui.capture.files import FILE_MODE, atomic_write
+from forensics_tui.capture.labels import run_labels
 from forensics_tui.capture.serialize import dumps, iso_utc, prepare
 
 if TYPE_CHECKING:
@@ -51,7 +57,7 @@ class Manifest:
         self._pid = 0
 
     def _doc(self, status: str, ended_at: str | None) -> dict[str, Any]:
-        labels, _ = prepare(self.labels or {}, self.rec.redactor, "labels")
+        labels, _ = prepare(run_labels(self.labels), self.rec.redactor, "labels")
         return {
             "format": 1,
             "run_id": self.rec.run_id,
@@ -64,6 +70,11 @@ class Manifest:
             "pid": os.getpid(),
             "labels": labels,
         }
+
+    def set_label(self, key: str, value: Any) -> None:
+        """Set one label (written with the manifest's next write); never raises."""
+        with contextlib.suppress(Exception):
+            self.labels = {**(self.labels or {}), str(key): value}
 
     def start(self, started: float) -> None:
         """Claim ``run.json`` unless a live process on this host already owns it."""

@@ -184,6 +184,11 @@ class Recorder:
             self._drop(exc)
         return handle
 
+    def set_label(self, key: str, value: Any) -> None:
+        """Label this run (``agent_version``, ``model``...) in ``run.json``; never raises."""
+        if self._manifest is not None:
+            self._manifest.set_label(key, value)
+
     def end(self, status: str | None = None) -> None:
         """Mark the run ended in ``run.json`` (``failed`` if any call failed, else ``ok``)."""
         try:

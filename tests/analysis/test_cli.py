@@ -202,6 +202,7 @@ def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
         "diff",
         "findings",
         "recurring",
+        "onset",
     ]
     assert data["outcome"] == "failed"
     assert set(data["chain"][0]) == {"seq", "tool", "status", "call_id", "findings"}

@@ -163,7 +163,7 @@ def test_manifest_contents_and_end_status(tmp_path: Path) -> None:
     assert running["status"] == "running"
     assert running["ended_at"] is None
     assert running["agent"] == "sync-inventory" and running["task"] == "nightly"
-    assert running["labels"] == {"env": "prod"}
+    assert running["labels"]["env"] == "prod"  # besides the automatic labels (git, host, ...)
     assert running["pid"] == os.getpid() and running["host"]
     assert running["started_at"] <= load(rec.run_dir / "000001_fetch.json")["ts"]
     rec.record("upsert", {}, None, "timeout")

@@ -14,6 +14,7 @@ from typing import Any
 
 from forensics_tui.core.analysis.engine import Analysis, AnalysisError
 from forensics_tui.core.analysis.findings import format_error
+from forensics_tui.core.analysis.history import onset_markdown, postmortem_onset
 from forensics_tui.core.analysis.treediff import clip
 from forensics_tui.core.model import Fixture, status_icon
 from forensics_tui.core.sanitize import safe_line, safe_text
@@ -87,6 +88,7 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
         "diff": diff,
         "findings": [f.to_json() for f in ra.findings],
         "recurring": recurring,
+        "onset": postmortem_onset(analysis, run_id, first.tool if first else None),
     }
 
 
@@ -165,6 +167,7 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
     out += ["## Findings", ""]
     out += [_finding_line(f) for f in pm["findings"]] or ["None."]
     out.append("")
+    out += onset_markdown(pm.get("onset"), md_code)
     rec = pm["recurring"]
     out += ["## Recurring failure", ""]
     if rec is None:
