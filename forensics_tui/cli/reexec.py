@@ -58,6 +58,8 @@ def _report(result: Any) -> None:
     if result.new_call_id:
         click.echo(safe_line(f"new call {result.new_call_id} in run {result.new_run_id}"))
         click.echo(safe_line(f"file {result.new_path}"))
+    if result.grade is not None:
+        click.echo(safe_line(f"grade: {result.grade.grade} ({result.grade.reason})"))
     if result.verdict:
         click.echo(safe_line(f"vs original: {result.verdict}"))
     good = getattr(result.diff_last_good, "verdict", None)

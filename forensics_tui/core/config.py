@@ -14,6 +14,7 @@ Sections and keys::
                   max_response_bytes = 10485760
     [reexec.secrets]  "replay.headers.Authorization" = "NOTIFY_TOKEN"
     [patterns]    min_runs = 3
+    [volatile]    tool_name = ["field", ...], "*" = [...]   # more volatile fields per tool
     [keys]        action_id = "key"                       # remap TUI bindings by id
 """
 
@@ -68,6 +69,7 @@ class Config:
     reexec_max_response_bytes: int = 10 * 1024 * 1024
     patterns_min_runs: int = 3
     keys: dict[str, str] = field(default_factory=dict)
+    volatile_by_tool: dict[str, list[str]] = field(default_factory=dict)  # [volatile], "*" = all
     source: Path | None = None
 
 
@@ -156,4 +158,8 @@ def load_config(path: Path | None = None) -> Config:
         config.patterns_min_runs = int(min_runs)
 
     config.keys = _names(data, "keys", "keys", "key names")
+    volatile = _table(data, "volatile")
+    config.volatile_by_tool = {
+        str(tool): _list_of_str(volatile, tool, "volatile") or [] for tool in volatile
+    }
     return config

@@ -203,6 +203,7 @@ def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
         "findings",
         "recurring",
         "onset",
+        "reexecutions",
     ]
     assert data["outcome"] == "failed"
     assert set(data["chain"][0]) == {"seq", "tool", "status", "call_id", "findings"}

@@ -17,6 +17,7 @@ from forensics_tui.core.analysis.findings import format_error
 from forensics_tui.core.analysis.history import onset_markdown, postmortem_onset
 from forensics_tui.core.analysis.treediff import clip
 from forensics_tui.core.model import Fixture, status_icon
+from forensics_tui.core.reexec.grade import reexec_markdown, run_reexec_grades
 from forensics_tui.core.sanitize import safe_line, safe_text
 
 __all__ = ["build_postmortem", "md_block", "md_code", "postmortem_markdown", "run_outcome"]
@@ -89,6 +90,7 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
         "findings": [f.to_json() for f in ra.findings],
         "recurring": recurring,
         "onset": postmortem_onset(analysis, run_id, first.tool if first else None),
+        "reexecutions": run_reexec_grades(analysis, run_id),
     }
 
 
@@ -168,6 +170,7 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
     out += [_finding_line(f) for f in pm["findings"]] or ["None."]
     out.append("")
     out += onset_markdown(pm.get("onset"), md_code)
+    out += reexec_markdown(pm.get("reexecutions") or [], md_code)
     rec = pm["recurring"]
     out += ["## Recurring failure", ""]
     if rec is None:

@@ -151,6 +151,10 @@ def execute(
             result.diff, result.diff_last_good, result.reason = _diffs(
                 fixture, new, root, store=store, analysis=analysis, ignore=diff_ignore
             )
+    if result.new_fixture is not None:
+        from forensics_tui.core.reexec.grade import grade_result
+
+        result.grade = grade_result(result, store=store, analysis=analysis, root=root)
     append_audit(root, result, sha256)
     return result
 

@@ -53,6 +53,7 @@ class ReexecResult:
     new_fixture: Fixture | None = None
     diff: Any = None  # CallDiff against the original
     diff_last_good: Any = None  # CallDiff against the last known-good call, when there is one
+    grade: Any = None  # core.reexec.grade.Grade of the live answer, when one was recorded
 
     @property
     def verdict(self) -> str | None:
@@ -73,6 +74,7 @@ class ReexecResult:
             "truncated": bool(self.outcome and self.outcome.truncated),
             "diff": as_json(self.diff),
             "diff_last_good": as_json(self.diff_last_good),
+            "grade": as_json(self.grade),
         }
 
 
@@ -170,6 +172,7 @@ def append_audit(root: Path, result: ReexecResult, sha256: str | None) -> None:
             "new_run_id": result.new_run_id,
             "error": outcome.error if outcome else None,
             "reason": result.reason,
+            "grade": result.grade.to_json() if result.grade is not None else None,
         },
     }
     if request is not None:
