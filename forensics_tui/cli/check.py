@@ -8,6 +8,7 @@ import click
 
 from forensics_tui.cli._analysis import finding_text, open_analysis
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
+from forensics_tui.cli.watch import alert_option
 from forensics_tui.core.analysis.check import CheckError, check_runs, parse_kinds
 from forensics_tui.core.sanitize import safe_line
 
@@ -27,8 +28,16 @@ __all__ = ["check_cmd"]
         "timeout) and broken fixture files always fail."
     ),
 )
+@alert_option
 @dir_option
-def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | None) -> None:
+def check_cmd(
+    root: Path,
+    runs: tuple[str, ...],
+    as_json: bool,
+    fail_on: str | None,
+    alert_url: str | None = None,
+    alert_dry_run: bool = False,
+) -> None:
     """Check RUNS (default: the newest run) for failures and silent failures; for CI.
 
     Exit 0 when clean; 1 when a run has a failed call, a broken fixture file or a finding of
@@ -63,4 +72,10 @@ def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | N
                 line.append(safe_line(Path(broken["path"]).name, 80), "bold")
                 line.append(f"  {safe_line(broken['problem'], 200)}")
                 console.print(line)
+    if alert_url:
+        from forensics_tui.cli.watch import send_alerts
+
+        checked = [r.run_id for r in report.runs]
+        if not send_alerts(analysis, alert_url, runs=checked, dry_run=alert_dry_run, err=as_json):
+            raise SystemExit(1)
     raise SystemExit(report.exit_code)

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "reexec": "forensics_tui.cli.reexec:reexec_command",
     "runs": "forensics_tui.cli.runs:runs_cmd",
     "tail": "forensics_tui.cli.tail:tail_cmd",
+    "watch": "forensics_tui.cli.watch:watch_cmd",
 }
 
 

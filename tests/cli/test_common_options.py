@@ -56,6 +56,9 @@ def _has_runs(root: Path) -> bool:
 CASES: dict[str, tuple[Callable[[Path], list[str]], bool]] = {
     "accept": (lambda tmp: ["r1"], True),
     "check": (lambda tmp: [], True),
+    "compare": (lambda tmp: ["r1"], True),
+    "history": (lambda tmp: ["x"], True),
+    "watch": (lambda tmp: ["--alert", "http://127.0.0.1:9/hook", "--once"], True),
     "diff": (lambda tmp: ["--tool", "x"], True),
     "patterns": (lambda tmp: [], True),
     "postmortem": (lambda tmp: [], True),
