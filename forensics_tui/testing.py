@@ -27,8 +27,10 @@ from forensics_tui.core.sanitize import safe_line
 from forensics_tui.core.storage.factories import make_fixture, make_run_dir, write_fixture
 
 __all__ = [
+    "assert_healthy",
     "assert_replays",
     "fixture_params",
+    "load_fixture_file",
     "load_fixtures",
     "make_fixture",
     "make_run_dir",
@@ -152,4 +154,35 @@ def assert_replays(
             lines.append(f"… and {len(diff.changes) - 50} more")
         lines.extend(f"# {safe_line(note)}" for note in diff.notes)
         raise AssertionError("\n".join(lines))
+    return result
+
+
+def load_fixture_file(path: str | os.PathLike[str]) -> Fixture:
+    """One fixture file (as ``forensics-tui export-test`` writes beside a test); a file that
+    cannot be read is an ``AssertionError`` saying why."""
+    from forensics_tui.core.storage.loader import load_fixture
+
+    loaded = load_fixture(Path(path))
+    if not isinstance(loaded, Fixture):
+        raise AssertionError(f"cannot load the fixture: {safe_line(str(loaded), 300)}")
+    return loaded
+
+
+def assert_healthy(fixture: Fixture, func: Callable[..., Any]) -> Any:
+    """Call ``func`` with ``fixture.input`` and assert the answer is not a failure: no
+    exception, and nothing the core classifier calls a problem (an error or expired token in
+    the body, an error status code).  For failing calls that have no good answer yet."""
+    from forensics_tui.core.analysis.symptoms import symptom
+
+    try:
+        result = _call(func, fixture.input)
+    except Exception as exc:
+        raise AssertionError(
+            f"{fixture.tool} still fails: {type(exc).__name__}: {safe_line(str(exc), 300)}"
+        ) from exc
+    answer = Fixture(fixture.path, fixture.run_id, fixture.call_id, fixture.seq, fixture.tool, "ok")
+    answer.output = _jsonable(result)
+    problem = symptom(answer)
+    if problem is not None:
+        raise AssertionError(f"{fixture.tool} still fails: {safe_line(problem.describe(), 300)}")
     return result

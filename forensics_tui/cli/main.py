@@ -17,6 +17,8 @@ COMMANDS: dict[str, str] = {
     "check": "forensics_tui.cli.check:check_cmd",
     "compare": "forensics_tui.cli.compare:compare_cmd",
     "diff": "forensics_tui.cli.diff:diff_cmd",
+    "export-dataset": "forensics_tui.cli.export:export_dataset_cmd",
+    "export-test": "forensics_tui.cli.export:export_test_cmd",
     "history": "forensics_tui.cli.history:history_cmd",
     "import-otlp": "forensics_tui.cli.import_otlp:import_otlp_cmd",
     "init-ci": "forensics_tui.cli.init_ci:init_ci_cmd",

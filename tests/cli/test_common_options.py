@@ -58,6 +58,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], bool]] = {
     "check": (lambda tmp: [], True),
     "compare": (lambda tmp: ["r1"], True),
     "history": (lambda tmp: ["x"], True),
+    "export-test": (lambda tmp: ["some-call-id"], True),
+    "export-dataset": (lambda tmp: [], True),
     "watch": (lambda tmp: ["--alert", "http://127.0.0.1:9/hook", "--once"], True),
     "diff": (lambda tmp: ["--tool", "x"], True),
     "patterns": (lambda tmp: [], True),
