@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
-from forensics_tui.core.analysis.diff import render_value
-from forensics_tui.core.analysis.history import History, call_history
+from forensics_tui.core.analysis.history import History, call_history, change_line
 from forensics_tui.core.model import STATUS_COLORS, status_icon
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["change_line", "history_cmd"]
-
-
-def change_line(change: dict[str, Any]) -> str:
-    """One onset change as a sanitised line: ``label agent_version: "1.4.0" → "1.5.0"``."""
-    path = safe_line(change["path"] or "(whole value)", 80)
-    old, new = change["old"], change["new"]
-    if change["what"] == "output_shape":
-        if old is None:
-            return f"output shape: added {path} ({safe_line(new, 40)})"
-        if new is None:
-            return f"output shape: removed {path} ({safe_line(old, 40)})"
-        return f"output shape: {path} retyped {safe_line(old, 40)} → {safe_line(new, 40)}"
-    what = change["what"].replace("_", " ")
-    return f"{what} {path}: {render_value(old, 60)} → {render_value(new, 60)}"
+__all__ = ["history_cmd"]
 
 
 def _print(history: History) -> None:

@@ -2,8 +2,8 @@
 
 :func:`export_test` writes a pytest module that replays one recorded call through the user's
 tool function, with the fixture copied (redacted again) beside it and volatile fields ignored.
-A good call must replay its output.  A failing call with a known-good answer for the same step
-(a later good run, or one an operator accepted) must now produce that answer; a failing call
+A good call must replay its output.  A failing call with a known-good answer for the same step and
+input (another run's, or one an operator accepted) must now produce that answer; a failing call
 without one is ``xfail`` with the verdict, and turns into a strict XPASS failure the day the
 tool is fixed, the cue to accept a good answer and export again.  :func:`dataset_lines` writes
 one JSON line per call (input, output, status, classification, findings) for evaluation tools.
@@ -20,6 +20,7 @@ from typing import Any
 
 from forensics_tui.core.analysis.compare import call_kind
 from forensics_tui.core.analysis.engine import Analysis, AnalysisError
+from forensics_tui.core.analysis.treediff import diff_values
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.reexec.grade import volatile_fields
@@ -59,14 +60,25 @@ def _slug(text: str) -> str:
     return re.sub(r"\W+", "_", text).strip("_").lower()[:60] or "tool"
 
 
-def _latest_good(analysis: Analysis, call: Call) -> Call | None:
-    """The newest known-good call of the same step (tool and occurrence) in any run."""
-    best = None
-    for ra in analysis.runs():
-        for good in ra.good_calls:
-            if (good.call.tool, good.call.occurrence) == (call.tool, call.occurrence):
-                best = good.call
-    return best
+def _good_answer(analysis: Analysis, call: Call, fixture: Fixture) -> Fixture | None:
+    """The newest known-good answer of the same step (tool and occurrence) in any run, given
+    to the same input (volatile fields aside): what the fixed tool should answer."""
+    goods = [
+        good.call
+        for ra in analysis.runs()
+        for good in ra.good_calls
+        if (good.call.tool, good.call.occurrence) == (call.tool, call.occurrence)
+    ]
+    ignore = volatile_fields(call.tool, analysis.config)
+    for candidate in reversed(goods):
+        loaded = analysis.store.load(candidate)
+        same = (
+            isinstance(loaded, Fixture)
+            and not diff_values(loaded.input, fixture.input, ignore=ignore).changes
+        )
+        if same:
+            return loaded  # type: ignore[return-value]
+    return None
 
 
 def _verdict(analysis: Analysis, call: Call, fixture: Fixture) -> str:
@@ -95,9 +107,8 @@ def plan_test(analysis: Analysis, call: Call, out: Path, function: str | None) -
     kind = call_kind(analysis, call)
     mode, reason = "replays", ""
     if kind != "ok":
-        good = _latest_good(analysis, call)
-        good_fixture = analysis.store.load(good) if good is not None else None
-        if isinstance(good_fixture, Fixture):
+        good_fixture = _good_answer(analysis, call, loaded)
+        if good_fixture is not None:
             mode = "fixed"
             reason = f"the good answer of run {good_fixture.run_id} is expected"
             data.update(status="ok", output=good_fixture.output, error=None)

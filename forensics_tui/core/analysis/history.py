@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensics_tui.core.analysis.compare import call_kind
+from forensics_tui.core.analysis.diff import render_value
 from forensics_tui.core.analysis.engine import Analysis, RunAnalysis
 from forensics_tui.core.analysis.shapes import Shape, compare_shapes, output_shape
 from forensics_tui.core.analysis.treediff import clip, diff_values
 from forensics_tui.core.model import Call, Fixture, Run
+from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["History", "Occurrence", "Onset", "OnsetChange", "call_history", "shape_fingerprint"]
+__all__ = [
+    "History",
+    "Occurrence",
+    "Onset",
+    "OnsetChange",
+    "call_history",
+    "change_line",
+    "shape_fingerprint",
+]
 
 _MAX_CHANGES = 50  # per kind of change; an onset is read by a person
 
@@ -259,3 +269,17 @@ def _plain(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):
         return repr(value)
+
+
+def change_line(change: dict[str, Any]) -> str:
+    """One onset change as a sanitised line: ``label agent_version: "1.4.0" → "1.5.0"``."""
+    path = safe_line(change["path"] or "(whole value)", 80)
+    old, new = change["old"], change["new"]
+    if change["what"] == "output_shape":
+        if old is None:
+            return f"output shape: added {path} ({safe_line(new, 40)})"
+        if new is None:
+            return f"output shape: removed {path} ({safe_line(old, 40)})"
+        return f"output shape: {path} retyped {safe_line(old, 40)} → {safe_line(new, 40)}"
+    what = change["what"].replace("_", " ")
+    return f"{what} {path}: {render_value(old, 60)} → {render_value(new, 60)}"

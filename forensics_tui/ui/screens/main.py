@@ -23,6 +23,7 @@ from forensics_tui.core.model import Call
 from forensics_tui.ui.messages import Delta, FeedChanged, FeedSnapshot, WatchState
 from forensics_tui.ui.query import Query
 from forensics_tui.ui.screens.forensics_actions import ForensicsActions
+from forensics_tui.ui.screens.runlevel_actions import RunlevelActions
 from forensics_tui.ui.view_model import ALL_RUNS, CallIndex, CallRows, RunsModel
 from forensics_tui.ui.widgets.calls_pane import CallsPane
 from forensics_tui.ui.widgets.detail_pane import DetailPane
@@ -47,7 +48,7 @@ _STATUS_FILTERS = {
 }
 
 
-class MainScreen(ForensicsActions, Screen[None]):
+class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
     """Runs | calls over detail; everything keyboard-driven."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -95,6 +96,9 @@ class MainScreen(ForensicsActions, Screen[None]):
             show=False,
             id="postmortem",
         ),
+        Binding("C", "compare", "Compare with last good run…", show=False, id="compare"),
+        Binding("H", "history", "History of this call", show=False, id="history"),
+        Binding("X", "export_test", "Export call as a test", show=False, id="export-test"),
     ]
 
     def __init__(self) -> None:

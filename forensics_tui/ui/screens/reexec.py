@@ -50,6 +50,9 @@ def result_lines(result: Any, width: int) -> list[Text]:
         lines.extend(wrap(safe_line(f"file: {result.new_path}"), width, "dim"))
     if result.reason:
         lines.extend(wrap(safe_line(f"note: {result.reason}"), width, "yellow"))
+    grade = getattr(result, "grade", None)
+    if grade is not None:
+        lines.extend(wrap(safe_line(f"grade: {grade.grade} ({grade.reason})"), width, "bold cyan"))
     if result.verdict:
         lines.extend(wrap(safe_line(f"vs original: {result.verdict}"), width, "bold yellow"))
     good = getattr(result.diff_last_good, "verdict", None)

@@ -1,0 +1,114 @@
+"""Two runs side by side (``C``): the calls aligned, the first divergence marked.
+
+The comparison is the core's (:func:`forensics_tui.core.analysis.compare.compare_runs`),
+computed in the picker's worker; this screen only renders it as plain ``Text`` built from
+sanitised strings.  ``b`` picks the other run (default: the run's last known-good run); Enter
+jumps to the call of the run under investigation (or, for a call only in B, to that one).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+
+from forensics_tui.core.model import STATUS_COLORS, status_icon
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.ui.screens.picker import PickerScreen
+from forensics_tui.ui.widgets.pick_list import PickItem
+
+__all__ = ["STATE_STYLES", "CompareScreen"]
+
+STATE_STYLES = {
+    "same": "dim",
+    "input changed": "bold cyan",
+    "output changed": "bold yellow",
+    "status changed": "bold red",
+    "only in A": "bold magenta",
+    "only in B": "bold magenta",
+}
+
+
+def _side(side: Any) -> Text:
+    cell = Text(end="")
+    if side is None:
+        cell.append(" " * 32)
+        return cell
+    call = side.call
+    cell.append(f"{call.seq:>4} ")
+    cell.append(status_icon(call.status), style=STATUS_COLORS.get(call.status, ""))
+    cell.append(" " + safe_line(call.tool, 24).ljust(24) + " ", style="bold")
+    return cell
+
+
+class CompareScreen(PickerScreen):
+    """Run ``run_id`` (A) against ``other`` (B, default its last known-good run); dismisses
+    with ``(call id, run id)`` to jump to, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "pick_other", "Compare with another run…", id="compare-other"),
+    ]
+    TITLE_TEXT: ClassVar[str] = "Compare runs"
+    LINES: ClassVar[int] = 1
+    HINT: ClassVar[str] = "Enter: jump to the call  b: compare with another run  Esc: close"
+
+    def __init__(
+        self, run_id: str, other: str | None = None, runs: list[Any] | None = None
+    ) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.other = other
+        self.runs = runs or []
+        self.comparison: Any = None
+        """The core's ``Comparison`` once loaded (tests read it)."""
+
+    def load_items(self) -> tuple[list[PickItem], Text, int]:
+        from forensics_tui.core.analysis.compare import compare_runs
+
+        app: Any = self.app
+        if app.analysis is None:
+            return [], Text("analysis unavailable", style="dim"), 0
+        result = compare_runs(app.analysis, self.run_id, self.other)
+        self.comparison = result
+        first = result.first_divergence
+        info = Text("A ", style="bold", end="")
+        info.append(safe_line(result.a, 60))
+        info.append("   B ", style="bold")
+        info.append(safe_line(result.b, 60))
+        info.append("" if self.other else " (last known-good)", style="dim")
+        if first is None:
+            info.append("\nno divergence: every call matches", style="green")
+        else:
+            info.append("\nfirst divergence: ", style="bold red")
+            info.append(safe_line(f"{first.tool}: {first.why}", 200))
+        items = [self._item(pair, pair is first) for pair in result.pairs]
+        cursor = result.pairs.index(first) if first is not None else 0
+        return items, info, cursor
+
+    def _item(self, pair: Any, first: bool) -> PickItem:
+        line = Text("▶ " if first else "  ", style="bold red", end="")
+        line.append_text(_side(pair.a))
+        line.append("│", style="dim")
+        line.append_text(_side(pair.b))
+        line.append("│ ", style="dim")
+        line.append(pair.state, style=STATE_STYLES.get(pair.state, ""))
+        detail = Text(safe_line(f"{pair.tool}: {pair.state}"), style="bold", end="")
+        if pair.why:
+            detail.append("\n" + safe_line(pair.why, 400))
+        side = pair.a or pair.b
+        return PickItem((line,), detail, (side.call.call_id, side.call.run_id))
+
+    def action_pick_other(self) -> None:
+        from forensics_tui.ui.screens.run_picker import RunPickerScreen
+
+        picker = RunPickerScreen(self.runs, self.run_id, self.other)
+        picker.TITLE_TEXT = "Compare with…"
+        self.app.push_screen(picker, self._other_picked)
+
+    def _other_picked(self, run_id: str | None) -> None:
+        if run_id is None:
+            return
+        self.other = run_id or None
+        self.loaded = False
+        self._load()
