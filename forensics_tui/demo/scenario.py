@@ -9,7 +9,9 @@ History, oldest first (each a real agent run against the real local service):
 6.   the warehouse API changes shape (``qty`` → ``quantity``, a string) -> schema drift, and
      the agent silently upserts zero quantities, run "ok"
 7.   batch 3 is rate limited (429, Retry-After) and skipped -> ⊘, run still "ok"
-8-10. the notification webhook answers 503 three runs in a row -> a recurring failure
+8-10. the notification webhook answers 503 three runs in a row -> a recurring failure; these
+     runs (and the live one) are agent version 1.5.0, the earlier ones 1.4.0, so the history
+     of ``send_notification`` shows its onset with the version change
 
 Then the live run: written call by call with think time, in flight (◌) while the user watches;
 its notification fails once more.  Afterwards the service is healthy, so re-executing a failed
@@ -29,10 +31,14 @@ from forensics_tui.demo.service import DemoService, Fault
 __all__ = ["HISTORY", "LIVE_FAULTS", "Step", "live_recorder", "run_history", "run_live"]
 
 
+OLD_VERSION, NEW_VERSION = "1.4.0", "1.5.0"
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     label: str
     faults: dict[str, Fault]
+    version: str = OLD_VERSION  # the ``agent_version`` run label
 
 
 HISTORY: tuple[Step, ...] = (
@@ -43,15 +49,16 @@ HISTORY: tuple[Step, ...] = (
     Step("token expired behind HTTP 200", {"upsert": Fault("token_expired", frozenset({2}))}),
     Step("stock API schema drift", {"stock": Fault("schema_drift")}),
     Step("batch 3 rate limited and skipped", {"upsert": Fault("rate_limited", frozenset({3}))}),
-    Step("notify webhook 503", {"notify": Fault("unavailable")}),
-    Step("notify webhook 503", {"notify": Fault("unavailable")}),
-    Step("notify webhook 503", {"notify": Fault("unavailable")}),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}, NEW_VERSION),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}, NEW_VERSION),
+    Step("notify webhook 503", {"notify": Fault("unavailable")}, NEW_VERSION),
 )
 LIVE_FAULTS: dict[str, Fault] = {"notify": Fault("unavailable")}
 
 
-def _recorder(root: Path, label: str) -> Recorder:
-    return Recorder(root, agent=AGENT, task=TASK, labels={"scenario": label})
+def _recorder(root: Path, label: str, version: str = NEW_VERSION) -> Recorder:
+    labels = {"scenario": label, "agent_version": version}
+    return Recorder(root, agent=AGENT, task=TASK, labels=labels)
 
 
 def run_history(
@@ -60,7 +67,7 @@ def run_history(
     """Write the history runs; returns their run ids, oldest first."""
     run_ids = []
     for step in HISTORY:
-        recorder = _recorder(root, step.label)
+        recorder = _recorder(root, step.label, step.version)
         with service.faults(step.faults):
             outcome = run_sync_inventory(recorder, service.base_url, service.token)
         run_ids.append(recorder.run_id)

@@ -174,7 +174,8 @@ def onset_changes(
     if old is not None and new is not None:
         for c in diff_values(old.input, new.input, ignore=ignore).changes[:_MAX_CHANGES]:
             changes.append(OnsetChange("input", c.path, c.old, c.new))
-        changes.extend(_shape_changes(old.output, new.output))
+        if old.status == new.status == "ok":  # a failure's error body says nothing new
+            changes.extend(_shape_changes(old.output, new.output))
     old_def, new_def = _tool_definition(old_run, old), _tool_definition(new_run, new)
     if old_def is not None and new_def is not None:
         for c in diff_values(old_def, new_def).changes[:_MAX_CHANGES]:
