@@ -2,7 +2,7 @@
 
 Runs ``forensics-tui demo --no-tui`` into a temporary root (unless ``--root`` is given), opens
 the app headless with Textual's Pilot, and saves the main view, the detail view (the Diff tab of
-the latest failing call), the patterns screen and the help screen with ``App.save_screenshot``;
+the latest failing call), the patterns, compare, history and help screens with ``App.save_screenshot``;
 PNGs via cairosvg.
 
 cairosvg draws each text run in one font and does not fall back per glyph, so runs holding a
@@ -88,6 +88,12 @@ async def shoot(root: Path, out: Path) -> list[Path]:
         await pilot.press("p")
         await settle(pilot)
         save("patterns")
+        await pilot.press("escape", "C")  # the run against its last known-good run
+        await settle(pilot)
+        save("compare")
+        await pilot.press("escape", "H")  # the failing call's history and its onset
+        await settle(pilot)
+        save("history")
         await pilot.press("escape", "question_mark")
         await settle(pilot)
         save("help")

@@ -72,11 +72,12 @@ class CompareScreen(PickerScreen):
         result = compare_runs(app.analysis, self.run_id, self.other)
         self.comparison = result
         first = result.first_divergence
-        info = Text("A ", style="bold", end="")
-        info.append(safe_line(result.a, 60))
-        info.append("   B ", style="bold")
-        info.append(safe_line(result.b, 60))
-        info.append("" if self.other else " (last known-good)", style="dim")
+        info = Text(end="")
+        info.append("A ", style="bold")
+        info.append(self._run_name(result.a))
+        info.append("  ·  B ", style="bold")
+        info.append(self._run_name(result.b))
+        info.append("" if self.other else "  (its last known-good run)", style="dim")
         if first is None:
             info.append("\nno divergence: every call matches", style="green")
         else:
@@ -86,14 +87,22 @@ class CompareScreen(PickerScreen):
         cursor = result.pairs.index(first) if first is not None else 0
         return items, info, cursor
 
+    def _run_name(self, run_id: str) -> str:
+        from forensics_tui.ui.rows import run_label
+
+        started = next((r.started_at for r in self.runs if r.run_id == run_id), None)
+        return safe_line(run_label(run_id, started), 60)
+
     def _item(self, pair: Any, first: bool) -> PickItem:
-        line = Text("▶ " if first else "  ", style="bold red", end="")
+        line = Text(end="")
+        line.append("▶ " if first else "  ", style="bold red")
         line.append_text(_side(pair.a))
         line.append("│", style="dim")
         line.append_text(_side(pair.b))
         line.append("│ ", style="dim")
         line.append(pair.state, style=STATE_STYLES.get(pair.state, ""))
-        detail = Text(safe_line(f"{pair.tool}: {pair.state}"), style="bold", end="")
+        detail = Text(end="")
+        detail.append(safe_line(f"{pair.tool}: {pair.state}"), style="bold")
         if pair.why:
             detail.append("\n" + safe_line(pair.why, 400))
         side = pair.a or pair.b

@@ -47,18 +47,19 @@ class HistoryScreen(PickerScreen):
         self.history = history
         onset = history.onset
         count = len(history.occurrences)
-        info = Text(f"{count} occurrence{'s' if count != 1 else ''}", style="bold", end="")
+        info = Text(end="")
+        info.append(f"{count} occurrence{'s' if count != 1 else ''}", style="bold")
         cursor = max(0, count - 1)
         if onset is None:
             info.append(" · not failing now", style="green")
         else:
             info.append(" · failing since ", style="bold red")
-            info.append(self._run(onset.run_id))
+            info.append(self._run_text(onset.run_id))
             if onset.previous_run_id is None:
                 info.append(" (its first recorded run)", style="dim")
             else:
                 info.append(" · last worked in ", style="dim")
-                info.append(self._run(onset.previous_run_id))
+                info.append(self._run_text(onset.previous_run_id))
                 changes = [change_line(c.to_json()) for c in onset.changed[:4]]
                 for line in changes or ["nothing recorded changed: look at the service"]:
                     info.append("\n  " + line, style="yellow")
@@ -70,20 +71,22 @@ class HistoryScreen(PickerScreen):
         items = [self._item(o, o.call.call_id == marked) for o in history.occurrences]
         return items, info, cursor
 
-    def _run(self, run_id: str) -> str:
+    def _run_text(self, run_id: str) -> str:
         return safe_line(self.run_labels.get(run_id) or run_id, 60)
 
     def _item(self, occ: Any, onset: bool) -> PickItem:
         call = occ.call
-        line = Text("▶ " if onset else "  ", style="bold red", end="")
-        line.append(self._run(call.run_id).ljust(24), style="bold")
+        line = Text(end="")
+        line.append("▶ " if onset else "  ", style="bold red")
+        line.append(self._run_text(call.run_id).ljust(24), style="bold")
         line.append(f" #{call.seq:<4} ")
         line.append(f"{status_icon(call.status)} ", style=STATUS_COLORS.get(call.status, ""))
         line.append(safe_line(occ.kind, 14).ljust(14), style="" if occ.good else "bold red")
         line.append(f" in {occ.input_shape or '-':<12} out {occ.output_shape or '-':<12}", "dim")
         ms = call.duration_ms
         line.append(f" {ms:>8.0f} ms" if isinstance(ms, int | float) else "", style="dim")
-        detail = Text(safe_line(f"run {call.run_id} · call {call.call_id}"), style="bold", end="")
-        detail.append(safe_line(f"\n{call.status} · classified {occ.kind}"))
+        detail = Text(end="")
+        detail.append(safe_line(f"run {call.run_id} · call {call.call_id}"), style="bold")
+        detail.append("\n" + safe_line(f"{call.status} · classified {occ.kind}"))
         detail.append("\ninput and output shapes are fingerprints: equal means same shape", "dim")
         return PickItem((line,), detail, (call.call_id, call.run_id))
