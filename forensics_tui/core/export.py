@@ -130,6 +130,15 @@ def plan_test(analysis: Analysis, call: Call, out: Path, function: str | None) -
     return TestExport(out, fixture_path, module, data, mode, reason)
 
 
+_INERT = re.compile(r"[^A-Za-z0-9_.:@ +-]")
+
+
+def _inert(text: str, limit: int) -> str:
+    """Fixture text made safe inside a generated docstring: no quote, backslash or newline
+    can end it (the module is code the user runs)."""
+    return _INERT.sub("_", safe_line(text, limit))
+
+
 def _module(
     fixture: Fixture,
     target: str | None,
@@ -138,10 +147,10 @@ def _module(
     reason: str,
     ignore: list[str],
 ) -> str:
-    tool = safe_line(fixture.tool, 80)
+    tool = _inert(fixture.tool, 80)
     lines = [
-        f'"""Regression test exported by forensics-tui from call {safe_line(fixture.call_id, 120)}',
-        f"({tool} #{fixture.seq} of run {safe_line(fixture.run_id, 80)}).",
+        f'"""Regression test exported by forensics-tui from call {_inert(fixture.call_id, 120)}',
+        f"({tool} #{fixture.seq} of run {_inert(fixture.run_id, 80)}).",
         "",
         {
             "replays": "The tool must answer the recorded input with the recorded output.",

@@ -159,3 +159,23 @@ def test_a_good_answer_to_another_input_does_not_count(tmp_path: Path) -> None:
     res = _export(root, "20260102_000000-000001", tmp_path / "test_y.py")
     assert res.exit_code == 0 and "(xfail)" in res.output, res.output
     assert "xfail until fixed: upstream dependency issue" in res.output
+
+
+def test_hostile_fixture_text_cannot_inject_code_into_the_module(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    evil = 'x"""\nimport os; os.environ["PWNED"]="1"\n"""'
+    tool = 'lookup"""; import os; os.environ.update(PWNED="1"); """'
+    run(root, "20260101_000000", [failed(tool, {"q": evil}, message=evil)])
+    out = tmp_path / "test_evil.py"
+    res = CliRunner().invoke(
+        cli,
+        ["export-test", "20260101_000000-000001", "-o", str(out), "--dir", str(root)],
+    )
+    assert res.exit_code == 0, res.output
+    source = out.read_text()
+    compile(source, str(out), "exec")  # still valid Python
+    assert source.count('"""') == 2  # the module docstring is never closed early
+    namespace: dict[str, object] = {"__file__": str(out)}
+    exec(compile(source, str(out), "exec"), namespace)  # importing it runs nothing hostile
+    assert "PWNED" not in os.environ
+    assert namespace["tool_function"] is None  # no --function, no python replay target

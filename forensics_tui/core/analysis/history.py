@@ -132,10 +132,8 @@ def call_history(analysis: Analysis, tool: str, *, until: str | None = None) -> 
     history = History(tool)
     per_run: list[tuple[RunAnalysis, list[Occurrence]]] = []
     for ra in analysis.runs():
-        if ra.run.is_reexec:
-            continue
         calls = [c for c in ra.run.calls if c.tool == tool and not c.deleted]
-        if calls:
+        if calls and not ra.run.is_reexec:
             good = {gc.call.call_id for gc in ra.good_calls}
             occs = [_occurrence(analysis, ra, c, good) for c in calls]
             history.occurrences.extend(occs)
