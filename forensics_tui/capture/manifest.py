@@ -8,7 +8,9 @@ reusing the run id takes such a manifest over, as it does one that already ended
 ``labels`` are the agent's own over ``$FORENSICS_LABELS`` over the automatic ones (git commit,
 host, Python and framework versions: see :mod:`forensics_tui.capture.labels`), so a history can
 say which change a failure started with.  ``set_label`` adds one while the run is going; it is
-written with the next manifest write (the run's end).
+written with the next manifest write (the run's end).  ``tools`` (written when any is set) maps
+a tool's name to its definition (MCP ``tools/list`` entry, a framework's schema), so a history
+can tell when a tool's contract changed.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Manifest:
         self.agent = agent
         self.task = task
         self.labels = labels
+        self.tools: dict[str, Any] = {}  # tool name -> definition (schema, description)
         self.owner = False
         self.ended = False
         self.started_at: str | None = None
@@ -58,7 +61,7 @@ class Manifest:
 
     def _doc(self, status: str, ended_at: str | None) -> dict[str, Any]:
         labels, _ = prepare(run_labels(self.labels), self.rec.redactor, "labels")
-        return {
+        doc: dict[str, Any] = {
             "format": 1,
             "run_id": self.rec.run_id,
             "started_at": self.started_at,
@@ -70,11 +73,19 @@ class Manifest:
             "pid": os.getpid(),
             "labels": labels,
         }
+        if self.tools:
+            doc["tools"], _ = prepare(self.tools, self.rec.redactor, "tools")
+        return doc
 
     def set_label(self, key: str, value: Any) -> None:
         """Set one label (written with the manifest's next write); never raises."""
         with contextlib.suppress(Exception):
             self.labels = {**(self.labels or {}), str(key): value}
+
+    def set_tool(self, name: str, definition: Any) -> None:
+        """Record a tool's definition (written with the manifest's next write); never raises."""
+        with contextlib.suppress(Exception):
+            self.tools = {**self.tools, str(name): definition}
 
     def start(self, started: float) -> None:
         """Claim ``run.json`` unless a live process on this host already owns it."""

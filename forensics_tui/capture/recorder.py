@@ -189,6 +189,11 @@ class Recorder:
         if self._manifest is not None:
             self._manifest.set_label(key, value)
 
+    def set_tool_definition(self, name: str, definition: Any) -> None:
+        """Record a tool's definition (schema, description) in ``run.json``; never raises."""
+        if self._manifest is not None:
+            self._manifest.set_tool(name, definition)
+
     def end(self, status: str | None = None) -> None:
         """Mark the run ended in ``run.json`` (``failed`` if any call failed, else ``ok``)."""
         try:

@@ -36,6 +36,7 @@ def send_alerts(
     min_runs: int | None = None,
     dry_run: bool = False,
     err: bool = False,
+    shown: set[str] | None = None,
 ) -> bool:
     """Send (or with ``dry_run`` print, on stderr when ``err``) the new alerts; one line each
     on stderr.  False (after a clear one-line error) when the endpoint refused or the state
@@ -45,12 +46,15 @@ def send_alerts(
     except AlertError as exc:
         click.echo(f"forensics-tui: alert not sent: {safe_line(str(exc), 400)}", err=True)
         return False
+    if dry_run and shown is not None:  # a dry-run watch prints each message once
+        alerts = [a for a in alerts if a.key not in shown]
+        shown.update(a.key for a in alerts)
     for alert in alerts:
         if dry_run:
             click.echo(json_text(alert.payload), err=err)
         else:
             click.echo(f"alert sent: {safe_line(alert.key, 200)}", err=True)
-    if dry_run and not alerts:
+    if dry_run and not alerts and shown is None:
         click.echo("nothing new to alert", err=True)
     return True
 
@@ -133,7 +137,8 @@ def watch_cmd(
     batches: queue.Queue[Any] = queue.Queue()
     threading.Thread(target=_batches, args=(root, stop, batches), daemon=True).start()
     click.echo(f"watching {safe_line(str(root), 300)}; alerts go to the URL given", err=True)
-    send_alerts(analysis, alert_url, min_runs=min_runs, dry_run=alert_dry_run)
+    shown: set[str] = set()
+    send_alerts(analysis, alert_url, min_runs=min_runs, dry_run=alert_dry_run, shown=shown)
     dirty_since: float | None = None
     # The watcher may start a moment after the first scan; a full rescan shortly after start,
     # and then every RESCAN_S, catches anything that landed unseen.
@@ -159,7 +164,10 @@ def watch_cmd(
                 continue
             dirty_since = None
             new = [r.run_id for r in store.runs() if r.run_id not in known]
-            if send_alerts(analysis, alert_url, runs=new, min_runs=min_runs, dry_run=alert_dry_run):
+            sent = send_alerts(
+                analysis, alert_url, runs=new, min_runs=min_runs, dry_run=alert_dry_run, shown=shown
+            )
+            if sent:
                 known.update(r for r in new if not _running(store, r))
     except KeyboardInterrupt:
         pass

@@ -100,3 +100,31 @@ def test_labels_are_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     rec = Recorder(tmp_path, "r", labels={"api_key": "sk-live-1234567890abcdef"})
     rec.record("t", {}, None)
     assert json.loads((rec.run_dir / "run.json").read_text())["labels"]["api_key"] == "[REDACTED]"
+
+
+def test_recorded_tool_definitions_and_labels_explain_an_onset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: two runs written by the recorder, the second with a new tool contract."""
+    from forensics_tui.core.analysis.history import call_history
+    from tests.runlevel.conftest import open_analysis
+
+    monkeypatch.setenv("FORENSICS_AUTO_LABELS", "0")
+    monkeypatch.delenv("FORENSICS_LABELS", raising=False)
+    schema = {"type": "object", "properties": {"sku": {"type": "string"}}}
+    for n, (props, status) in enumerate(
+        [(schema, "ok"), ({**schema, "required": ["sku"]}, "error")]
+    ):
+        rec = Recorder(tmp_path, f"2026010{n + 1}_000000", task="sync")
+        rec.set_tool_definition("lookup", {"description": "Find stock", "input_schema": props})
+        rec.set_label("agent_version", f"1.{n}.0")
+        rec.record("lookup", {"sku": "A-1"}, {"qty": 1} if status == "ok" else None, status)
+        rec.end()
+    manifest = json.loads((tmp_path / "20260102_000000" / "run.json").read_text())
+    assert manifest["tools"]["lookup"]["input_schema"]["required"] == ["sku"]
+    onset = call_history(open_analysis(tmp_path), "lookup").onset
+    assert onset is not None and onset.run_id == "20260102_000000"
+    assert [(c.what, c.path) for c in onset.changed] == [
+        ("tool_definition", "input_schema.required"),
+        ("label", "agent_version"),
+    ]
