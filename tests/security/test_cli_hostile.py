@@ -176,6 +176,8 @@ def _assert_markdown_contained(text: str) -> None:
         "Output",
         "Diff",
         "Findings",
+        "Onset",
+        "Re-executions",
         "Recurring failure",
     )
     tokens = md.parse(text)
