@@ -85,3 +85,34 @@ async def test_compare_history_and_export_from_the_main_screen(
         assert main.last_export.parent == tmp_path
         # an earlier run answered the same input well: the test expects that answer back
     assert "the tool must now give the known-good answer" in main.last_export.read_text()
+
+
+async def test_the_reexecution_dialog_shows_the_grade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forensics_tui.core.config import Config
+    from forensics_tui.ui.screens.reexec import ReexecScreen, result_lines
+    from tests.runlevel.servers import serve
+
+    monkeypatch.setenv("FORENSICS_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("FORENSICS_REEXEC_ALLOW_HOSTS", raising=False)
+    with serve() as service:
+        service.answers["/stock"] = (200, {"sku": "A-1", "qty": 5})
+        replay = {"kind": "http", "method": "GET", "url": service.url("/stock"), "headers": {}}
+        root = tmp_path / "root"
+        call = failed("get_stock", {"sku": "A-1"}) | {"replay": replay}
+        run(root, "20260101_000000", [call])
+        config = Config()
+        config.reexec_allow_hosts = [f"127.0.0.1:{service.port}"]
+        app = make_app(root, config=config, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await _ready(pilot)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReexecScreen))
+            screen = app.screen
+            await wait_for(pilot, lambda: screen.state == "confirm", timeout=10)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen.state == "done", timeout=15)
+            assert screen.result.grade.grade == "recovered"
+            lines = [line.plain for line in result_lines(screen.result, 300)]
+            assert any(line.startswith("grade: recovered (was error") for line in lines)
