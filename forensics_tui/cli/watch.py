@@ -116,6 +116,7 @@ def watch_cmd(
     """
     if not alert_url:
         fail("watch needs --alert URL (it has nothing else to do headless)", 2)
+        return
     try:
         check_url(alert_url)
     except AlertError as exc:

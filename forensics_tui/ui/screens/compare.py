@@ -16,9 +16,18 @@ from textual.binding import Binding, BindingType
 from forensics_tui.core.model import STATUS_COLORS, status_icon
 from forensics_tui.core.sanitize import safe_line
 from forensics_tui.ui.screens.picker import PickerScreen
+from forensics_tui.ui.screens.run_picker import RunPickerScreen
 from forensics_tui.ui.widgets.pick_list import PickItem
 
 __all__ = ["STATE_STYLES", "CompareScreen"]
+
+
+class _OtherRun(RunPickerScreen):
+    """The run picker, titled for a comparison."""
+
+    TITLE_TEXT: ClassVar[str] = "Compare with…"
+    HINT: ClassVar[str] = "Enter: compare with this run  Esc: keep the current choice"
+
 
 STATE_STYLES = {
     "same": "dim",
@@ -109,11 +118,7 @@ class CompareScreen(PickerScreen):
         return PickItem((line,), detail, (side.call.call_id, side.call.run_id))
 
     def action_pick_other(self) -> None:
-        from forensics_tui.ui.screens.run_picker import RunPickerScreen
-
-        picker = RunPickerScreen(self.runs, self.run_id, self.other)
-        picker.TITLE_TEXT = "Compare with…"
-        self.app.push_screen(picker, self._other_picked)
+        self.app.push_screen(_OtherRun(self.runs, self.run_id, self.other), self._other_picked)
 
     def _other_picked(self, run_id: str | None) -> None:
         if run_id is None:
