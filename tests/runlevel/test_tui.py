@@ -116,3 +116,27 @@ async def test_the_reexecution_dialog_shows_the_grade(
             assert screen.result.grade.grade == "recovered"
             lines = [line.plain for line in result_lines(screen.result, 300)]
             assert any(line.startswith("grade: recovered (was error") for line in lines)
+
+
+async def test_compare_with_another_run_picked_with_b(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forensics_tui.ui.screens.run_picker import RunPickerScreen
+
+    monkeypatch.setenv("FORENSICS_CONFIG", str(tmp_path / "none.toml"))
+    app = make_app(_root(tmp_path), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded, timeout=10)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunPickerScreen))
+        picker = app.screen
+        await wait_for(pilot, lambda: picker.loaded)
+        picker.query_one(PickList).cursor = 2  # the runs after "last known-good", newest first
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded, timeout=10)
+        assert screen.other == "20260101_000000"
+        assert screen.comparison.b == "20260101_000000"
