@@ -50,9 +50,19 @@ def _check(demo: tuple[Path, list[str]], n: int) -> tuple[int, list[dict[str, An
     return result.exit_code, data["runs"][0]["findings"]
 
 
-def _diff(demo: tuple[Path, list[str]], n: int, tool: str, index: int = 1) -> dict[str, Any]:
+def _diff(
+    demo: tuple[Path, list[str]], n: int, tool: str, occurrence: int | None = None
+) -> dict[str, Any]:
+    """``diff`` of the ``occurrence``-th call of ``tool`` in run ``n`` (``--index`` takes the
+    sequence number, as the TUI shows it); None: the tool's first failing or flagged call."""
     root, runs = demo
-    return _json(root, "diff", "--run", runs[n - 1], "--tool", tool, "--index", str(index))
+    args = ["diff", "--run", runs[n - 1], "--tool", tool]
+    if occurrence is not None:
+        store = FixtureStore(root)
+        store.scan()
+        calls = [c for c in store.calls(runs[n - 1]) if c.tool == tool]
+        args += ["--index", str(calls[occurrence - 1].seq)]
+    return _json(root, *args)
 
 
 def test_healthy_runs_pass_check(demo: tuple[Path, list[str]]) -> None:
@@ -64,12 +74,12 @@ def test_healthy_runs_pass_check(demo: tuple[Path, list[str]]) -> None:
 def test_every_broken_run_fails_check_with_the_right_kinds(demo: tuple[Path, list[str]]) -> None:
     expected = {
         3: {("timeout", "fetch_stock")},
-        4: {("error", "upsert_records")},
+        4: {("auth", "upsert_records")},  # a 401 is the auth kind
         5: {("auth_expiry", "upsert_records"), ("schema_drift", "upsert_records")},
         6: {("schema_drift", "fetch_stock")},
         7: {("rate_limited", "upsert_records"), ("partial_step", "upsert_records")},
-        8: {("error", "send_notification")},
-        11: {("error", "send_notification")},
+        8: {("upstream", "send_notification")},  # a 503 is the upstream kind
+        11: {("upstream", "send_notification")},
     }
     for n, kinds in expected.items():
         code, findings = _check(demo, n)
@@ -81,7 +91,7 @@ def test_partial_step_only_where_a_step_was_skipped(demo: tuple[Path, list[str]]
     every = [f for n in range(1, 12) for f in _check(demo, n)[1]]
     partial = [f for f in every if f["kind"] == "partial_step"]
     assert [(f["run_id"], f["call_id"]) for f in partial] == [(runs[6], f"{runs[6]}-000004")]
-    assert "#3" in partial[0]["evidence"] and "skipped" in partial[0]["evidence"]
+    assert "#4" in partial[0]["evidence"] and "skipped" in partial[0]["evidence"]
     assert not any("request_id" in f["evidence"] for f in every)
 
 
@@ -179,7 +189,7 @@ def test_recurring_notification_failure(demo: tuple[Path, list[str]]) -> None:
     root, runs = demo
     patterns = _json(root, "patterns")
     top = patterns[0]
-    assert top["promoted"] and top["tool"] == "send_notification" and top["kind"] == "error"
+    assert top["promoted"] and top["tool"] == "send_notification" and top["kind"] == "upstream"
     assert top["run_count"] == 4 and top["runs"] == runs[7:]
     assert top["first_seen"] == runs[7] and top["last_seen"] == runs[10]
     assert top["fixed_since"] is None
@@ -187,7 +197,7 @@ def test_recurring_notification_failure(demo: tuple[Path, list[str]]) -> None:
     timeout = next(p for p in patterns if p["kind"] == "timeout")
     assert timeout["fixed_since"] == runs[3]  # fetch_stock worked again in run 4
     text = _cli(root, "patterns").stdout
-    assert text.startswith("★ 4 run(s)  send_notification  error")
+    assert text.startswith("★ 4 run(s)  send_notification  upstream")
 
 
 def test_postmortems(demo: tuple[Path, list[str]]) -> None:
