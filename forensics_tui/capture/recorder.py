@@ -26,6 +26,12 @@ from forensics_tui.capture.files import (
     fixture_name,
     slugify,
 )
+from forensics_tui.capture.format import (
+    FORMAT_VERSION,
+    ORIGINAL_STATUS_KEY,
+    call_status,
+    run_status,
+)
 from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
 from forensics_tui.capture.redact import Redactor
@@ -42,7 +48,7 @@ from forensics_tui.capture.serialize import (
 
 __all__ = ["Recorder"]
 
-FORMAT = 1
+FORMAT = FORMAT_VERSION
 _FAILED = frozenset({"error", "timeout"})
 _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
@@ -143,6 +149,9 @@ class Recorder:
             if duration_ms is None and ts is not None:
                 duration_ms = round((ended - started) * 1000.0, 3)
             payloads = self._prepare(input, output, error_info(error), replay, meta)
+            status, original = call_status(status)
+            if original is not None:  # "success", "failed"...: mapped, the agent's word kept
+                payloads["meta"] = {**payloads["meta"], ORIGINAL_STATUS_KEY: original}
             started_text = iso_utc(started)
             fixture = {
                 "format": FORMAT,
@@ -188,7 +197,7 @@ class Recorder:
         """Mark the run ended in ``run.json`` (``failed`` if any call failed, else ``ok``)."""
         try:
             if self._manifest is not None and self._started:
-                final = status or ("failed" if self._failures else "ok")
+                final = run_status(status)[0] if status else ("failed" if self._failures else "ok")
                 self._manifest.end(final)
         except Exception as exc:
             self._drop(exc)
@@ -282,7 +291,10 @@ class Recorder:
             merged = dict(handle._meta[0])
             merged.update(extra if isinstance(extra, dict) else {"value": extra})
             handle._meta = (merged, handle._meta[1] + extra_paths)
-        fixture = self._head(handle, str(status), out, err, ended, out_paths + err_paths)
+        status, original = call_status(status)
+        fixture = self._head(handle, status, out, err, ended, out_paths + err_paths)
+        if original is not None:  # "success", "failed"...: mapped, the agent's word kept
+            fixture["meta"] = {**fixture["meta"], ORIGINAL_STATUS_KEY: original}
         fixture["duration_ms"] = duration
         if fixture["status"] in _FAILED:
             self._failures += 1

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensics_tui.capture.format import CALL_STATUSES as STATUSES
+from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
+
 __all__ = [
     "BROKEN",
     "FINAL_STATUSES",
@@ -26,8 +29,7 @@ __all__ = [
     "status_icon",
 ]
 
-STATUSES: tuple[str, ...] = ("ok", "error", "skipped", "timeout", "pending")
-FINAL_STATUSES: frozenset[str] = frozenset({"ok", "error", "skipped", "timeout"})
+
 BROKEN = "broken"
 """Pseudo-status of a file the loader could not read; its reason is in ``Call.problem``."""
 
@@ -48,8 +50,6 @@ STATUS_COLORS: dict[str, str] = {
     "pending": "cyan",
     BROKEN: "bright_red",
 }
-
-RUN_STATUSES: tuple[str, ...] = ("running", "ok", "failed", "crashed")
 
 
 def status_icon(status: str) -> str:
