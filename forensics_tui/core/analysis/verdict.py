@@ -231,7 +231,7 @@ def static_outcome(run: Run, verdicts: list[CallVerdict], causes: list[Cause]) -
     failed_call = bool(run.manifest_problem) or any(
         cv.status in ("error", "timeout", BROKEN) for cv in verdicts
     )
-    if not verdicts and not causes and not failed_call:
+    if not verdicts and not failed_call:  # steps it missed are listed, the outcome is this
         return "running" if live else "empty"
     claims_ok = isinstance(run.manifest, dict) and run.manifest.get("status") == "ok"
     if status == "crashed":
