@@ -285,16 +285,13 @@ class Analysis:
                 message=facts.message,
             )
         status = run.status
-        skipped = (
-            []
-            if reexec
-            else detect_skipped(
-                run.run_id, ((c.call_id, c.tool, c.status, c.seq) for c in calls), status
-            )
+        skipped = detect_skipped(
+            run.run_id, ((c.call_id, c.tool, c.status, c.seq) for c in calls), status
         )
         for finding in skipped:
             found_by_call.setdefault(finding.call_id or "", []).append(finding)
-        base_run = None if reexec else index.last_good_run(run)
+        # an empty run is "empty" (check says it recorded no calls), not a list of missing steps
+        base_run = None if reexec or not calls else index.last_good_run(run)
         missing: list[Finding] = []
         if base_run is not None:
             ra.baseline_run = base_run.run_id
