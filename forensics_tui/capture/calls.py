@@ -65,8 +65,10 @@ def error_info(error: Any) -> dict[str, Any] | None:
 class CallHandle:
     """A call in flight: its ``pending`` fixture is on disk until ``finish()`` replaces it."""
 
-    __slots__ = ("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts")
-    __slots__ += ("call_id", "path", "seq", "tool")
+    __slots__ = (
+        *("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts"),
+        *("call_id", "path", "seq", "tool"),
+    )
 
     def __init__(self, rec: Recorder, tool: str, prepared_input: bytes, redacted: list[str]):
         self._rec = rec

@@ -152,7 +152,17 @@ _PAIR_RULES = [
     re.compile(r"'([A-Za-z_][A-Za-z0-9_.-]{0,63})'\s*:\s*'([^'\\\x00]+)'"),
     re.compile(r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_.-]{0,63})[ \t]*:[ \t]*([^\r\n\x00]+)"),
 ]
-_PAIR_ANCHORS = ("auth", "cookie", "token", "secret", "pass", "pwd", "key", "session", "cred")
+_PAIR_ANCHORS: tuple[str, ...] = (
+    "auth",
+    "cookie",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "key",
+    "session",
+    "cred",
+)
 _PAIR_ANCHORS += ("jwt",)
 _SECRET_ENV_MIN = 8
 
@@ -257,7 +267,7 @@ class Redactor:
         for rx, group, cs, ci in self._rules:
             if (cs or ci) and not (any(a in text for a in cs) or any(a in low for a in ci)):
                 continue
-            out = rx.sub(lambda m, g=group: _replace(m, g), out)
+            out = rx.sub(lambda m, g=group: _replace(m, g), out)  # type: ignore[misc]
         if any(a in low for a in _PAIR_ANCHORS):
             for rx in _PAIR_RULES:
                 out = rx.sub(self._pair, out)

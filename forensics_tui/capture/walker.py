@@ -220,7 +220,8 @@ class Walker:
         if isinstance(obj, (set, frozenset)):
             return self._container(_sorted(obj), path, depth)
         if isinstance(obj, tuple) and hasattr(obj, "_asdict"):  # namedtuple
-            return self._container(dict(zip(obj._fields, obj, strict=False)), path, depth)
+            fields = obj._fields  # type: ignore[attr-defined]
+            return self._container(dict(zip(fields, obj, strict=False)), path, depth)
         if isinstance(obj, (Mapping, list, tuple)):
             return self._container(obj, path, depth)
         if hasattr(type(obj), "__dataclass_fields__") and not isinstance(obj, type):

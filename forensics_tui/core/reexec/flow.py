@@ -101,16 +101,15 @@ def _diffs(
 ) -> tuple[Any, Any, str | None]:
     """Diff against the original and the last known-good call; a failure is a note."""
     from forensics_tui.core.analysis.diff import diff_calls
+    from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 
-    if ignore is None:
-        from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS as ignore
-    ignore = tuple(ignore)
-    against_original = diff_calls(original, new, ignore=ignore)
+    fields = tuple(DEFAULT_VOLATILE_FIELDS if ignore is None else ignore)
+    against_original = diff_calls(original, new, ignore=fields)
     try:
         good = _last_good(original, root, store, analysis)
     except Exception as exc:  # the analysis reads the whole root: a bad root must not hide
         return against_original, None, f"no last known-good diff: {type(exc).__name__}: {exc}"
-    against_good = diff_calls(good, new, ignore=ignore) if good is not None else None
+    against_good = diff_calls(good, new, ignore=fields) if good is not None else None
     return against_original, against_good, None
 
 

@@ -146,7 +146,7 @@ def _summary_from_dict(obj: dict[str, Any]) -> _Summary:
         value = obj.get(key)
         return value if isinstance(value, str) or key in _REQUIRED else None
 
-    def number(key: str, kind: type) -> Any:
+    def number(key: str, kind: type | tuple[type, ...]) -> Any:
         value = obj.get(key)
         ok = isinstance(value, kind) and not isinstance(value, bool)
         return value if ok else None
@@ -310,7 +310,9 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
     return Fixture(
         path=path,
         run_id=run_id,
-        call_id=full.get("call_id") if isinstance(full.get("call_id"), str) else f"{run_id}-{stem}",
+        call_id=str(full["call_id"])
+        if isinstance(full.get("call_id"), str)
+        else f"{run_id}-{stem}",
         seq=seq,
         tool=full["tool"],
         status=status,
