@@ -205,6 +205,8 @@ def classify(fixture: Fixture) -> Classification:
         return Classification(status, status=status)
     failed = status != "ok"
     signals = scan_output(fixture.output)
+    if not failed and _quiet(signals) and not _meta_response(fixture):
+        return Classification("ok", http_status=_plain_code(signals), status=status)
     error = error_text(fixture.error) if failed else ""
     masked = fixture.error.get("masked_by") if isinstance(fixture.error, dict) else None
     masked_by = str(masked) if masked else None
@@ -254,6 +256,25 @@ def classify(fixture: Fixture) -> Classification:
     if soft:
         return result("soft_error", soft, 4)
     return Classification("ok", http_status=code, status=status)
+
+
+def _quiet(signals: Signals) -> bool:
+    """Nothing in the output hints at a problem (the common case, decided without quoting)."""
+    return not (
+        signals.errors
+        or signals.flags
+        or signals.bad_status
+        or signals.retry_after
+        or signals.texts
+        or signals.text_errors
+        or any(code >= 400 for _, code in signals.codes)
+    )
+
+
+def _plain_code(signals: Signals) -> int | None:
+    if not signals.codes:
+        return None
+    return min(signals.codes, key=lambda pc: (pc[0].count("."), pc[0]))[1]
 
 
 def _errors(signals: Signals) -> list[str]:

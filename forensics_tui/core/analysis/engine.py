@@ -42,6 +42,8 @@ from forensics_tui.core.analysis.verdict import (
 )
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import BROKEN, Call, Fixture, Run
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.storage.loader import load_fixture
 
 __all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis", "call_subject"]
 
@@ -239,9 +241,11 @@ class Analysis:
             return hit[1]
         facts = CallFacts(Classification(call.status), None, None)
         if call.status not in (BROKEN, "pending") and not call.deleted:
-            fixture = self.store.load(call)
+            # read past the store's fixture cache: facts are what is kept, never payloads
+            fixture = load_fixture(call.path, root=self.store.root, run_id=call.run_id)
             if isinstance(fixture, Fixture):
                 facts = _facts_of(fixture)
+            del fixture
         self._facts[path] = (key, facts)
         return facts
 
@@ -261,18 +265,18 @@ class Analysis:
             if reexec:
                 baseline = self._reexec_baseline(facts.reexec_of or _label_of(run))
                 ra.reexec_of = ra.reexec_of or (baseline.call_id if baseline else None)
+                base_call = self.store.call(baseline.call_id) if baseline else None
+                if base_call is not None:
+                    ra.baselines[call.call_id] = base_call
             else:
                 base = index.last_good_call(call)
                 if base is not None:
                     baseline = _baseline_of(base, call)
+                    ra.baselines[call.call_id] = base.call
                     if facts.shape is not None and base.shape is not None:
                         drift = detect_schema_drift(call, facts.shape, base.shape, base.call.run_id)
                         if drift is not None:
                             found.append(drift)
-            if baseline is not None:
-                base_call = self.store.call(baseline.call_id)
-                if base_call is not None:
-                    ra.baselines[call.call_id] = base_call
             shapes[call.call_id] = facts.shape
             found_by_call[call.call_id] = found
             ra.verdicts[call.call_id] = CallVerdict(
@@ -490,8 +494,6 @@ def _facts_of(fixture: Fixture) -> CallFacts:
 
 def _endpoint(fixture: Fixture) -> str | None:
     """``METHOD url`` (query string dropped) of an HTTP call or replay spec, else None."""
-    from forensics_tui.core.sanitize import safe_line
-
     for source in (fixture.replay, fixture.input):
         if isinstance(source, dict) and isinstance(source.get("url"), str):
             url = source["url"].split("?", 1)[0].split("#", 1)[0]
