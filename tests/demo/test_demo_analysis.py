@@ -224,3 +224,50 @@ def test_postmortems(demo: tuple[Path, list[str]]) -> None:
     skipped = json.loads(_cli(root, "postmortem", runs[6], "--format", "json").stdout)
     assert skipped["first_failure"]["seq"] == 4 and skipped["first_failure"]["status"] == "skipped"
     assert skipped["recurring"] is None
+
+
+def test_a_reexecution_does_not_become_the_story(
+    demo: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """The walkthrough's `r` writes a re-execution run (as core.reexec.result does); `check` and
+    `postmortem` without RUN still answer for the newest agent run, the re-execution is
+    labelled and compared with its original, and `patterns` does not count it."""
+    import shutil
+
+    from forensics_tui.capture import Recorder
+
+    src, runs = demo
+    root = tmp_path / "fixtures"
+    shutil.copytree(src, root)
+    store = FixtureStore(root)
+    store.scan()
+    original = next(c for c in store.calls(runs[10]) if c.tool == "send_notification")
+    loaded = store.load(original)
+    rec = Recorder(
+        root,
+        "20991231_235959_000000_reexec",
+        agent="forensics-tui reexec",
+        labels={"reexec_of": original.call_id, "reexec_of_run": original.run_id},
+    )
+    rec.record(
+        original.tool,
+        loaded.input,  # type: ignore[union-attr]
+        {"status_code": 200, "body": {"delivered": True}},  # the service recovered
+        "ok",
+        meta={"reexec_of": {"call_id": original.call_id, "run_id": original.run_id}},
+    )
+    rec.end()
+    reexec = {r["run_id"]: r for r in _json(root, "runs")}["20991231_235959_000000_reexec"]
+    assert reexec["kind"] == "reexec" and reexec["outcome"] == "ok"
+    check = _json(root, "check")
+    assert [r["run_id"] for r in check["runs"]] == [runs[10]]
+    assert _cli(root, "check", "20991231_235959_000000_reexec").exit_code == 0
+    pm = json.loads(_cli(root, "postmortem", "--format", "json").stdout)
+    assert pm["run_id"] == runs[10] and pm["first_failure"]["tool"] == "send_notification"
+    diff = _json(root, "diff", "--run", "20991231_235959_000000_reexec", "--index", "1")
+    assert (
+        diff["baseline_call_id"] == original.call_id and "re-execution" in diff["baseline_reason"]
+    )
+    assert diff["status"] == {"old": "error", "new": "ok"}
+    patterns = _json(root, "patterns")
+    assert all("20991231_235959_000000_reexec" not in p["runs"] for p in patterns)
