@@ -21,6 +21,7 @@ __all__ = [
     "LEGACY_FORMAT",
     "ORIGINAL_STATUS_KEY",
     "RUN_STATUSES",
+    "STATUS_ICONS",
     "call_status",
     "known_call_status",
     "run_status",
@@ -33,6 +34,8 @@ LEGACY_FORMAT = 0
 CALL_STATUSES: tuple[str, ...] = ("ok", "error", "skipped", "timeout", "pending")
 FINAL_STATUSES: frozenset[str] = frozenset({"ok", "error", "skipped", "timeout"})
 RUN_STATUSES: tuple[str, ...] = ("running", "ok", "failed", "crashed")
+STATUS_ICONS: dict[str, str] = {"ok": "✓", "error": "✗", "skipped": "⊘", "timeout": "⏱", "pending": "◌"}  # fmt: skip
+"""One icon per call status, for every surface (the core adds ``broken``)."""
 
 FIELDS: tuple[str, ...] = (
     "format",

@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from forensics_tui.capture.format import STATUS_ICONS
 from forensics_tui.capture.paths import resolve_root
 from forensics_tui.capture.sanitize import safe_text
 
 __all__ = ["read_run", "replay"]
 
 MAX_FILE_BYTES = 20_000_000
-_ICONS = {"ok": "✓", "error": "✗", "skipped": "⊘", "timeout": "⏱", "pending": "◌"}
+_ICONS = STATUS_ICONS
 
 
 def _read(path: str) -> tuple[dict[str, Any] | None, str | None]:

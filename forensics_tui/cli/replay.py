@@ -22,5 +22,11 @@ def replay_cmd(root: Path, run_id: str, tool: str | None) -> None:
 
     require_root(root)
     if "/" in run_id or run_id in ("", ".", "..") or not (root / run_id).is_dir():
-        fail(f"no run {safe_line(run_id, 80)!r} under {root}")
+        from forensics_tui.cli.common import open_store
+        from forensics_tui.core.analysis.naming import RunNameError, resolve_run
+
+        try:  # what the TUI shows: a short id, the compact label
+            run_id = resolve_run(open_store(root).runs(), run_id).run_id
+        except RunNameError as exc:
+            fail(f"{safe_line(str(exc), 200)} under {root}")
     replay(run_id, tool, root=root)

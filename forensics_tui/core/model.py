@@ -16,6 +16,7 @@ from typing import Any
 
 from forensics_tui.capture.format import CALL_STATUSES as STATUSES
 from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
+from forensics_tui.capture.format import STATUS_ICONS as CALL_ICONS
 
 __all__ = [
     "BROKEN",
@@ -33,14 +34,7 @@ __all__ = [
 BROKEN = "broken"
 """Pseudo-status of a file the loader could not read; its reason is in ``Call.problem``."""
 
-STATUS_ICONS: dict[str, str] = {
-    "ok": "✓",
-    "error": "✗",
-    "skipped": "⊘",
-    "timeout": "⏱",
-    "pending": "◌",
-    BROKEN: "!",
-}
+STATUS_ICONS: dict[str, str] = {**CALL_ICONS, BROKEN: "!"}
 # Colour names understood by both Rich and Textual; one map for CLI and TUI alike.
 STATUS_COLORS: dict[str, str] = {
     "ok": "green",
