@@ -56,7 +56,7 @@ def runs_cmd(root: Path, as_json: bool) -> None:
     from rich.table import Table
 
     if not runs:
-        click.echo(f"no runs under {root}")
+        click.echo(safe_line(f"no runs under {root}"))
         return
     table = Table(box=None, pad_edge=False, show_edge=False)
     for column in ("run", "started", "status", "calls", "counts", "task"):
