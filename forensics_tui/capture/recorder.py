@@ -54,14 +54,17 @@ _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
 
 
-def _tool_name(tool: Any) -> str:
-    """``str(tool)``, or a placeholder when even that raises: nothing may raise into the agent."""
+def _tool_name(tool: Any, redactor: Redactor | None = None) -> str:
+    """``str(tool)``, or a placeholder when even that raises: nothing may raise into the agent.
+    Secrets in it are redacted: a URL path's bot token becomes the tool name and file name."""
     if isinstance(tool, str):
-        return tool
-    try:
-        return str(tool)
-    except Exception:
-        return f"<unprintable {type(tool).__name__}>"
+        name = tool
+    else:
+        try:
+            name = str(tool)
+        except Exception:
+            return f"<unprintable {type(tool).__name__}>"
+    return redactor.scrub_name(name) if redactor is not None else name
 
 
 def _safe_run_id(run_id: Any) -> str:
@@ -158,7 +161,7 @@ class Recorder:
                 "run_id": self.run_id,
                 "call_id": None,
                 "seq": None,
-                "tool": _tool_name(tool),
+                "tool": _tool_name(tool, self.redactor),
                 "status": str(status),
                 "input": payloads["input"],
                 "output": payloads["output"],
@@ -182,7 +185,7 @@ class Recorder:
         self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
     ) -> CallHandle:
         """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
-        handle = CallHandle(self, _tool_name(tool), b"null", [])
+        handle = CallHandle(self, _tool_name(tool, self.redactor), b"null", [])
         try:
             value, handle._redacted = self._prep(input, "input")
             handle._input = self._encode_field(value)

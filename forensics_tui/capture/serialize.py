@@ -19,7 +19,12 @@ from forensics_tui.capture.jsonio import (
     set_json_backend,
     truncated_marker,
 )
-from forensics_tui.capture.walker import SCAN_MIN, RedactorLike, Walker, type_name
+from forensics_tui.capture.walker import (
+    SCAN_MIN,
+    RedactorLike,
+    Walker,
+    type_name,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -62,8 +67,12 @@ def check_plain(
                 hit = cache.get(k)
                 if hit is None:
                     hit = red.is_secret_key(k)  # type: ignore[union-attr]
-                if hit:
+                if hit:  # a secret key name, or a secret used as a key
                     raise _SLOW
+        if cache is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
+            name = obj.get("name", obj.get("key"))
+            if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
+                raise _SLOW
         items: Any = obj.values()
     elif t is list or t is tuple:
         if depth >= limit:
@@ -83,6 +92,14 @@ def check_plain(
             if v - v != 0.0:  # NaN or infinity
                 raise _SLOW
         elif tv is dict or tv is list or tv is tuple:
+            if (
+                tv is not dict
+                and red is not None
+                and len(v) == 2
+                and type(v[0]) is str
+                and red.is_secret_key(v[0])
+            ):
+                raise _SLOW  # a [secret-name, value] header pair
             check_plain(v, depth + 1, limit, strings, red)
         else:
             raise _SLOW

@@ -1,0 +1,141 @@
+"""An httpx transport that connects only to the addresses that were checked, within a deadline.
+
+Checking a host name and then letting the HTTP client resolve it again is a DNS-rebinding
+hole: the name can answer 127.0.0.1 to the check and 169.254.169.254 to the connection.  So the
+name is resolved once (``resolve_checked``), the answers are judged, and the transport's network
+backend connects to exactly those addresses.  The URL keeps the name, so the ``Host`` header,
+TLS SNI and certificate checks are unchanged.
+
+The same backend enforces one deadline over the whole exchange: every connect, read and write
+gets at most the time left, so a server trickling one header line at a time cannot outlive it
+(httpx's own timeouts are per operation).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import httpcore
+import httpx
+
+__all__ = ["Resolver", "pinned_transport", "system_resolver"]
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` from the system resolver, in its order, without duplicates."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, backend: _PinnedBackend) -> None:
+        self._inner = inner
+        self._backend = backend
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            return self._inner.read(max_bytes, self._backend.left(timeout, httpcore.ReadTimeout))
+        except httpcore.ReadTimeout:
+            self._backend.left(None, httpcore.ReadTimeout)  # say "in total" when that is why
+            raise
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            self._inner.write(buffer, self._backend.left(timeout, httpcore.WriteTimeout))
+        except httpcore.WriteTimeout:
+            self._backend.left(None, httpcore.WriteTimeout)
+            raise
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = self._backend.left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, left), self._backend
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    def __init__(self, host: str, addresses: Sequence[str], deadline: float, total: float) -> None:
+        self._inner = httpcore.SyncBackend()
+        self.host = host
+        self.addresses = tuple(addresses)
+        self.deadline = deadline
+        self.total = total
+        self.connected: list[str] = []
+
+    def left(self, timeout: float | None, error: type[Exception]) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise error(f"the exchange took longer than {self.total:g}s in total")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        if host.strip("[]").lower() != self.host:
+            raise httpcore.ConnectError(
+                f"refusing to connect to {host}: only {self.host} was checked"
+            )
+        last: Exception = httpcore.ConnectError(f"no address for {host}")
+        for address in self.addresses:
+            try:
+                stream = self._inner.connect_tcp(
+                    address,
+                    port,
+                    self.left(timeout, httpcore.ConnectTimeout),
+                    local_address,
+                    socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+                continue
+            self.connected.append(address)
+            return _DeadlineStream(stream, self)
+        raise last
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by re-execution")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _PinnedTransport(httpx.HTTPTransport):
+    """``httpx.HTTPTransport`` whose connection pool uses the pinned, deadline-bound backend."""
+
+    def __init__(self, backend: _PinnedBackend) -> None:
+        super().__init__(trust_env=False, retries=0)
+        self.backend = backend
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=1,
+            http1=True,
+            http2=False,
+            retries=0,
+            network_backend=backend,
+        )
+
+
+def pinned_transport(host: str, addresses: Sequence[str], *, total_s: float) -> httpx.HTTPTransport:
+    """A transport that reaches ``host`` only at ``addresses``, all within ``total_s``."""
+    backend = _PinnedBackend(host, addresses, time.monotonic() + total_s, total_s)
+    return _PinnedTransport(backend)
