@@ -144,7 +144,7 @@ def test_async_clients(client: str, fault_server: FaultServer, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("client", ["httpx", "httpx2", "requests"])
-def test_event_stream_is_not_consumed(
+def test_event_stream_is_teed_as_read(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     rec = Recorder(tmp_path, "run1")
@@ -159,7 +159,8 @@ def test_event_stream_is_not_consumed(
     assert text == "data: one\n\ndata: two\n\n"
     fx = _one(tmp_path, "run1")
     assert fx["meta"]["streamed"] is True
-    assert fx["output"]["body"] is None
+    assert fx["output"]["body"] == "data: one\n\ndata: two\n\n"  # what the caller read
+    assert (fx["status"], fx["meta"].get("stream")) == ("ok", None)  # read to the end
 
 
 @pytest.mark.parametrize("client", ["httpx", "httpx2"])
