@@ -82,6 +82,17 @@ class CallHandle:
         self.call_id: str | None = None
         self.path: Path | None = None
 
+    def set_input(self, value: Any) -> None:
+        """Replace the input (known only after the call started); written by ``finish()``."""
+        if self._done:
+            return
+        try:
+            prepared, paths = self._rec._prep(value, "input")
+            self._input = self._rec._encode_field(prepared)
+            self._redacted = paths
+        except Exception as exc:
+            self._rec._drop(exc)
+
     def finish(
         self,
         output: Any = None,
