@@ -138,6 +138,7 @@ def test_async_clients(client: str, fault_server: FaultServer, tmp_path: Path) -
         assert asyncio.run(go()) == [200, 200]
     found = read_fixtures(tmp_path, "run1")
     assert [f["status"] for f in found] == ["ok", "ok", "timeout"]
+    assert "/timeout" in found[2]["error"]["message"]  # ReadTimeout's str() is empty here
     assert found[1]["input"]["body"] == {"q": "x"}
     assert found[1]["replay"]["json"] == {"q": "x"}
     assert found[1]["output"]["body"] == {"q": "x"}
