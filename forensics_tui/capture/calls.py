@@ -48,7 +48,7 @@ def error_info(error: Any) -> dict[str, Any] | None:
         cls = type(error)
         mod = cls.__module__
         try:
-            message = str(error)
+            message = str(error) or _empty_message(error)
         except Exception:
             message = f"<unprintable {cls.__qualname__}>"
         try:
@@ -60,6 +60,17 @@ def error_info(error: Any) -> dict[str, Any] | None:
         name = cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
         return {"type": name, "message": message, "traceback": tb}
     return {"type": "Error", "message": str(error), "traceback": None}
+
+
+def _empty_message(error: BaseException) -> str:
+    """A message for an exception whose ``str()`` is empty (httpx's async timeouts): its type,
+    and the URL it was requesting when it carries one."""
+    text = type(error).__name__
+    try:
+        url = error.request.url  # type: ignore[attr-defined]  # httpx-style exceptions
+    except Exception:
+        url = None
+    return f"{text} while requesting {url}" if url else text
 
 
 class CallHandle:

@@ -72,6 +72,9 @@ def _texts(result: dict[str, Any]) -> str:
 
 
 _MASKED_PREFIX = "Error executing tool"  # the MCP SDK's text for an exception it hides
+_TIMEOUT_TEXT = re.compile(
+    r"\btime[ds]?[ _-]?out\b|\btimed out\b|Timeout(Error|Exception)?\b", re.I
+)
 _ERROR_PROSE = re.compile(r"^\s*(error|exception|traceback)\b\s*[:(]", re.IGNORECASE)
 
 
@@ -90,7 +93,8 @@ def _structured_error(result: dict[str, Any]) -> dict[str, Any] | None:
 def call_outcome(message: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | None]:
     """``(status, output, error)`` for a JSON-RPC response to ``tools/call``.
 
-    ``isError`` results are ``error``: the server's structured error when it sent one; else
+    ``isError`` results are ``error`` (``timeout`` when the server's message says it timed
+    out, as only text crosses the wire): the server's structured error when it sent one; else
     its text, with ``masked_by: "mcp"`` when that text is the SDK's "Error executing tool"
     (the real exception type stayed in the server).  A success whose only content is error
     prose ("Error: ...") is an ``error`` the server did not flag (``masked_by: "mcp-server"``).
@@ -115,7 +119,9 @@ def call_outcome(message: dict[str, Any]) -> tuple[str, Any, dict[str, Any] | No
             error = {"type": "MCPToolError", "message": text, "traceback": None}
             if text.startswith(_MASKED_PREFIX):
                 error["masked_by"] = "mcp"
-        return "error", output, error
+        # Only text crosses the wire: a server that says it timed out is a timeout.
+        status = "timeout" if _TIMEOUT_TEXT.search(error["message"]) else "error"
+        return status, output, error
     text = _texts(result)
     if (
         isinstance(output, str)
