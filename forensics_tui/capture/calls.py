@@ -41,12 +41,12 @@ def epoch_of(ts: Any) -> float:
 
 
 def error_info(error: Any) -> dict[str, Any] | None:
-    """``{"type", "message", "traceback"}`` from an exception, a dict or a message string."""
+    """``{"type", "message", "traceback"}`` from an exception, a dict or a message string; an
+    exception raised ``from`` another also names that one (``cause``: type and message)."""
     if error is None or isinstance(error, dict):
         return error
     if isinstance(error, BaseException):
         cls = type(error)
-        mod = cls.__module__
         try:
             message = str(error) or _empty_message(error)
         except Exception:
@@ -57,9 +57,23 @@ def error_info(error: Any) -> dict[str, Any] | None:
             tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
         except Exception:
             tb = None
-        name = cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
-        return {"type": name, "message": message, "traceback": tb}
+        info = {"type": _type_name(error), "message": message, "traceback": tb}
+        cause = error.__cause__
+        if cause is not None and cause is not error:  # the wrapped, real exception
+            try:
+                text = str(cause) or _empty_message(cause)
+            except Exception:
+                text = f"<unprintable {type(cause).__qualname__}>"
+            info["cause"] = {"type": _type_name(cause), "message": text}
+        return info
     return {"type": "Error", "message": str(error), "traceback": None}
+
+
+def _type_name(error: BaseException) -> str:
+    cls = type(error)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
 
 
 def _empty_message(error: BaseException) -> str:

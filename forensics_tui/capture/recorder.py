@@ -236,7 +236,9 @@ class Recorder:
             return False
 
     def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
-        if self._all_plain(input, output, error, replay, meta):  # the common case: nothing to convert or redact, one scan for all fields
+        if self._all_plain(
+            input, output, error, replay, meta
+        ):  # the common case: nothing to convert or redact, one scan for all fields
             return {
                 "input": input,
                 "output": output,
