@@ -36,6 +36,7 @@ __all__ = [
     "pick_recorder",
     "real_failure",
     "using_recorder",
+    "with_child_facts",
 ]
 
 _ACTIVE: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar(
@@ -146,9 +147,24 @@ def failure_status(exc: BaseException) -> str:
     return "timeout" if is_timeout(exc) else "error"
 
 
-def finish_failed(handle: Any, exc: BaseException) -> None:
-    """Finish a call in flight with the exception that ended it."""
-    handle.finish(None, failure_status(exc), error=exc)
+def with_child_facts(error: Any, facts: CallFacts | None) -> Any:
+    """The call's error record plus the HTTP status code and call id of its failed HTTP child
+    (the exception a tool raised for a 401 rarely says 401 in a structured way)."""
+    child = facts.failures[-1] if facts is not None and facts.failures else None
+    if child is None:
+        return error
+    from forensics_tui.capture.calls import error_info
+
+    info = dict(error_info(error) or {})
+    if child.get("status_code") is not None:
+        info.setdefault("status_code", child["status_code"])
+    info.setdefault("from_child_call", child.get("call_id"))
+    return info
+
+
+def finish_failed(handle: Any, exc: BaseException, facts: CallFacts | None = None) -> None:
+    """Finish a call in flight with the exception that ended it (and its HTTP child's facts)."""
+    handle.finish(None, failure_status(exc), error=with_child_facts(exc, facts))
 
 
 @contextmanager

@@ -89,14 +89,20 @@ class ForensicsMiddleware(AgentMiddleware):
 
     def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
         recorder, handle = self._start(request)
-        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle) as facts:
+        with (
+            call_scope(recorder, handle) as facts,
+            on_failure(partial(finish_failed, handle, facts=facts)),
+        ):
             result = handler(request)
         _finish(handle, result, facts)
         return result
 
     async def awrap_tool_call(self, request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
         recorder, handle = self._start(request)
-        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle) as facts:
+        with (
+            call_scope(recorder, handle) as facts,
+            on_failure(partial(finish_failed, handle, facts=facts)),
+        ):
             result = await handler(request)
         _finish(handle, result, facts)
         return result
@@ -149,6 +155,6 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
             _finish(handle, output, facts)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        handle, _ = self._pop(run_id)
+        handle, facts = self._pop(run_id)
         if handle is not None:
-            finish_failed(handle, error)
+            finish_failed(handle, error, facts)

@@ -43,6 +43,7 @@ from agents.tracing import TracingProcessor
 from agents.tracing.span_data import FunctionSpanData
 
 from forensics_tui.integrations._common import (
+    CallFacts,
     ScopeToken,
     call_scope,
     decode_json,
@@ -51,6 +52,7 @@ from forensics_tui.integrations._common import (
     is_timeout,
     pick_recorder,
     real_failure,
+    with_child_facts,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class _Live:
     handle: Any
     failure: BaseException | None = None
     timed_out: bool = False
+    facts: CallFacts | None = None
 
 
 # The SDK makes one ToolContext per tool call and passes that same object to on_tool_start,
@@ -103,7 +106,7 @@ def _instrument(tool: FunctionTool) -> None:
         if live is None:
             return await invoke(ctx, arguments)
         try:
-            with call_scope(live.recorder, live.handle):
+            with call_scope(live.recorder, live.handle) as live.facts:
                 return await invoke(ctx, arguments)
         except asyncio.CancelledError:
             live.timed_out = tool.timeout_seconds is not None
@@ -149,6 +152,7 @@ def _finish_failed(ctx: Any, live: _Live, exc: BaseException | None) -> None:
         return
     timed_out = live.timed_out or (exc is not None and is_timeout(exc))
     error = exc if exc is not None else TimeoutError("the tool timed out")
+    error = with_child_facts(error, live.facts)
     live.handle.finish(None, "timeout" if timed_out else "error", error=error)
 
 
@@ -182,7 +186,8 @@ class ForensicsHooks(RunHooks):
         if live.failure is not None or live.timed_out:
             status = "timeout" if live.timed_out or is_timeout(live.failure) else "error"  # type: ignore[arg-type]
             meta = {"model_visible_result": result}
-            live.handle.finish(None, status, error=live.failure, meta=meta)
+            error = with_child_facts(live.failure, live.facts)
+            live.handle.finish(None, status, error=error, meta=meta)
         else:
             live.handle.finish(decode_json(result), "ok")
 

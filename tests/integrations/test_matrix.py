@@ -113,6 +113,8 @@ def test_frameworks(framework: str, fault_server: FaultServer, tmp_path: Path) -
         if framework not in ("otel-exporter", "otel-import"):  # spans are exported afterwards
             assert child["meta"]["parent_call"] == tools[0]["call_id"]
         check_cell(cell, tools[0], child)
+        if cell in ("401", "429") and not framework.startswith("otel"):
+            assert tools[0]["error"]["status_code"] == int(cell)  # kept from the HTTP child
         seen[cell] = facts(tools[0], child)
     assert len(set(seen.values())) == len(seen), seen
 
