@@ -23,7 +23,8 @@ __all__ = ["BodyTee", "finalize_abandoned"]
 class BodyTee:
     """The bounded copy of one response body and the exchange it finishes."""
 
-    __slots__ = ("_done", "_lock", "decode", "exchange", "headers", "http_version", "kept")
+    __slots__ = ("_done", "_finalizer", "_lock", "decode", "exchange", "headers", "http_version")
+    __slots__ += ("kept",)
     __slots__ += ("limit", "reason", "status_code", "streamed", "total")
 
     def __init__(
@@ -49,6 +50,7 @@ class BodyTee:
         self.total = 0
         self._done = False
         self._lock = threading.Lock()
+        self._finalizer: Any = None
 
     @property
     def done(self) -> bool:
@@ -79,6 +81,8 @@ class BodyTee:
             if self._done:
                 return
             self._done = True
+        if self._finalizer is not None:  # finished: nothing to do when the owner goes away
+            self._finalizer.detach()
         body = bytes(self.kept)
         if self.decode is not None and body:
             decode = self.decode
@@ -101,4 +105,4 @@ class BodyTee:
 def finalize_abandoned(owner: Any, tee: BodyTee) -> None:
     """Finish ``tee`` as ``abandoned`` if ``owner`` is garbage-collected before its body ended."""
     with contextlib.suppress(TypeError):  # not weak-referenceable: the close hooks still apply
-        weakref.finalize(owner, tee.abandon, "abandoned")
+        tee._finalizer = weakref.finalize(owner, tee.abandon, "abandoned")
