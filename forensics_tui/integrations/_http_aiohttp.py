@@ -98,7 +98,7 @@ def _tee(resp: Any, ex: Any, streams: Any) -> None:
         streamed=is_streaming(pairs),
     )
     inner = resp.content
-    if inner.at_eof():  # no body (HEAD, 204) or read already
+    if resp.status == 101 or inner.at_eof():  # no body (HEAD, 204, an upgrade) or read already
         tee.end()
         return
     resp.content = _TeeContent(inner, tee, streams.AsyncStreamIterator)

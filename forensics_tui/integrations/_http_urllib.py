@@ -117,10 +117,12 @@ def _readinto_data(result: Any, args: Any) -> Any:
 def _tee_stdlib(resp: Any, ex: Any) -> None:
     pairs = list(resp.getheaders())
     tee = BodyTee(ex, resp.status, pairs, reason=resp.reason, streamed=is_streaming(pairs))
+    if resp.length == 0 or resp.fp is None:  # HEAD, 204, 304: there is no body to wait for
+        tee.end()
+        return
     reads = _Reads(resp, tee, lambda data, args: resp.fp is None)
-    for name in ("read", "read1", "readline", "peek"):
-        if name != "peek":
-            reads.wrap(name, _data)
+    for name in ("read", "read1", "readline"):
+        reads.wrap(name, _data)
     reads.wrap("readinto", _readinto_data)
     reads.wrap_close("close", lambda: resp.fp is None)
     finalize_abandoned(resp, tee)

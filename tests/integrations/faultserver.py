@@ -39,6 +39,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch()
 
+    def do_HEAD(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "41")
+        self.end_headers()
+
     def _send(
         self, code: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
     ) -> None:

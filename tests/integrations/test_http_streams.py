@@ -155,3 +155,34 @@ def _get_with_secret(client: str, url: str) -> None:
                 await r.read()
 
         asyncio.run(go())
+
+
+@pytest.mark.parametrize("client", ["urllib", "aiohttp", "httpx"])
+def test_head_request_is_finished_without_reading(
+    client: str, fault_server: FaultServer, tmp_path: Path
+) -> None:
+    import asyncio
+    import urllib.request
+
+    url = fault_server.url("/ok")
+    with http.capture_http(Recorder(tmp_path, "run1")):
+        if client == "urllib":
+            response = urllib.request.urlopen(urllib.request.Request(url, method="HEAD"))
+            assert response.status == 200
+            assert _one(tmp_path)["status"] == "ok"  # before any read, close or collection
+            response.close()
+        elif client == "httpx":
+            import httpx
+
+            assert httpx.head(url).status_code == 200
+        else:
+            import aiohttp
+
+            async def go() -> None:
+                async with aiohttp.ClientSession() as session, session.head(url) as r:
+                    assert r.status == 200
+                    assert _one(tmp_path)["status"] == "ok"
+
+            asyncio.run(go())
+    fx = _one(tmp_path)
+    assert (fx["status"], fx["output"]["status_code"], fx["output"]["body"]) == ("ok", 200, "")
