@@ -122,6 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # 20 concurrent connects must not overflow the listen backlog
     modes: dict[str, str]
     hits: list[tuple[str, str]]
     stopping: threading.Event

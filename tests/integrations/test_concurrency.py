@@ -67,7 +67,7 @@ def test_openai_agents_hooks(tmp_path: Path, fault_server: FaultServer) -> None:
 
     @function_tool
     async def fetch(ctx: RunContextWrapper[dict], i: int) -> dict:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             response = await client.get(fault_server.url(f"/{ctx.context['mode']}?i={i}"))
             return response.json()
 
@@ -106,7 +106,7 @@ def test_openai_agents_tracing(tmp_path: Path, fault_server: FaultServer) -> Non
 
     @function_tool
     async def fetch(ctx: RunContextWrapper[dict], i: int) -> dict:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             response = await client.get(fault_server.url(f"/{ctx.context['mode']}?i={i}"))
             return response.json()
 
@@ -155,7 +155,7 @@ def _lc_agent(recorder: Recorder, mode: str, base: str, *, middleware: bool) -> 
     @tool
     async def fetch(i: int) -> dict:
         """Fetch item i."""
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             return (await client.get(f"{base}/{mode}?i={i}")).json()
 
     calls = [{"name": "fetch", "args": {"i": i}, "id": f"call_{i}"} for i in range(N)]
@@ -211,7 +211,7 @@ def test_pydantic_ai(tmp_path: Path, fault_server: FaultServer) -> None:
 
         @built.tool_plain
         async def fetch(i: int) -> dict:
-            async with httpx2.AsyncClient(timeout=5) as client:
+            async with httpx2.AsyncClient(timeout=30) as client:
                 return (await client.get(fault_server.url(f"/{mode}?i={i}"))).json()
 
         return built
