@@ -187,10 +187,15 @@ class Recorder:
         """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
         handle = CallHandle(self, _tool_name(tool, self.redactor), b"null", [])
         try:
-            value, handle._redacted = self._prep(input, "input")
-            handle._input = self._encode_field(value)
-            handle._replay = self._prep(replay, "replay")
-            handle._meta = self._prep_meta(meta)
+            if self._all_plain(input, replay, meta):  # one scan for all three fields
+                handle._input = self._encode_field(input)
+                handle._replay = (replay, [])
+                handle._meta = (self._meta_dict(meta), [])
+            else:
+                value, handle._redacted = self._prep(input, "input")
+                handle._input = self._encode_field(value)
+                handle._replay = self._prep(replay, "replay")
+                handle._meta = self._prep_meta(meta)
             self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
         except Exception as exc:
             self._drop(exc)
@@ -229,17 +234,23 @@ class Recorder:
             out["value"] = value
         return out
 
-    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
+    def _all_plain(self, *values: Any) -> bool:
+        """True when every value is plain JSON with nothing to redact or cap: one walk over
+        them all and one secret scan of their strings, instead of one per field."""
         red, depth = self.redactor, self.max_depth
         strings: list[str] = []
         try:
-            for value in (input, output, error, replay, meta):
+            for value in values:
                 if value is not None:
                     check_plain(value, 0, depth, strings, red)
-            plain = clean(strings, red, self.max_bytes)
+            return clean(strings, red, self.max_bytes)
         except Exception:  # not plain JSON, or a secret-looking key: take the full walk
-            plain = False
-        if plain:  # the common case: nothing to convert or redact, one scan for all fields
+            return False
+
+    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
+        if self._all_plain(
+            input, output, error, replay, meta
+        ):  # the common case: nothing to convert or redact, one scan for all fields
             return {
                 "input": input,
                 "output": output,
@@ -285,12 +296,20 @@ class Recorder:
     ) -> Path | None:
         ended = time.time()
         duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
-        out, out_paths = self._prep(output, "output")
-        err, err_paths = self._prep(error_info(error), "error")
-        if replay is not None:
-            handle._replay = self._prep(replay, "replay")
+        error = error_info(error)
+        if self._all_plain(output, error, replay, meta):  # nothing to convert or redact
+            out, out_paths, err, err_paths = output, [], error, []
+            if replay is not None:
+                handle._replay = (replay, [])
+            prepared_meta: Any = (meta, [])
+        else:
+            out, out_paths = self._prep(output, "output")
+            err, err_paths = self._prep(error, "error")
+            if replay is not None:
+                handle._replay = self._prep(replay, "replay")
+            prepared_meta = self._prep(meta, "meta") if meta is not None else None
         if meta is not None:
-            extra, extra_paths = self._prep(meta, "meta")
+            extra, extra_paths = prepared_meta
             merged = dict(handle._meta[0])
             merged.update(extra if isinstance(extra, dict) else {"value": extra})
             handle._meta = (merged, handle._meta[1] + extra_paths)

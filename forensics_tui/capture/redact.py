@@ -157,6 +157,11 @@ class Redactor:
         # false alarm only costs the per-rule checks, a second scan would cost every call).
         self._any_rx = re.compile(_trie({a.lower() for a in cs} | set(ci)))
         self._name_cache.clear()
+        # Keys judged before may hold a newly secret environment value: judge them again.
+        self.key_cache.clear()
+        safe = self.__dict__.get("_fast_safe_keys")
+        if safe is not None:
+            safe.clear()
 
     def _check_env(self) -> None:
         """Rescan the environment; callers check cheaply first (a length and a clock read):

@@ -50,6 +50,28 @@ class _Slow(Exception):
 _SLOW = _Slow()
 
 
+def _safe_keys(red: RedactorLike) -> set[str]:
+    """The keys ``red`` has already judged not secret: one C-level subset test per dict."""
+    safe: set[str] | None = getattr(red, "_fast_safe_keys", None)
+    if safe is None:
+        safe = set()
+        try:
+            red._fast_safe_keys = safe  # type: ignore[union-attr]
+        except AttributeError:  # a redactor with __slots__: no shortcut, still correct
+            return set()
+    return safe
+
+
+def _check_keys(obj: dict, red: RedactorLike, safe: set[str]) -> None:
+    """Raise for a non-string or secret-looking key; remember the keys found safe."""
+    is_secret = red.is_secret_key
+    for k in obj:
+        if type(k) is not str or is_secret(k):
+            raise _SLOW
+        if len(safe) < 10_000:
+            safe.add(k)
+
+
 def check_plain(
     obj: Any, depth: int, limit: int, strings: list[str], red: RedactorLike | None
 ) -> None:
@@ -59,17 +81,15 @@ def check_plain(
     if t is dict:
         if depth >= limit:
             raise _SLOW
-        cache = red.key_cache if red is not None else None
-        for k in obj:
-            if type(k) is not str:
-                raise _SLOW
-            if cache is not None:
-                hit = cache.get(k)
-                if hit is None:
-                    hit = red.is_secret_key(k)  # type: ignore[union-attr]
-                if hit:  # a secret key name, or a secret used as a key
+        if red is not None:
+            safe = _safe_keys(red)
+            if not safe.issuperset(obj):  # only keys never seen before are looked at
+                _check_keys(obj, red, safe)
+        else:
+            for k in obj:
+                if type(k) is not str:
                     raise _SLOW
-        if cache is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
+        if red is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
             name = obj.get("name", obj.get("key"))
             if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
                 raise _SLOW

@@ -37,7 +37,9 @@ def import_otlp_cmd(file: Path, run_id: str | None, root: Path) -> None:
     runs = ", ".join(f"{rid} ({n})" for rid, n in sorted(summary.runs.items())) or "none"
     line = f"{summary.written} tool call(s) from {summary.spans} span(s) written to {root}; runs: {runs}"
     click.echo(safe_line(line, 2000))
-    if summary.spans and not summary.written:
+    if summary.already:
+        click.echo(f"{summary.already} tool call(s) were already imported (skipped)")
+    if summary.spans and not summary.written and not summary.already:
         click.echo(
             "no span was a recognised tool call (see the README's Capture section)", err=True
         )

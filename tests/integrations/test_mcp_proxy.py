@@ -207,3 +207,28 @@ def test_reexecute_timeout_and_executor_allowlist(tmp_path: Path) -> None:
     # the same command allowed by the config file ([reexec] mcp_commands)
     by_config = ReexecPolicy(env={}, mcp_commands=(shlex.join(server_command()),))
     assert McpExecutor().build(fixture, by_config).kind == "mcp"
+
+
+def test_odd_replies_recorded_as_what_they_are_and_relayed(tmp_path: Path) -> None:
+    server = [sys.executable, str(Path(__file__).with_name("mcp_scripted_server.py"))]
+    peer = RawPeer(proxy_command(tmp_path, *server), child_env("http://127.0.0.1:9", "odd-run"))
+    names = ["masked", "structured", "empty", "prose", "weird_meta", "after"]
+    replies = []
+    for number, name in enumerate(names, 1):
+        peer.send(
+            {"jsonrpc": "2.0", "id": number, "method": "tools/call", "params": {"name": name}}
+        )
+        replies.append(json.loads(peer.recv()))
+    code, _, _ = peer.finish()
+    assert code == 0
+    assert replies[4]["result"]["_meta"] == "x"  # the non-conforming reply, forwarded as is
+    assert replies[5]["result"]["content"][0]["text"] == '{"ok": true}'  # and the proxy kept going
+    found = {f["tool"]: f for f in read_fixtures(tmp_path, "odd-run")}
+    assert (found["masked"]["status"], found["masked"]["error"]["masked_by"]) == ("error", "mcp")
+    structured = found["structured"]["error"]
+    assert (structured["type"], structured["message"]) == ("AuthError", "token expired")
+    assert found["empty"]["status"] == "ok" and found["empty"]["meta"]["empty_result"] is True
+    assert found["prose"]["status"] == "error"
+    assert found["prose"]["error"]["message"] == "Error: upstream returned HTTP 401"
+    assert (found["weird_meta"]["status"], found["weird_meta"]["output"]) == ("ok", "fine")
+    assert (found["after"]["status"], found["after"]["output"]) == ("ok", {"ok": True})
