@@ -57,7 +57,7 @@ def error_info(error: Any) -> dict[str, Any] | None:
             tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
         except Exception:
             tb = None
-        info = {"type": _type_name(error), "message": message, "traceback": tb}
+        info: dict[str, Any] = {"type": _type_name(error), "message": message, "traceback": tb}
         cause = error.__cause__
         if cause is not None and cause is not error:  # the wrapped, real exception
             try:

@@ -298,7 +298,9 @@ class Recorder:
         duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
         error = error_info(error)
         if self._all_plain(output, error, replay, meta):  # nothing to convert or redact
-            out, out_paths, err, err_paths = output, [], error, []
+            out_paths: list[str] = []
+            err_paths: list[str] = []
+            out, err = output, error
             if replay is not None:
                 handle._replay = (replay, [])
             prepared_meta: Any = (meta, [])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -262,10 +263,10 @@ class Redactor:
         for rx, group, cs, ci in self._rules:
             if (cs or ci) and not (any(a in text for a in cs) or any(a in low for a in ci)):
                 continue
-            out = rx.sub(lambda m, g=group: _replace(m, g), out)
+            out = rx.sub(functools.partial(_replace, group=group), out)
         if any(a in low for a in PAIR_ANCHORS):
             for rx, name, value in _PAIR_RULES:
-                out = rx.sub(lambda m, n=name, v=value: self._pair(m, n, v), out)
+                out = rx.sub(functools.partial(self._pair, name=name, value=value), out)
         return text if out == text else out
 
     def scrub_name(self, name: str) -> str:

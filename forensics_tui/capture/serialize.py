@@ -56,7 +56,7 @@ def _safe_keys(red: RedactorLike) -> set[str]:
     if safe is None:
         safe = set()
         try:
-            red._fast_safe_keys = safe  # type: ignore[union-attr]
+            red._fast_safe_keys = safe  # type: ignore[attr-defined]
         except AttributeError:  # a redactor with __slots__: no shortcut, still correct
             return set()
     return safe
