@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forensics_tui.core.analysis.accept import AcceptedShapes
@@ -147,6 +147,7 @@ class Analysis:
         self.accepted = accepted if accepted is not None else AcceptedShapes.load(store.root)
         self._lock = threading.RLock()
         self._facts: dict[str, tuple[tuple[int, int, str], CallFacts]] = {}
+        self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
         self._runs: list[RunAnalysis] = []
         self._by_id: dict[str, RunAnalysis] = {}
         self._accepted_sig: tuple[Any, ...] | None = None
@@ -193,8 +194,12 @@ class Analysis:
             self._by_id = {ra.run_id: ra for ra in fresh}
             if stop == len(runs):
                 live = {str(c.path) for ra in fresh for c in ra.run.calls}
-                for stale in [p for p in self._facts if p not in live]:
-                    del self._facts[stale]
+                stale = [p for p in self._facts if p not in live]
+                for path in stale:
+                    del self._facts[path]
+                if stale:  # forget shapes no cached call uses any more
+                    used = {id(f.shape) for _, f in self._facts.values() if f.shape is not None}
+                    self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
             return list(fresh)
 
     def _accepted_key(self, run: Run) -> tuple[bool, frozenset[str]]:
@@ -245,6 +250,11 @@ class Analysis:
             fixture = load_fixture(call.path, root=self.store.root, run_id=call.run_id)
             if isinstance(fixture, Fixture):
                 facts = _facts_of(fixture)
+                if facts.shape is not None:  # most calls of a tool share one shape: keep one
+                    shape_key = frozenset(facts.shape.items())
+                    shape = self._shapes.setdefault(shape_key, facts.shape)
+                    if shape is not facts.shape:
+                        facts = replace(facts, shape=shape)
             del fixture
         self._facts[path] = (key, facts)
         return facts
@@ -536,6 +546,4 @@ def _run_reason(run: Run, base: Run) -> str:
 
 
 def _with_evidence(finding: Finding, evidence: str) -> Finding:
-    from dataclasses import replace
-
     return replace(finding, evidence=evidence)
