@@ -111,16 +111,19 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def pinned_transport(host: str, addresses: Sequence[str], *, total_s: float) -> Any:
+def pinned_transport(
+    host: str, addresses: Sequence[str], *, total_s: float, ssl_context: Any = None
+) -> Any:
     """An ``httpx.HTTPTransport`` that reaches ``host`` only at ``addresses``, all within
-    ``total_s``; its ``backend.connected`` lists the address used.  httpx is imported here, not
-    at module import: it loads rich, which the core must not pull in."""
+        ``total_s``; its ``backend.connected`` lists the address used.  ``ssl_context`` defaults to
+    httpx's (system CAs, hostname checked against the URL's host).  httpx is imported here, not
+        at module import: it loads rich, which the core must not pull in."""
     import httpx
 
     backend = _PinnedBackend(host, addresses, time.monotonic() + total_s, total_s)
     transport = httpx.HTTPTransport(trust_env=False, retries=0)
     transport._pool = httpcore.ConnectionPool(  # the same pool httpx builds, on our backend
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
         max_connections=1,
         http1=True,
         http2=False,
