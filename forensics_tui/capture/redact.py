@@ -4,8 +4,10 @@ Three rules, applied before anything is written: values under secret-looking key
 (``Authorization``, ``api_key``, ``client_secret``, ... but never token counters such as
 ``max_tokens``), secret-looking values anywhere in a string (bearer/basic credentials, JWTs,
 cloud and vendor key shapes, PEM private keys, ``user:pass@`` in URLs, ``password=...``), and the
-exact values of secret-named environment variables.  Inside a longer string only the secret part
-becomes ``[REDACTED]``.
+exact values of secret-named environment variables (rescanned cheaply, so ones set after start
+count).  Inside a longer string only the secret part becomes ``[REDACTED]``; dict keys and tool
+names are scrubbed like values, and ``[name, value]`` pairs like keys.  The tables live in
+``redact_rules``.
 """
 
 from __future__ import annotations

@@ -89,7 +89,11 @@ def test_audit_line_says_who_when_what_and_result(tmp_path: Path, server: LocalS
     assert line["original"]["call_id"] == "20260303_090000-000001"
     assert line["request"]["method"] == "GET"
     assert line["request"]["secrets"] == [
-        {"path": "replay.headers.Authorization", "env": "FORENSICS_SECRET_AUTHORIZATION"}
+        {
+            "path": "replay.headers.Authorization",
+            "env": "FORENSICS_SECRET_AUTHORIZATION",
+            "to": f"127.0.0.1:{server.port}",
+        }
     ]
     assert line["result"]["status"] == "error"
     assert line["result"]["new_call_id"] == result.new_call_id

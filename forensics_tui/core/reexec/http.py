@@ -28,7 +28,6 @@ from forensics_tui.core.reexec.policy import (
 )
 from forensics_tui.core.reexec.request import Request
 from forensics_tui.core.reexec.secrets_fill import MARKER, check_secret_hosts, fill_secrets
-from forensics_tui.core.reexec.transport import pinned_transport
 
 if TYPE_CHECKING:
     from forensics_tui.core.model import Fixture
@@ -142,7 +141,9 @@ class HttpExecutor:
         )
 
     def send(self, request: Request, policy: ReexecPolicy) -> Outcome:
-        import httpx  # lazily: importing the core stays cheap
+        import httpx  # lazily: importing the core stays cheap (httpx loads rich)
+
+        from forensics_tui.core.reexec.transport import pinned_transport
 
         url = request.wire_url()
         if _host_port(url) != request.host:

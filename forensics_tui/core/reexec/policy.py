@@ -231,7 +231,7 @@ def resolve_checked(
     except ValueError:
         pass
     if resolver is None:
-        from forensics_tui.core.reexec.transport import system_resolver as resolver
+        resolver = system_resolver
     try:
         answers = list(resolver(host, port))
     except (OSError, UnicodeError) as exc:
@@ -247,6 +247,12 @@ def resolve_checked(
                 "named exactly with --allow-host"
             )
     return [str(a).split("%", 1)[0] for a in answers]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` from the system resolver, in its order, without duplicates."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _split_entry(entry: str) -> tuple[str, int | None]:

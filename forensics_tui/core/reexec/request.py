@@ -57,7 +57,10 @@ class Request:
 
     @property
     def secret_sources(self) -> list[dict[str, str]]:
-        return [{"path": f.path, "env": f.env_var} for f in self.fills]
+        """Which secret goes where: its path, the variable it comes from, and (http) the
+        ``host:port`` it is sent to."""
+        to = {"to": self.host} if self.host else {}
+        return [{"path": f.path, "env": f.env_var, **to} for f in self.fills]
 
     def render(self, text: str, mode: _Mode) -> str:
         """``text`` with each placeholder replaced for ``mode`` (``wire``/``url``/``json`` give

@@ -13,23 +13,15 @@ gets at most the time left, so a server trickling one header line at a time cann
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import httpcore
-import httpx
 
-__all__ = ["Resolver", "pinned_transport", "system_resolver"]
+__all__ = ["Resolver", "pinned_transport"]
 
 Resolver = Callable[[str, int], list[str]]
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """The addresses of ``host`` from the system resolver, in its order, without duplicates."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -119,23 +111,24 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-class _PinnedTransport(httpx.HTTPTransport):
-    """``httpx.HTTPTransport`` whose connection pool uses the pinned, deadline-bound backend."""
+def pinned_transport(
+    host: str, addresses: Sequence[str], *, total_s: float, ssl_context: Any = None
+) -> Any:
+    """An ``httpx.HTTPTransport`` that reaches ``host`` only at ``addresses``, all within
+        ``total_s``; its ``backend.connected`` lists the address used.  ``ssl_context`` defaults to
+    httpx's (system CAs, hostname checked against the URL's host).  httpx is imported here, not
+        at module import: it loads rich, which the core must not pull in."""
+    import httpx
 
-    def __init__(self, backend: _PinnedBackend) -> None:
-        super().__init__(trust_env=False, retries=0)
-        self.backend = backend
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=1,
-            http1=True,
-            http2=False,
-            retries=0,
-            network_backend=backend,
-        )
-
-
-def pinned_transport(host: str, addresses: Sequence[str], *, total_s: float) -> httpx.HTTPTransport:
-    """A transport that reaches ``host`` only at ``addresses``, all within ``total_s``."""
     backend = _PinnedBackend(host, addresses, time.monotonic() + total_s, total_s)
-    return _PinnedTransport(backend)
+    transport = httpx.HTTPTransport(trust_env=False, retries=0)
+    transport._pool = httpcore.ConnectionPool(  # the same pool httpx builds, on our backend
+        ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+        max_connections=1,
+        http1=True,
+        http2=False,
+        retries=0,
+        network_backend=backend,
+    )
+    transport.backend = backend  # type: ignore[attr-defined]
+    return transport
