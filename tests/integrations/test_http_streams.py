@@ -186,3 +186,18 @@ def test_head_request_is_finished_without_reading(
             asyncio.run(go())
     fx = _one(tmp_path)
     assert (fx["status"], fx["output"]["status_code"], fx["output"]["body"]) == ("ok", 200, "")
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx-async", "requests", "aiohttp"])
+def test_stalled_event_stream_is_a_timeout(
+    client: str, fault_server: FaultServer, tmp_path: Path
+) -> None:
+    with http.capture_http(Recorder(tmp_path, "run1")), pytest.raises(Exception):  # noqa: B017
+        read_stream(client, fault_server.url("/stalled_sse"), lambda: None)
+    fx = _one(tmp_path)
+    assert (fx["status"], fx["meta"]["streamed"], fx["meta"]["stream"]) == (
+        "timeout",
+        True,
+        "failed",
+    )
+    assert fx["output"]["body"] == '{"n": 1}\n'
