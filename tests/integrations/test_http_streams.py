@@ -38,7 +38,9 @@ def test_first_line_reaches_the_caller_before_the_rest_is_sent(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     with http.capture_http(Recorder(tmp_path, "run1")):
-        lines = read_stream(client, fault_server.url("/gated"), fault_server.release_gate)
+        lines = read_stream(
+            client, fault_server.url("/gated"), fault_server.release_gate, timeout=20
+        )
     assert fault_server.gate_opened_by_client == [True]  # not buffered by the hook
     assert b"".join(line if isinstance(line, bytes) else line.encode() for line in lines)
     fx = _one(tmp_path)
@@ -67,7 +69,7 @@ def test_stream_closed_early_is_finished_not_pending(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     with http.capture_http(Recorder(tmp_path, "run1")):
-        read_stream(client, fault_server.url("/gated"), lambda: None, stop=True)
+        read_stream(client, fault_server.url("/gated"), lambda: None, stop=True, timeout=20)
     fault_server.release_gate()
     gc.collect()
     fx = _one(tmp_path)
