@@ -1,7 +1,7 @@
 """Reading a streamed body line by line through each recorded HTTP client (test helper).
 
 ``read_stream(client, url, on_first)`` reads the first line, calls ``on_first()``, then reads
-the rest, with a 0.5 s read timeout; ``close_after_first`` stops after the first line and
+the rest, with a read timeout (0.5 s unless given); ``close_after_first`` stops after the first line and
 closes the response.  The same call shapes as real agents use (``client.stream``,
 ``stream=True``, ``urlopen``, ``preload_content=False``, ``resp.content``).
 """
@@ -26,11 +26,18 @@ STREAM_CLIENTS = [
 ]
 
 
-def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bool = False) -> list:
+def read_stream(
+    client: str,
+    url: str,
+    on_first: Callable[[], None],
+    *,
+    stop: bool = False,
+    timeout: float = TIMEOUT,
+) -> list:
     """The lines the caller got; ``stop``: close right after the first one."""
     if client in ("httpx", "httpx2"):
         mod = require_extra(client)
-        with mod.Client(timeout=TIMEOUT) as c, c.stream("GET", url) as r:
+        with mod.Client(timeout=timeout) as c, c.stream("GET", url) as r:
             lines = r.iter_lines()
             got = [next(lines)]
             on_first()
@@ -39,7 +46,7 @@ def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bo
         mod = require_extra("httpx")
 
         async def go() -> list:
-            async with mod.AsyncClient(timeout=TIMEOUT) as c, c.stream("GET", url) as r:
+            async with mod.AsyncClient(timeout=timeout) as c, c.stream("GET", url) as r:
                 lines = r.aiter_lines()
                 got = [await anext(lines)]
                 on_first()
@@ -51,7 +58,7 @@ def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bo
         return asyncio.run(go())
     if client == "requests":
         requests = require_extra("requests")
-        r = requests.get(url, stream=True, timeout=TIMEOUT)
+        r = requests.get(url, stream=True, timeout=timeout)
         lines = r.iter_lines()
         got = [next(lines)]
         on_first()
@@ -62,7 +69,7 @@ def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bo
     if client == "urllib":
         import urllib.request
 
-        r = urllib.request.urlopen(url, timeout=TIMEOUT)
+        r = urllib.request.urlopen(url, timeout=timeout)
         got = [r.readline()]
         on_first()
         if stop:
@@ -72,7 +79,7 @@ def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bo
     if client == "urllib3":
         urllib3 = require_extra("urllib3")
         pool = urllib3.PoolManager()
-        r = pool.request("GET", url, preload_content=False, timeout=TIMEOUT, retries=False)
+        r = pool.request("GET", url, preload_content=False, timeout=timeout, retries=False)
         chunks = r.stream(1024)
         got = [next(chunks)]
         on_first()
@@ -84,8 +91,8 @@ def read_stream(client: str, url: str, on_first: Callable[[], None], *, stop: bo
         aiohttp = require_extra("aiohttp")
 
         async def go_aiohttp() -> list:
-            timeout = aiohttp.ClientTimeout(sock_read=TIMEOUT)
-            async with aiohttp.ClientSession(timeout=timeout) as s, s.get(url) as r:
+            limits = aiohttp.ClientTimeout(sock_read=timeout)
+            async with aiohttp.ClientSession(timeout=limits) as s, s.get(url) as r:
                 got = [await r.content.readline()]
                 on_first()
                 if stop:

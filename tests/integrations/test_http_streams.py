@@ -38,7 +38,9 @@ def test_first_line_reaches_the_caller_before_the_rest_is_sent(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     with http.capture_http(Recorder(tmp_path, "run1")):
-        lines = read_stream(client, fault_server.url("/gated"), fault_server.release_gate)
+        lines = read_stream(
+            client, fault_server.url("/gated"), fault_server.release_gate, timeout=20
+        )
     assert fault_server.gate_opened_by_client == [True]  # not buffered by the hook
     assert b"".join(line if isinstance(line, bytes) else line.encode() for line in lines)
     fx = _one(tmp_path)
@@ -67,7 +69,7 @@ def test_stream_closed_early_is_finished_not_pending(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     with http.capture_http(Recorder(tmp_path, "run1")):
-        read_stream(client, fault_server.url("/gated"), lambda: None, stop=True)
+        read_stream(client, fault_server.url("/gated"), lambda: None, stop=True, timeout=20)
     fault_server.release_gate()
     gc.collect()
     fx = _one(tmp_path)
@@ -186,3 +188,18 @@ def test_head_request_is_finished_without_reading(
             asyncio.run(go())
     fx = _one(tmp_path)
     assert (fx["status"], fx["output"]["status_code"], fx["output"]["body"]) == ("ok", 200, "")
+
+
+@pytest.mark.parametrize("client", ["httpx", "httpx-async", "requests", "aiohttp"])
+def test_stalled_event_stream_is_a_timeout(
+    client: str, fault_server: FaultServer, tmp_path: Path
+) -> None:
+    with http.capture_http(Recorder(tmp_path, "run1")), pytest.raises(Exception):  # noqa: B017
+        read_stream(client, fault_server.url("/stalled_sse"), lambda: None)
+    fx = _one(tmp_path)
+    assert (fx["status"], fx["meta"]["streamed"], fx["meta"]["stream"]) == (
+        "timeout",
+        True,
+        "failed",
+    )
+    assert fx["output"]["body"] == '{"n": 1}\n'
