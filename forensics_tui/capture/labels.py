@@ -17,6 +17,8 @@ import sys
 import threading
 from typing import Any
 
+from forensics_tui.capture.safe_io import ReadRefused, read_file_bytes
+
 __all__ = ["auto_labels", "env_labels", "git_commit", "run_labels"]
 
 _MAX_PARENTS = 32
@@ -40,22 +42,12 @@ _lock = threading.Lock()
 
 
 def _read(path: str, limit: int = 4096) -> str | None:
+    """A small regular file's text, through the safe reader (never blocks on a FIFO)."""
     try:
-        fd = os.open(
-            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        )
-    except OSError:
+        raw = read_file_bytes(path, root="/", cap=limit, head=limit)
+    except (OSError, ReadRefused):
         return None
-    try:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return os.read(fd, limit).decode("utf-8", "replace")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return raw.data.decode("utf-8", "replace")
 
 
 def _git_dir(start: str) -> str | None:

@@ -15,8 +15,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,22 +27,21 @@ from forensics_tui.core.analysis.check import check_runs
 from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.patterns import Pattern
 from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
+from forensics_tui.core.analysis.postmortem_file import postmortem_path, save_postmortem
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.storage.safe_read import ReadRefused, atomic_write, read_file_bytes
 
 __all__ = [
     "ALERTS_FILE",
-    "POSTMORTEM_DIR",
     "Alert",
     "AlertError",
     "AlertState",
     "collect",
     "deliver",
-    "postmortem_file",
 ]
 
 ALERTS_FILE = ".alerts.json"
 LOCK_FILE = ".alerts.lock"
-POSTMORTEM_DIR = ".postmortems"
 _MAX_STATE = 16 * 1024 * 1024
 _RETRY_CODES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -59,60 +56,18 @@ class Alert:
     payload: dict[str, Any]
 
 
-# -- safe files under the root ---------------------------------------------------------------
+# -- files under the root (through the project's safe helpers) ------------------------------
 
 
-def _dir_fd(directory: Path, create: bool) -> int:
-    if create:
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(directory, 0o700)
+def _read_state(path: Path) -> bytes | None:
+    """The state file's bytes (None when absent); a FIFO, device, oversized file or a symlink
+    out of the root is an error."""
     try:
-        return os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError as exc:
-        raise AlertError(f"cannot use {directory}: {exc.strerror or exc}") from None
-
-
-def atomic_write(directory: Path, name: str, data: bytes) -> Path:
-    """Write ``directory/name`` atomically, 0600, refusing a symlinked directory; a symlink at
-    ``name`` is replaced, never followed."""
-    dfd = _dir_fd(directory, create=True)
-    tmp = f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=dfd)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=dfd)
-        raise AlertError(f"cannot write {directory / name}: {exc.strerror or exc}") from None
-    finally:
-        os.close(dfd)
-    return directory / name
-
-
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of a regular file (None when absent); a symlink, FIFO or device is an error."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return read_file_bytes(path, root=path.parent, cap=_MAX_STATE).data
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise AlertError(f"cannot read {path}: {exc.strerror or exc} (a symlink?)") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise AlertError(f"{path} is not a regular file")
-        if info.st_size > limit:
-            raise AlertError(f"{path} is larger than {limit} bytes")
-        return os.read(fd, limit + 1)
-    finally:
-        os.close(fd)
+    except ReadRefused as exc:
+        raise AlertError(f"cannot read {path}: {exc.reason}") from None
 
 
 @dataclass(slots=True)
@@ -126,7 +81,7 @@ class AlertState:
     def load(cls, root: Path) -> AlertState:
         """Read the state; an unreadable file is an error (sending anyway could repeat)."""
         path = Path(root) / ALERTS_FILE
-        raw = _read_regular(path, _MAX_STATE)
+        raw = _read_state(path)
         if raw is None:
             return cls(Path(root))
         try:
@@ -142,19 +97,23 @@ class AlertState:
 
     def save(self) -> None:
         data = json.dumps({"format": 1, "sent": self.sent}, indent=1, sort_keys=True)
-        atomic_write(self.root, ALERTS_FILE, data.encode("utf-8"))
+        try:
+            atomic_write(str(self.root), ALERTS_FILE, data.encode("utf-8"), durable=True)
+        except OSError as exc:
+            raise AlertError(f"cannot write {self.root / ALERTS_FILE}: {exc}") from None
 
 
 @contextlib.contextmanager
 def _locked(root: Path) -> Iterator[None]:
-    dfd = _dir_fd(root, create=False)
+    """An exclusive ``flock`` on ``<root>/.alerts.lock`` (never through a symlink or FIFO)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        fd = os.open(LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=dfd)
+        fd = os.open(Path(root) / LOCK_FILE, flags, 0o600)
     except OSError as exc:
         raise AlertError(f"cannot lock {root / LOCK_FILE}: {exc.strerror or exc}") from None
-    finally:
-        os.close(dfd)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AlertError(f"{root / LOCK_FILE} is not a regular file")
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
@@ -162,12 +121,6 @@ def _locked(root: Path) -> Iterator[None]:
 
 
 # -- messages --------------------------------------------------------------------------------
-
-
-def postmortem_file(root: Path, run_id: str) -> Path:
-    """``<root>/.postmortems/<run_id>.md`` with the run id made safe as a file name."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", run_id).lstrip(".") or "run"
-    return Path(root) / POSTMORTEM_DIR / f"{name[:200]}.md"
 
 
 def _slack(text: str) -> str:
@@ -178,16 +131,15 @@ def _slack(text: str) -> str:
 def _write_postmortem(analysis: Analysis, run_id: str) -> str | None:
     try:
         markdown = postmortem_markdown(build_postmortem(analysis, run_id))
-        path = postmortem_file(analysis.store.root, run_id)
-        atomic_write(path.parent, path.name, markdown.encode("utf-8"))
-    except Exception:  # the alert still goes out, without a post-mortem path
+        path = save_postmortem(markdown, root=Path(analysis.store.root), run_id=run_id)
+    except Exception:  # the alert still goes out, naming where the post-mortem would be
         return None
     return str(path)
 
 
 def _pattern_alert(analysis: Analysis, pattern: Pattern, write: bool) -> Alert:
     pm = _write_postmortem(analysis, pattern.last_seen) if write else None
-    pm = pm or str(postmortem_file(analysis.store.root, pattern.last_seen))
+    pm = pm or str(postmortem_path(analysis.store.root, pattern.last_seen))
     text = (
         f"forensics-tui: recurring failure promoted: {safe_line(pattern.tool, 80)} "
         f"{pattern.kind} in {pattern.run_count} runs (first {safe_line(pattern.first_seen, 60)}, "
@@ -207,7 +159,7 @@ def _pattern_alert(analysis: Analysis, pattern: Pattern, write: bool) -> Alert:
 
 def _run_alert(analysis: Analysis, run_id: str, evidence: list[str], write: bool) -> Alert:
     pm = _write_postmortem(analysis, run_id) if write else None
-    pm = pm or str(postmortem_file(analysis.store.root, run_id))
+    pm = pm or str(postmortem_path(analysis.store.root, run_id))
     first = safe_line(evidence[0], 200) if evidence else "see the post-mortem"
     more = f" (+{len(evidence) - 1} more)" if len(evidence) > 1 else ""
     text = (

@@ -105,7 +105,7 @@ def test_a_silent_failure_is_a_classification_change(tmp_path: Path) -> None:
     run(tmp_path, "20260102_000000", [ok("crm", {"id": 1}, body)])
     result = compare_runs(open_analysis(tmp_path), "20260102_000000", "20260101_000000")
     assert result.pairs[0].state == "status changed"
-    assert "auth_expiry" in result.pairs[0].why
+    assert result.pairs[0].why == "classified ok in B, auth in A"
 
 
 def test_no_baseline_is_a_clear_error(tmp_path: Path) -> None:

@@ -130,8 +130,8 @@ def test_export_dataset_jsonl(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in res.output.splitlines()]
     assert [(r["run_id"], r["tool"], r["status"], r["classification"]) for r in rows] == [
         ("20260101_000000", "lookup", "ok", "ok"),
-        ("20260101_000000", "notify", "error", "error"),
-        ("20260102_000000", "lookup", "ok", "auth_expiry"),
+        ("20260101_000000", "notify", "error", "upstream"),  # a 503: the model's kind
+        ("20260102_000000", "lookup", "ok", "auth"),
     ]
     assert rows[0]["input"] == SKU and rows[0]["output"] == GOOD_OUT
     assert {f["kind"] for f in rows[2]["findings"]} == {"auth_expiry", "schema_drift"}

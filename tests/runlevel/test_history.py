@@ -32,7 +32,7 @@ def test_onset_caused_by_an_input_change(tmp_path: Path) -> None:
         "20260103_000000",
         "20260104_000000",
     ]
-    assert [o.kind for o in history.occurrences] == ["ok", "ok", "error", "error"]
+    assert [o.kind for o in history.occurrences] == ["ok", "ok", "upstream", "upstream"]
     assert history.onset is not None
     assert history.onset.run_id == "20260103_000000"
     assert history.onset.previous_run_id == "20260102_000000"

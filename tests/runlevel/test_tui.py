@@ -115,7 +115,7 @@ async def test_the_reexecution_dialog_shows_the_grade(
             await wait_for(pilot, lambda: screen.state == "done", timeout=15)
             assert screen.result.grade.grade == "recovered"
             lines = [line.plain for line in result_lines(screen.result, 300)]
-            assert any(line.startswith("grade: recovered (was error") for line in lines)
+            assert any(line.startswith("grade: recovered (was HTTP 503") for line in lines), lines
 
 
 async def test_compare_with_another_run_picked_with_b(

@@ -35,16 +35,12 @@ _SHAPE_KINDS = frozenset({"ok", "schema_drift"})
 
 
 def call_kind(analysis: Analysis, call: Call) -> str:
-    """The call's classification as the core decided it.
-
-    The engine's findings for the call are its classification (the most severe first); a call
-    without findings is classified by its status.
-    """
-    found = analysis.call_findings(call)
-    for finding in found:
-        if finding.severity == "high":
-            return finding.kind
-    return found[0].kind if found else call.status
+    """The call's kind as the analysis model decided it (``CallVerdict.kind``: the
+    classification's problem, else the first finding's kind, else the status)."""
+    try:
+        return analysis.verdict(call).kind
+    except AnalysisError:
+        return call.status
 
 
 @dataclass(slots=True)

@@ -5,7 +5,8 @@ listed oldest first with its status, classification, shape fingerprints and dura
 *onset* is the first run of the failing streak that ends at the newest run (or at a given run),
 compared with the run before it: the input fields, the output shape, the tool's definition
 (where the capture recorded it) and the run's labels (agent version, git commit, model, host).
-Whether a call is good or failing is the engine's answer; this module only walks it in order.
+Whether a call is failing is the analysis model's answer (``CallVerdict.flagged``); this
+module only walks it in order.
 """
 
 from __future__ import annotations
@@ -116,8 +117,10 @@ def _fixture(analysis: Analysis, call: Call) -> Fixture | None:
     return loaded if isinstance(loaded, Fixture) else None
 
 
-def _occurrence(analysis: Analysis, ra: RunAnalysis, call: Call, good: set[str]) -> Occurrence:
-    occ = Occurrence(call, call_kind(analysis, call), call.call_id in good)
+def _occurrence(analysis: Analysis, ra: RunAnalysis, call: Call) -> Occurrence:
+    verdict = ra.verdicts.get(call.call_id)
+    flagged = verdict.flagged if verdict is not None else call.status != "ok"
+    occ = Occurrence(call, call_kind(analysis, call), not flagged)
     fixture = _fixture(analysis, call)
     if fixture is not None:
         occ.input_shape = shape_fingerprint(output_shape(fixture.input))
@@ -133,9 +136,8 @@ def call_history(analysis: Analysis, tool: str, *, until: str | None = None) -> 
     per_run: list[tuple[RunAnalysis, list[Occurrence]]] = []
     for ra in analysis.runs():
         calls = [c for c in ra.run.calls if c.tool == tool and not c.deleted]
-        if calls and not ra.run.is_reexec:
-            good = {gc.call.call_id for gc in ra.good_calls}
-            occs = [_occurrence(analysis, ra, c, good) for c in calls]
+        if calls and ra.kind != "reexec":
+            occs = [_occurrence(analysis, ra, c) for c in calls]
             history.occurrences.extend(occs)
             per_run.append((ra, occs))
         if until is not None and ra.run_id == until:

@@ -14,7 +14,7 @@ is it only our credential?  One grade answers that:
 
 Which fields are volatile (timestamps, request ids, nonces) is the config's ``[diff] ignore``
 plus ``[volatile]`` per tool (``"*"`` for every tool) on top of a default set.  What counts as
-a failure and of which kind is the core classifier's answer, not this module's.
+a failure and of which kind is the core classifier's answer (``classify``), not this module's.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from forensics_tui.core.analysis.classify import Classification, classify
 from forensics_tui.core.analysis.shapes import compare_shapes, output_shape
-from forensics_tui.core.analysis.symptoms import Symptom, symptom
 from forensics_tui.core.analysis.treediff import diff_values
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS, Config
 from forensics_tui.core.model import Fixture
@@ -97,10 +97,16 @@ def _status_code(fixture: Fixture) -> Any:
     return output.get("status_code") if isinstance(output, dict) else None
 
 
-def _failure(fixture: Fixture, sym: Symptom | None) -> str:
-    code = _status_code(fixture)
+def _failure(fixture: Fixture, found: Classification) -> str:
+    code = found.http_status if found.http_status is not None else _status_code(fixture)
     where = f"HTTP {code}" if isinstance(code, int) else fixture.status
-    return f"{where}, {sym.describe()}" if sym is not None else where
+    return f"{where}, {found.describe(fixture.tool)}"
+
+
+def _problem(fixture: Fixture) -> Classification | None:
+    """The core classifier's answer for ``fixture`` when it shows a problem, else None."""
+    found = classify(fixture)
+    return found if found.problem else None
 
 
 def _paths(changes: Iterable[Any], limit: int = 3) -> str:
@@ -118,7 +124,7 @@ def grade(
 ) -> Grade:
     """The grade of ``new`` (the live answer) against ``original`` and ``last_good``."""
     ignore = tuple(volatile) if volatile is not None else volatile_fields(new.tool)
-    was, now = symptom(original), symptom(new)
+    was, now = _problem(original), _problem(new)
     if now is not None and now.kind == "auth":
         again = " again" if was is not None and was.kind == "auth" else ""
         return Grade(AUTH, f"the credential was rejected{again}: {_failure(new, now)}", "original")
@@ -135,7 +141,7 @@ def grade(
                 RECOVERED, f"was {_failure(original, was)}; now {new.status}{note}", "last good"
             )
         same_kind = now.kind == was.kind and new.status == original.status
-        if same_kind and _status_code(new) == _status_code(original):
+        if same_kind and now.http_status == was.http_status:
             return Grade(STILL_SAME, f"again {_failure(new, now)}", "original")
         return Grade(
             NOW_DIFFERENT,
