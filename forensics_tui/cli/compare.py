@@ -41,11 +41,10 @@ def compare_cmd(root: Path, run_a: str, run_b: str | None, as_json: bool) -> Non
     from rich.text import Text
 
     analysis = open_analysis(root)
-    require_run(analysis, run_a)
-    if run_b is not None:
-        require_run(analysis, run_b)
+    a = require_run(analysis, run_a).run_id  # any name the TUI shows: a short id, the label
+    b = require_run(analysis, run_b).run_id if run_b is not None else None
     try:
-        result = compare_runs(analysis, run_a, run_b)
+        result = compare_runs(analysis, a, b)
     except AnalysisError as exc:
         fail(safe_line(str(exc), 300), 2)
     first = result.first_divergence

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from forensics_tui.cli._analysis import open_analysis
+from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, fail
 from forensics_tui.core.export import ExportError, dataset_lines, export_test
 from forensics_tui.core.sanitize import safe_line
@@ -92,8 +92,9 @@ def export_dataset_cmd(root: Path, runs: tuple[str, ...], fmt: str, output: Path
     """One line per call of RUNS (default: every agent run): input, output, error, status,
     classification, findings and run labels; redacted.  For evaluation tools."""
     analysis = open_analysis(root)
+    names = [require_run(analysis, name).run_id for name in runs]
     try:
-        lines = list(dataset_lines(analysis, runs))
+        lines = list(dataset_lines(analysis, names))
     except ExportError as exc:
         fail(safe_line(str(exc), 400), 2)
     text = "".join(line + "\n" for line in lines)

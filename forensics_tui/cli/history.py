@@ -64,7 +64,7 @@ def history_cmd(root: Path, tool: str, until: str | None, as_json: bool) -> None
     """
     analysis = open_analysis(root)
     if until is not None:
-        require_run(analysis, until)
+        until = require_run(analysis, until).run_id
     history = call_history(analysis, tool, until=until)
     if not history.occurrences:
         fail(f"no call of {safe_line(tool, 80)!r} under {root}", 2)

@@ -135,3 +135,13 @@ def test_cli_json_contract_and_exit_codes(tmp_path: Path) -> None:
     assert unknown.exit_code == 2
     lonely = runner.invoke(cli, ["compare", "20260101_000000", "--dir", str(tmp_path)])
     assert lonely.exit_code == 2 and "no earlier known-good run" in lonely.output
+
+
+def test_cli_accepts_short_run_names(tmp_path: Path) -> None:
+    run(tmp_path, "20260101_000000", GOOD)
+    run(tmp_path, "20260102_000000", [GOOD[0], ok("refresh_token"), *GOOD[1:]])
+    res = CliRunner().invoke(
+        cli, ["compare", "20260102", "20260101", "--json", "--dir", str(tmp_path)]
+    )
+    data = json.loads(res.output)
+    assert (data["a"], data["b"]) == ("20260102_000000", "20260101_000000")

@@ -149,7 +149,7 @@ def test_export_dataset_jsonl(tmp_path: Path) -> None:
     assert one.exit_code == 0
     assert len((tmp_path / "d.jsonl").read_text().splitlines()) == 1
     bad = CliRunner().invoke(cli, ["export-dataset", "nope", "--dir", str(tmp_path)])
-    assert bad.exit_code == 2 and "unknown run(s): nope" in bad.output
+    assert bad.exit_code == 2 and "unknown run 'nope'" in bad.output
 
 
 def test_a_good_answer_to_another_input_does_not_count(tmp_path: Path) -> None:
