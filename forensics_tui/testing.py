@@ -173,6 +173,12 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
+def redactor_from_env() -> Any:
+    from forensics_tui.capture.redact import redactor_from_env as build
+
+    return build()
+
+
 def _jsonable(value: Any) -> Any:
     from forensics_tui.capture.serialize import dumps, to_jsonable
 
@@ -193,7 +199,10 @@ def assert_replays(
     result = _call(func, fixture.input)
     redacted = [p.removeprefix("output.") for p in fixture.redacted if p.startswith("output.")]
     names = [*DEFAULT_VOLATILE_FIELDS, *ignore, *redacted]
-    diff = diff_values(fixture.output, _jsonable(result), ignore=names)
+    # The live result is redacted like a recording would be: a failure diff never prints a
+    # live secret into test output (CI logs).
+    now, _ = redactor_from_env().redact(_jsonable(result))
+    diff = diff_values(fixture.output, now, ignore=names)
     if diff.changes or diff.notes:
         lines = [
             f"{fixture_id(fixture)}: {fixture.tool} did not replay its recorded output "

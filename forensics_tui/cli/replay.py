@@ -8,6 +8,7 @@ import click
 
 from forensics_tui.cli.common import dir_option, fail, require_root
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.storage.safe_read import inside_root
 
 __all__ = ["replay_cmd"]
 
@@ -28,5 +29,7 @@ def replay_cmd(root: Path, run_id: str, tool: str | None) -> None:
         try:  # what the TUI shows: a short id, the compact label
             run_id = resolve_run(open_store(root).runs(), run_id).run_id
         except RunNameError as exc:
-            fail(f"{safe_line(str(exc), 200)} under {root}")
+            fail(f"{safe_line(str(exc), 200)} under {safe_line(str(root))}")
+    if not inside_root(root / run_id, root):
+        fail(f"run {safe_line(run_id, 80)!r} is a symlink outside the root; refused")
     replay(run_id, tool, root=root)

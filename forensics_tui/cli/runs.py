@@ -65,7 +65,7 @@ def runs_cmd(root: Path, as_json: bool) -> None:
     from rich.table import Table
 
     if not analyses:
-        click.echo(f"no runs under {root}")
+        click.echo(safe_line(f"no runs under {root}"))
         return
     table = Table(box=None, pad_edge=False, show_edge=False)
     for column in ("run", "started", "outcome", "status", "calls", "counts", "task"):
