@@ -240,7 +240,11 @@ def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
         "text": "We are on it.",
     }
     assert data["diff"]["baseline_run"] == "20260305_090000"
-    assert data["recurring"]["run_count"] == 3
+    # "recurring" is as of the run (a post-mortem never analyses the runs after it):
+    # 07 is the 2nd of three 503s in a row, 08 the 3rd, when the signature is promoted
+    assert data["recurring"] is None
+    newest = json.loads(run("postmortem", "20260308_090000", "--format", "json", "--dir", str(v1)).output)  # fmt: skip
+    assert newest["recurring"]["run_count"] == 3
     out = tmp_path / "pm" / "report.md"
     written = run("postmortem", "20260303_090000", "-o", str(out), "--dir", str(v1))
     assert written.exit_code == 0

@@ -460,13 +460,17 @@ class Analysis:
             result.baseline_reason = cv.baseline.reason
         return result
 
-    def patterns(self, min_runs: int | None = None) -> list[Pattern]:
-        """Every failure signature, promoted first (``min_runs`` defaults to the config's)."""
-        with self._lock:
-            return self._patterns(min_runs)
+    def patterns(self, min_runs: int | None = None, *, until: str | None = None) -> list[Pattern]:
+        """Every failure signature, promoted first (``min_runs`` defaults to the config's).
 
-    def _patterns(self, min_runs: int | None) -> list[Pattern]:
-        analyses = [ra for ra in self.refresh() if ra.kind != "reexec"]
+        ``until``: only the runs up to that one (what was recurring when it ran), so a
+        post-mortem of one run does not analyse the runs after it.
+        """
+        with self._lock:
+            return self._patterns(min_runs, until)
+
+    def _patterns(self, min_runs: int | None, until: str | None = None) -> list[Pattern]:
+        analyses = [ra for ra in self.refresh(until=until) if ra.kind != "reexec"]
         sightings: list[Sighting] = []
         good: dict[tuple[str, int], list[str]] = {}
         for ra in analyses:
