@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "replay": "forensics_tui.cli.replay:replay_cmd",
     "reexec": "forensics_tui.cli.reexec:reexec_command",
     "runs": "forensics_tui.cli.runs:runs_cmd",
+    "ship": "forensics_tui.cli.ship:ship_cmd",
+    "pull": "forensics_tui.cli.pull:pull_cmd",
     "tail": "forensics_tui.cli.tail:tail_cmd",
 }
 

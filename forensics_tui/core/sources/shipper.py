@@ -1,0 +1,391 @@
+"""The shipper: one per host, publishes the host's fixtures to JetStream as they land and as
+they finish, acknowledged, resumable, and never in the agents' way.
+
+It is a separate process that only reads the root, so capture never waits on the network.  The
+watcher is started before the catch-up scan (nothing written meanwhile is missed); touched
+files collect in a de-duplicated backlog that survives a NATS outage in memory and, through the
+cursor, across restarts.  A file is published when its state (``pending``/``final``, or a
+manifest's content hash) is newer than what the cursor says was acknowledged.  Publishes are
+pipelined (``publish_async``) and the cursor records a fixture only once its ack arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from forensics_tui.core.sources.nats_conn import NatsOptions, connect, import_nats
+from forensics_tui.core.sources.ship_cursor import ShipCursor
+from forensics_tui.core.sources.wire import (
+    INLINE_MAX,
+    SUBJECT_ROOT,
+    bodies_bucket,
+    call_headers,
+    heartbeat_subject,
+    msg_id,
+    subject_for,
+)
+from forensics_tui.core.storage.loader import LOAD_CAP
+from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
+from forensics_tui.core.storage.scan import is_fixture_name, plan_root
+
+__all__ = ["ShipStats", "Shipper"]
+
+log = logging.getLogger(__name__)
+_SUMMARY_KEYS = (
+    "format",
+    "run_id",
+    "call_id",
+    "seq",
+    "tool",
+    "status",
+    "ts",
+    "ended_at",
+    "duration_ms",
+    "redacted",
+    "meta",
+)
+_PAYLOAD_KEYS = ("input", "output", "error", "replay")
+
+
+class _Head(msgspec.Struct):
+    call_id: Any = None
+    status: Any = None
+
+
+_decode_head = msgspec.json.Decoder(_Head).decode
+
+
+class ShipStats(msgspec.Struct):
+    published: int = 0
+    acked: int = 0
+    objects: int = 0
+    failures: int = 0
+
+
+class Shipper:
+    """Publishes ``root`` to ``stream`` as ``host``; :meth:`run` until ``stop`` is set."""
+
+    def __init__(
+        self,
+        root: Path,
+        options: NatsOptions,
+        *,
+        host: str,
+        stream: str,
+        replicas: int = 1,
+        inline_max: int = INLINE_MAX,
+        heartbeat_s: float = 5.0,
+        window: int = 1000,
+        ack_timeout: float = 5.0,
+        redactor: Any = None,
+    ) -> None:
+        self.root = Path(root).absolute()
+        self.options = options
+        self.host = host
+        self.stream = stream
+        self.replicas = replicas
+        self.inline_max = inline_max
+        self.heartbeat_s = heartbeat_s
+        self.window = window
+        self.ack_timeout = ack_timeout
+        self.redactor = redactor
+        self.cursor = ShipCursor(self.root, host)
+        self.stats = ShipStats()
+        self.backlog: OrderedDict[str, None] = OrderedDict()
+        self._wake = asyncio.Event()
+        self._nc: Any = None
+        self._js: Any = None
+        self._bodies: Any = None
+        self._last_save = 0.0
+        self.connected = False
+
+    # -- backlog ---------------------------------------------------------------------------
+
+    def enqueue_root(self) -> None:
+        """Every fixture and manifest under the root (a start, or a rescan)."""
+        for plan in plan_root(self.root):
+            if plan.problem and not plan.names:
+                continue
+            for name in ["run.json", *plan.names]:
+                self.backlog[f"{plan.run_id}/{name}"] = None
+        self._wake.set()
+
+    def enqueue_changes(self, batch: list[tuple[str, Path]]) -> None:
+        prefix = os.fspath(self.root) + os.sep
+        for kind, path in batch:
+            if kind == "rescan":
+                self.enqueue_root()
+                continue
+            text = os.fspath(path)
+            if kind == "deleted" or not text.startswith(prefix):
+                continue
+            parts = text[len(prefix) :].split(os.sep)
+            if len(parts) == 1 and kind == "added":
+                run_dir = self.root / parts[0]
+                with contextlib.suppress(OSError):
+                    for name in os.listdir(run_dir):
+                        if name == "run.json" or is_fixture_name(name):
+                            self.backlog[f"{parts[0]}/{name}"] = None
+            elif len(parts) == 2 and (parts[1] == "run.json" or is_fixture_name(parts[1])):
+                self.backlog[f"{parts[0]}/{parts[1]}"] = None
+        self._wake.set()
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _message(self, key: str) -> tuple[str, str, bytes, dict[str, str]] | None:
+        """``(state, subject, body, headers)`` for a file that needs publishing, else None."""
+        run, _, name = key.partition("/")
+        acked = self.cursor.state(key)
+        if acked == "final":
+            return None
+        try:
+            raw = read_file_bytes(self.root / run / name, root=self.root, cap=LOAD_CAP)
+        except FileNotFoundError:
+            return None
+        except ReadRefused as refused:
+            log.warning("not shipped: %s/%s: %s", run, name, refused.reason)
+            return None
+        data = raw.data
+        if name == "run.json":
+            state = "m" + hashlib.sha1(data).hexdigest()[:16]
+            call_id, kind = f"{run}/run.json", "run"
+        else:
+            kind = "call"
+            try:
+                head = _decode_head(data)
+                call_id, status = head.call_id, head.status
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                call_id, status = None, None
+            if not isinstance(call_id, str) or not call_id:
+                call_id = f"{run}-{name[:-5]}"  # the loader's id for such a file
+            state = "pending" if status == "pending" else "final"
+        if acked == state:
+            return None
+        data = self._redact(data) if kind == "call" else data
+        headers = call_headers(kind=kind, host=self.host, name=name, call_id=call_id, state=state)
+        if len(data) > self.inline_max:
+            headers["Fx-Object"] = msg_id(self.host, call_id, state)
+            headers["Fx-Size"] = str(len(data))
+        return state, subject_for(self.host, run), data, headers
+
+    def _redact(self, data: bytes) -> bytes:
+        """Redact again before anything leaves the host (legacy snippets never redacted)."""
+        if self.redactor is None:
+            return data
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data
+        if not self.redactor.suspicious(text):
+            return data
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            return data
+        if not isinstance(obj, dict):
+            return data
+        paths: list[str] = []
+        for key in _PAYLOAD_KEYS:
+            if key in obj:
+                obj[key], found = self.redactor.redact(obj[key], key)
+                paths.extend(found)
+        if not paths:
+            return data
+        before = obj.get("redacted") if isinstance(obj.get("redacted"), list) else []
+        obj["redacted"] = sorted({*before, *paths})
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+    async def _put_object(self, name: str, data: bytes) -> bytes:
+        """Store a large body; the message then carries the summary only."""
+        if self._bodies is None:
+            nats = import_nats()
+            bucket = bodies_bucket(self.stream)
+            try:
+                self._bodies = await self._js.object_store(bucket)
+            except nats.js.errors.NotFoundError:
+                config = nats.js.api.ObjectStoreConfig(bucket=bucket, replicas=self.replicas)
+                self._bodies = await self._js.create_object_store(bucket, config=config)
+        await self._bodies.put(name, data)
+        self.stats.objects += 1
+        try:
+            obj = json.loads(data)
+        except ValueError:
+            obj = None
+        if not isinstance(obj, dict):
+            return b'{"status": "error", "tool": "large-unparsable-body"}'
+        summary = {k: obj[k] for k in _SUMMARY_KEYS if k in obj}
+        summary["output"] = f"[large body: {len(data)} bytes, fetched from the object store]"
+        return json.dumps(summary).encode()
+
+    # -- connection --------------------------------------------------------------------------
+
+    async def _connect(self, stop: asyncio.Event) -> bool:
+        delay = 0.25
+        while not stop.is_set():
+            try:
+                self._nc = await connect(self.options, name=f"forensics-ship-{self.host}")
+                self._js = self._nc.jetstream(timeout=self.ack_timeout)
+                await self._ensure_stream()
+                self.connected = True
+                return True
+            except Exception as exc:
+                log.warning("waiting for NATS at %s: %s", self.options.url, type(exc).__name__)
+                if self._nc is not None:
+                    with contextlib.suppress(Exception):
+                        await self._nc.close()
+                    self._nc = None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, 2.0)
+        return False
+
+    async def _ensure_stream(self) -> None:
+        nats = import_nats()
+        try:
+            await self._js.stream_info(self.stream)
+            return
+        except nats.js.errors.NotFoundError:
+            pass
+        config = nats.js.api.StreamConfig(
+            name=self.stream,
+            subjects=[f"{SUBJECT_ROOT}.>"],
+            duplicate_window=120.0,
+            num_replicas=self.replicas,
+            storage=nats.js.api.StorageType.FILE,
+        )
+        try:
+            await self._js.add_stream(config)
+        except nats.js.errors.BadRequestError:
+            await self._js.stream_info(self.stream)  # created meanwhile by another shipper
+
+    # -- main loop ----------------------------------------------------------------------------
+
+    async def run(
+        self, stop: asyncio.Event | None = None, on_ready: Callable[[], None] | None = None
+    ) -> None:
+        from forensics_tui.core.storage.watcher import watch_root
+
+        stop = stop or asyncio.Event()
+
+        async def watch() -> None:
+            async for batch in watch_root(self.root, stop_event=stop):
+                self.enqueue_changes(batch)
+
+        watcher = asyncio.create_task(watch())
+        await asyncio.sleep(0.05)  # the watch is up before the catch-up listing
+        self.enqueue_root()
+        heartbeat: asyncio.Task[None] | None = None
+        try:
+            if not await self._connect(stop):
+                return
+            heartbeat = asyncio.create_task(self._heartbeats(stop))
+            if on_ready is not None:
+                on_ready()
+            while not stop.is_set():
+                if not self.backlog:
+                    self._save(force=True)
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), 0.5)
+                    continue
+                if not await self._ship_some():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 0.25)
+        finally:
+            for task in (watcher, heartbeat):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
+            self._save(force=True)
+            if self._nc is not None:
+                with contextlib.suppress(Exception):
+                    await self._nc.close()
+
+    async def _ship_some(self) -> bool:
+        """Publish up to ``window`` backlog entries; False when acks failed (retry later)."""
+        keys: list[str] = []
+        while self.backlog and len(keys) < self.window:
+            keys.append(self.backlog.popitem(last=False)[0])
+        pending: list[tuple[str, str, asyncio.Future[Any]]] = []
+        ok = True
+        try:
+            for key in keys:
+                message = self._message(key)
+                if message is None:
+                    continue
+                state, subject, body, headers = message
+                if "Fx-Object" in headers:
+                    body = await self._put_object(headers["Fx-Object"], body)
+                future = await self._js.publish_async(subject, body, headers=headers)
+                pending.append((key, state, future))
+                self.stats.published += 1
+        except Exception as exc:
+            log.warning("publish failed: %s", type(exc).__name__)
+            ok = False
+        if pending:
+            _, not_done = await asyncio.wait([f for *_, f in pending], timeout=self.ack_timeout)
+            for future in not_done:
+                future.cancel()
+        failed: list[str] = []
+        for key, state, future in pending:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.cursor.record(key, state)
+                self.stats.acked += 1
+            else:
+                failed.append(key)
+        if not ok:
+            failed.extend(k for k in keys if k not in {p[0] for p in pending})
+        if failed:
+            self.stats.failures += len(failed)
+            for key in reversed(failed):  # back at the front, in order
+                self.backlog[key] = None
+                self.backlog.move_to_end(key, last=False)
+            self._save(force=True)
+            return False
+        self._save()
+        return True
+
+    def _save(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_save >= 0.2:
+            try:
+                self.cursor.save()
+            except OSError as exc:
+                log.warning("cursor not saved: %s", exc)
+            self._last_save = now
+
+    async def _heartbeats(self, stop: asyncio.Event) -> None:
+        from forensics_tui import __version__
+
+        while not stop.is_set():
+            body = {
+                "host": self.host,
+                "clock": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "version": __version__,
+                "backlog": len(self.backlog),
+                "pid": os.getpid(),
+                "acked": self.stats.acked,
+            }
+            with contextlib.suppress(Exception):
+                await self._js.publish(
+                    heartbeat_subject(self.host),
+                    json.dumps(body).encode(),
+                    headers={"Fx-Kind": "heartbeat"},
+                    timeout=2.0,
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.heartbeat_s)

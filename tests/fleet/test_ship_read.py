@@ -1,0 +1,209 @@
+"""Shipper -> JetStream -> NATS source, with real processes and a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from forensics_tui.capture import Recorder
+from forensics_tui.core.sources.nats_conn import NatsOptions
+from forensics_tui.core.sources.nats_source import NatsSource
+from forensics_tui.core.storage.store import FixtureStore
+from tests.fleet.conftest import env, start_shipper, stream_calls, wait_for
+
+
+def _read_all(url: str, mirror: Path) -> NatsSource:
+    async def go() -> NatsSource:
+        source = NatsSource(NatsOptions(url), "FORENSICS", mirror_root=mirror)
+        await source.start()
+        await source.catch_up()
+        await source.close()
+        return source
+
+    return asyncio.run(go())
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "forensics_tui.cli.main", *args],
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_ship_pending_then_final_large_body_and_redaction(nats_server, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    rec = Recorder(root, run_id="run-1", agent="a", task="t")
+    for i in range(5):
+        rec.record("search", {"q": i}, {"hits": [i]})
+    handle = rec.start_call("slow", {"x": 1})
+    rec.record("big", {"q": 1}, {"blob": "y" * 300_000})
+    # a legacy snippet fixture: never redacted at capture; the shipper redacts it
+    legacy = root / "legacy-run"
+    legacy.mkdir()
+    (legacy / "fetch_001.json").write_text(
+        json.dumps(
+            {
+                "run_id": "legacy-run",
+                "tool": "fetch",
+                "status": "ok",
+                "ts": "2026-01-01T00:00:00",
+                "input": {"headers": {"Authorization": "Bearer abcdefghijklmnopqrstuvwxyz0123"}},
+                "output": {"ok": True},
+            }
+        )
+    )
+    ship = start_shipper(nats_server.url, root, "web-1", log=tmp_path / "ship.log")
+    try:
+        wait_for(lambda: len(stream_calls(nats_server.url)) >= 8, what="first messages")
+        handle.finish({"done": True})
+        wait_for(
+            lambda: (
+                ("web-1", handle.call_id, "final") in {m[:3] for m in stream_calls(nats_server.url)}
+            ),
+            what="the final state",
+        )
+    finally:
+        ship.terminate()
+        ship.wait(10)
+    states = [(c, s) for _, c, s, _ in stream_calls(nats_server.url) if c == handle.call_id]
+    assert states == [(handle.call_id, "pending"), (handle.call_id, "final")]
+
+    mirror = tmp_path / "mirror"
+    source = _read_all(nats_server.url, mirror)
+    store = FixtureStore(mirror)
+    store.scan()
+    run = store.run("web-1:run-1")
+    assert run is not None and run.task == "t"
+    assert [c.tool for c in run.calls] == ["search"] * 5 + ["slow", "big"]
+    assert store.calls("web-1:run-1")[5].status == "ok"
+    big = store.load(store.calls("web-1:run-1")[6])
+    assert big.output == {"blob": "y" * 300_000}  # fetched back from the object store
+    leg = store.load(store.calls("web-1:legacy-run")[0])
+    assert leg.input == {"headers": {"Authorization": "[REDACTED]"}}
+    assert "abcdefghijklmnop" not in (mirror / "web-1:legacy-run" / "fetch_001.json").read_text()
+    hosts = {h.host: h for h in source.hosts()}
+    assert hosts["web-1"].version and hosts["web-1"].last_heartbeat
+
+
+def test_malformed_messages_become_error_rows(nats_server, tmp_path: Path) -> None:
+    import nats
+
+    async def publish() -> None:
+        nc = await nats.connect(nats_server.url)
+        js = nc.jetstream()
+        await js.add_stream(name="FORENSICS", subjects=["fx.>"])
+        await js.publish(
+            "fx.evil.run",
+            b"{}",
+            headers={"Fx-Kind": "call", "Fx-Name": "..~2F..~2Fetc", "Fx-State": "final"},
+        )
+        await js.publish("fx.evil", b"{}", headers={"Fx-Kind": "call"})
+        await js.publish(
+            "fx.good.r1",
+            b"not json at all",
+            headers={
+                "Fx-Kind": "call",
+                "Fx-Name": "000001_t~2Ejson",
+                "Fx-State": "final",
+                "Fx-Call": "c1",
+            },
+        )
+        await js.publish(
+            "fx.good.r1",
+            b"x" * 10,
+            headers={"Fx-Kind": "call", "Fx-Name": "000002_t~2Ejson", "Fx-State": "bogus"},
+        )
+        await nc.close()
+
+    asyncio.run(publish())
+    mirror = tmp_path / "mirror"
+    source = _read_all(nats_server.url, mirror)
+    assert source.mirror.malformed == 3
+    store = FixtureStore(mirror)
+    store.scan()
+    rows = store.calls("fleet:malformed-messages")
+    assert len(rows) == 3 and all(r.broken for r in rows)
+    (good,) = store.calls("good:r1")
+    assert good.broken and "JSON" in (good.problem or "")
+    assert not (tmp_path / "etc").exists()
+    assert sorted(p.name for p in mirror.iterdir()) == [
+        ".fleet",
+        "fleet:malformed-messages",
+        "good:r1",
+    ]
+
+
+def test_cli_commands_accept_a_nats_source_and_pull(nats_server, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    rec = Recorder(root, run_id="run-a", agent="a")
+    rec.record("search", {"q": 1}, {"hits": []})
+    rec.record("charge", {"amount": 3}, None, status="error", error=RuntimeError("card declined"))
+    rec.end()
+    ship = start_shipper(nats_server.url, root, "pay-1")
+    try:
+        wait_for(lambda: len(stream_calls(nats_server.url)) >= 2, what="shipped calls")
+    finally:
+        ship.terminate()
+        ship.wait(10)
+    cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    source = f"{nats_server.url}/FORENSICS"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "forensics_tui.cli.main", *args],
+            env={**env(), **cache},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    runs = cli("runs", "--json", "--source", source)
+    assert runs.returncode == 0, runs.stderr
+    assert [r["run_id"] for r in json.loads(runs.stdout)] == ["pay-1:run-a"]
+    tail = cli("tail", "--json", "--once", "--source", source)
+    lines = [json.loads(line) for line in tail.stdout.splitlines()]
+    assert [(x["tool"], x["status"]) for x in lines] == [("search", "ok"), ("charge", "error")]
+    check = subprocess.run(
+        [sys.executable, "-m", "forensics_tui.cli.main", "check", "--json"],
+        env={**env(), **cache, "FORENSICS_SOURCE": source},
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode != 0 and "pay-1:run-a" in check.stdout
+    pulled = cli("pull", "--source", source, "--dir", str(tmp_path / "local"), "run-a")
+    assert pulled.returncode == 0, pulled.stderr
+    local = FixtureStore(tmp_path / "local")
+    local.scan()
+    assert [c.status for c in local.calls("run-a")] == ["ok", "error"]
+    missing = cli("pull", "--source", source, "--dir", str(tmp_path / "local"), "nope")
+    assert missing.returncode == 1 and "no run 'nope'" in missing.stderr
+    bad = cli("runs", "--source", "nats://u:secret@127.0.0.1:1")
+    assert bad.returncode == 2 and "secret" not in bad.stderr and "--creds" in bad.stderr
+    down = cli("runs", "--source", "nats://127.0.0.1:1")
+    assert down.returncode == 1 and "cannot reach NATS" in down.stderr
+
+
+@pytest.mark.parametrize("stream", ["NOPE"])
+def test_missing_stream_is_a_clear_error(nats_server, stream: str) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forensics_tui.cli.main",
+            "runs",
+            "--source",
+            f"{nats_server.url}/{stream}",
+        ],
+        env=env(),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1 and "no stream 'NOPE'" in out.stderr
