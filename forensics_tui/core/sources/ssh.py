@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -71,6 +72,7 @@ class SshSource(Source):
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                     limit=LOAD_CAP + 4096,
+                    start_new_session=True,  # close() ends ssh and anything it started
                 )
             except OSError as exc:
                 raise SourceError(
@@ -158,11 +160,15 @@ class SshSource(Source):
     async def close(self) -> None:
         for proc in self._procs:
             if proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.terminate()
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        if self._tasks:  # the readers end at EOF; waiting for them lets the pipes close
+            _, late = await asyncio.wait(self._tasks, timeout=5)
+            for task in late:
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(*late, return_exceptions=True)
         for proc in self._procs:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(proc.wait(), 5)
-        for task in self._tasks:
-            task.cancel()
         self.mirror.save_cursor()
