@@ -215,6 +215,10 @@ class NatsSource(Source):
 
     async def close(self) -> None:
         self._closed.set()
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+            self._sub = None
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
