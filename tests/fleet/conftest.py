@@ -118,10 +118,16 @@ async def _stream_messages(url: str, stream: str) -> list[tuple[str, str, str, i
 
 def stream_calls(url: str, stream: str = DEFAULT_STREAM) -> list[tuple[str, str, str, int]]:
     """Every call message in the stream: ``(host, call_id, state, stream_seq)``."""
-    try:
-        return asyncio.run(_stream_messages(url, stream))
-    except Exception:
-        return []
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run() -> list[tuple[str, str, str, int]]:
+        try:
+            return asyncio.run(_stream_messages(url, stream))
+        except Exception:
+            return []
+
+    with ThreadPoolExecutor(1) as pool:  # also usable from async tests (a loop is running)
+        return pool.submit(run).result()
 
 
 def finals_on_disk(root: Path) -> set[str]:
