@@ -45,6 +45,8 @@ class ShipCursor:
         return self.acked.get(key)
 
     def record(self, key: str, state: str) -> None:
+        if state == "pending" and self.acked.get(key) == "final":
+            return  # a late ack of the pending state must not hide the final one
         self.acked[key] = state
         self.dirty = True
 

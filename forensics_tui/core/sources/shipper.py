@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +93,7 @@ class Shipper:
         redactor: Any = None,
     ) -> None:
         self.root = Path(root).absolute()
+        self._root_text = os.fspath(self.root)
         self.options = options
         self.host = host
         self.stream = stream
@@ -110,6 +111,7 @@ class Shipper:
         self._js: Any = None
         self._bodies: Any = None
         self._last_save = 0.0
+        self._inflight: deque[tuple[str, str, float, asyncio.Future[Any]]] = deque()
         self.connected = False
 
     # -- backlog ---------------------------------------------------------------------------
@@ -152,7 +154,9 @@ class Shipper:
         if acked == "final":
             return None
         try:
-            raw = read_file_bytes(self.root / run / name, root=self.root, cap=LOAD_CAP)
+            raw = read_file_bytes(
+                os.path.join(self._root_text, run, name), root=self.root, cap=LOAD_CAP
+            )
         except FileNotFoundError:
             return None
         except ReadRefused as refused:
@@ -296,6 +300,8 @@ class Shipper:
                 on_ready()
             while not stop.is_set():
                 if not self.backlog:
+                    if self._inflight and not await self._settle(0):
+                        continue
                     self._save(force=True)
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
@@ -305,6 +311,9 @@ class Shipper:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), 0.25)
         finally:
+            if self._inflight and self.connected:
+                with contextlib.suppress(BaseException):
+                    await self._settle(0)
             for task in (watcher, heartbeat):
                 if task is not None:
                     task.cancel()
@@ -316,14 +325,15 @@ class Shipper:
                     await self._nc.close()
 
     async def _ship_some(self) -> bool:
-        """Publish up to ``window`` backlog entries; False when acks failed (retry later)."""
+        """Publish up to ``window`` backlog entries without waiting for their acks (up to two
+        windows stay in flight); False when a publish or an ack failed (retry later)."""
         keys: list[str] = []
         while self.backlog and len(keys) < self.window:
             keys.append(self.backlog.popitem(last=False)[0])
-        pending: list[tuple[str, str, asyncio.Future[Any]]] = []
-        ok = True
-        try:
-            for key in keys:
+        unsent: list[str] = []
+        loop = asyncio.get_running_loop()
+        for n, key in enumerate(keys):
+            try:
                 message = self._message(key)
                 if message is None:
                     continue
@@ -331,33 +341,51 @@ class Shipper:
                 if "Fx-Object" in headers:
                     body = await self._put_object(headers["Fx-Object"], body)
                 future = await self._js.publish_async(subject, body, headers=headers)
-                pending.append((key, state, future))
-                self.stats.published += 1
-        except Exception as exc:
-            log.warning("publish failed: %s", type(exc).__name__)
-            ok = False
-        if pending:
-            _, not_done = await asyncio.wait([f for *_, f in pending], timeout=self.ack_timeout)
-            for future in not_done:
-                future.cancel()
+            except Exception as exc:
+                log.warning("publish failed: %s", type(exc).__name__)
+                unsent = keys[n:]
+                break
+            self._inflight.append((key, state, loop.time() + self.ack_timeout, future))
+            self.stats.published += 1
+        settled = await self._settle(0 if unsent else 2 * self.window)
+        if unsent:
+            self._requeue(unsent)
+            return False
+        return settled
+
+    async def _settle(self, limit: int) -> bool:
+        """Take acks from the front of the in-flight queue until at most ``limit`` remain;
+        an ack that failed or did not come in time puts its file back in the backlog."""
+        loop = asyncio.get_running_loop()
         failed: list[str] = []
-        for key, state, future in pending:
-            if future.done() and not future.cancelled() and future.exception() is None:
+        while self._inflight:
+            key, state, deadline, future = self._inflight[0]
+            if not future.done():
+                if len(self._inflight) <= limit:
+                    break
+                remaining = deadline - loop.time()
+                if remaining > 0:
+                    await asyncio.wait([future], timeout=remaining)
+                if not future.done():
+                    future.cancel()
+            self._inflight.popleft()
+            if future.cancelled() or future.exception() is not None:
+                failed.append(key)
+            else:
                 self.cursor.record(key, state)
                 self.stats.acked += 1
-            else:
-                failed.append(key)
-        if not ok:
-            failed.extend(k for k in keys if k not in {p[0] for p in pending})
         if failed:
-            self.stats.failures += len(failed)
-            for key in reversed(failed):  # back at the front, in order
-                self.backlog[key] = None
-                self.backlog.move_to_end(key, last=False)
-            self._save(force=True)
+            self._requeue(failed)
             return False
         self._save()
         return True
+
+    def _requeue(self, keys: list[str]) -> None:
+        self.stats.failures += len(keys)
+        for key in reversed(keys):  # back at the front, in order
+            self.backlog[key] = None
+            self.backlog.move_to_end(key, last=False)
+        self._save(force=True)
 
     def _save(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -376,7 +404,7 @@ class Shipper:
                 "host": self.host,
                 "clock": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "version": __version__,
-                "backlog": len(self.backlog),
+                "backlog": len(self.backlog) + len(self._inflight),
                 "pid": os.getpid(),
                 "acked": self.stats.acked,
             }

@@ -18,6 +18,7 @@ they touch the mirror, and sizes are capped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -51,7 +52,8 @@ MESSAGE_CAP = 1024 * 1024
 """A reader refuses message bodies bigger than this (NATS' default max_payload)."""
 NAME_MAX = 255
 
-_KEEP = re.compile(r"[A-Za-z0-9_-]")
+_SAFE = re.compile(r"[A-Za-z0-9_-]+\Z")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TOKEN = re.compile(r"^(?:[A-Za-z0-9_-]|~[0-9A-F]{2})+$")
 _STATE = re.compile(r"^(pending|final|m[0-9a-f]{16})$")
 
@@ -62,13 +64,13 @@ class WireError(ValueError):
 
 def encode_token(text: str) -> str:
     """``text`` as one subject token: ``[A-Za-z0-9_-]`` kept, every other byte as ``~XX``."""
-    out: list[str] = []
-    for char in text:
-        if _KEEP.match(char):
-            out.append(char)
-        else:
-            out.extend(f"~{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
-    return "".join(out) or "~00"
+    if _SAFE.match(text):
+        return text
+    return _UNSAFE.sub(_escape, text) or "~00"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"~{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
 
 
 def decode_token(token: str) -> str:
@@ -94,6 +96,7 @@ def bodies_bucket(stream: str) -> str:
     return f"{stream}_BODIES"
 
 
+@functools.lru_cache(maxsize=4096)
 def subject_for(host: str, run: str) -> str:
     return f"{SUBJECT_ROOT}.{encode_token(host)}.{encode_token(run)}"
 
