@@ -111,6 +111,7 @@ class Shipper:
         self._js: Any = None
         self._bodies: Any = None
         self._last_save = 0.0
+        self._save_cost = 0.0
         self._inflight: deque[tuple[str, str, float, asyncio.Future[Any]]] = deque()
         self.connected = False
 
@@ -388,13 +389,16 @@ class Shipper:
         self._save(force=True)
 
     def _save(self, force: bool = False) -> None:
+        """Write the cursor at most every 0.2 s (and never more than ~5% of the time: it grows
+        with the root), or now when ``force``."""
         now = time.monotonic()
-        if force or now - self._last_save >= 0.2:
+        if force or now - self._last_save >= max(0.2, 20 * self._save_cost):
             try:
                 self.cursor.save()
             except OSError as exc:
                 log.warning("cursor not saved: %s", exc)
-            self._last_save = now
+            self._save_cost = time.monotonic() - now
+            self._last_save = time.monotonic()
 
     async def _heartbeats(self, stop: asyncio.Event) -> None:
         from forensics_tui import __version__
