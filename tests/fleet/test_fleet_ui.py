@@ -25,8 +25,8 @@ def test_host_lines_flag_silent_hosts_first_and_escape_names() -> None:
     ]
     lines = [line.plain for line in host_lines(hosts, now, silent_after_s=30)]
     assert lines[0].startswith("⚠ db\\x1b[31m SILENT 80s")
-    assert lines[1].startswith("⚠ new-host SILENT never")
-    assert lines[2] == "● web-1 call 2s hb 1s +3"
+    assert lines[1].startswith("⚠ new-host   SILENT never")
+    assert lines[2] == "● web-1      call 2s hb 1s +3"
 
 
 def test_fleet_run_labels_keep_the_host() -> None:

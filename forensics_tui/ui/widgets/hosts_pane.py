@@ -41,15 +41,17 @@ def host_lines(
         return quiet is None or quiet > silent_after_s
 
     lines = []
+    pad = min(14, max((len(safe_line(h.host, 14)) for h in hosts), default=0))
     for h in sorted(hosts, key=lambda h: (not silent(h), h.host)):
+        name = safe_line(h.host, 14).ljust(pad)
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         if silent(h):
             line.append("⚠ ", style="bold red")
-            line.append(safe_line(h.host, 14), style="bold red")
+            line.append(name, style="bold red")
             line.append(f" SILENT {ago(h.silent_for(now))}", style="bold reverse red")
         else:
             line.append("● ", style="green")
-            line.append(safe_line(h.host, 14), style="bold")
+            line.append(name, style="bold")
             line.append(f" call {ago(None if h.last_call is None else now - h.last_call)}")
             line.append(
                 f" hb {ago(None if h.last_heartbeat is None else now - h.last_heartbeat)}",
