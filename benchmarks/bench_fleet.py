@@ -95,7 +95,9 @@ def throughput(calls: int, repeat: int) -> None:
                 ship_rates.append(calls / asyncio.run(ship_all(server.url, root, calls)))
     ship, raw = statistics.median(ship_rates), statistics.median(raw_rates)
     print(f"shipper: {ship:,.0f} fixtures/s (median of {repeat}, {calls:,} x 1 KB)")
-    print(f"baseline: raw publish_async + ack, pipelined: {raw:,.0f} msgs/s; shipper/baseline = {ship / raw:.2f}")
+    print(
+        f"baseline: raw publish_async + ack, pipelined: {raw:,.0f} msgs/s; shipper/baseline = {ship / raw:.2f}"
+    )
 
 
 def _env() -> dict[str, str]:
