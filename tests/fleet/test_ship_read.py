@@ -207,3 +207,37 @@ def test_missing_stream_is_a_clear_error(nats_server, stream: str) -> None:
         text=True,
     )
     assert out.returncode == 1 and "no stream 'NOPE'" in out.stderr
+
+
+def test_tail_source_streams_calls_live_pending_then_final(nats_server, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    rec = Recorder(root, run_id="run-live", agent="a")
+    rec.record("first", {}, {})
+    ship = start_shipper(nats_server.url, root, "web-1")
+    tail = None
+    try:
+        wait_for(lambda: stream_calls(nats_server.url), what="the stream")
+        tail = subprocess.Popen(
+            [sys.executable, "-m", "forensics_tui.cli.main", "tail", "--json",
+             "--source", nats_server.url],
+            env={**env(), "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert tail.stdout is not None
+        assert json.loads(tail.stdout.readline())["tool"] == "first"
+        handle = rec.start_call("slow", {"n": 1})
+        pending = json.loads(tail.stdout.readline())
+        assert (pending["run_id"], pending["tool"], pending["status"]) == (
+            "web-1:run-live",
+            "slow",
+            "pending",
+        )
+        handle.finish({"ok": True})
+        final = json.loads(tail.stdout.readline())
+        assert (final["call_id"], final["status"]) == (pending["call_id"], "ok")
+    finally:
+        if tail is not None:
+            tail.terminate()
+            tail.wait(10)
+        ship.terminate()
+        ship.wait(10)
