@@ -106,7 +106,8 @@ async def _stream_messages(url: str, stream: str) -> list[tuple[str, str, str, i
                 headers = msg.headers or {}
                 if headers.get("Fx-Kind") == "call":
                     host = decode_token(msg.subject.split(".")[1])
-                    out.append((host, decode_token(headers["Fx-Call"]), headers["Fx-State"], seq))
+                    _, call_tok, state = headers["Nats-Msg-Id"].split(".")
+                    out.append((host, decode_token(call_tok), state, seq))
                 if seq >= last:
                     break
         finally:

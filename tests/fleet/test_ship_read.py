@@ -103,7 +103,7 @@ def test_malformed_messages_become_error_rows(nats_server, tmp_path: Path) -> No
         await js.publish(
             "fx.evil.run",
             b"{}",
-            headers={"Fx-Kind": "call", "Fx-Name": "..~2F..~2Fetc", "Fx-State": "final"},
+            headers={"Fx-Kind": "call", "Fx-Name": "~2E~2E~2Fetc", "Nats-Msg-Id": "evil.c.final"},
         )
         await js.publish("fx.evil", b"{}", headers={"Fx-Kind": "call"})
         await js.publish(
@@ -112,14 +112,17 @@ def test_malformed_messages_become_error_rows(nats_server, tmp_path: Path) -> No
             headers={
                 "Fx-Kind": "call",
                 "Fx-Name": "000001_t~2Ejson",
-                "Fx-State": "final",
-                "Fx-Call": "c1",
+                "Nats-Msg-Id": "good.c1.final",
             },
         )
         await js.publish(
             "fx.good.r1",
             b"x" * 10,
-            headers={"Fx-Kind": "call", "Fx-Name": "000002_t~2Ejson", "Fx-State": "bogus"},
+            headers={
+                "Fx-Kind": "call",
+                "Fx-Name": "000002_t~2Ejson",
+                "Nats-Msg-Id": "good.c2.bogus",
+            },
         )
         await nc.close()
 

@@ -45,10 +45,16 @@ def test_tokens_round_trip_and_stay_one_subject_level(text: str) -> None:
 @pytest.mark.parametrize(
     ("subject", "headers", "reason"),
     [
-        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "~2E~2E~2Fx~2Ejson", "Fx-State": "final"}, "dot"),
-        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Etxt", "Fx-State": "final"}, ".json"),
-        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Ejson", "Fx-State": "done"}, "Fx-State"),
-        ("fx.a.b", {"Fx-Kind": "run", "Fx-Name": "x~2Ejson", "Fx-State": "final"}, "kind"),
+        (
+            "fx.a.b",
+            {"Fx-Kind": "call", "Fx-Name": "~2E~2E~2Fx~2Ejson", "Nats-Msg-Id": "a.c.final"},
+            "dot",
+        ),
+        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Etxt", "Nats-Msg-Id": "a.c.final"}, ".json"),
+        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Ejson", "Nats-Msg-Id": "a.c.done"}, "state"),
+        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Ejson", "Nats-Msg-Id": "z.c.final"}, "host"),
+        ("fx.a.b", {"Fx-Kind": "call", "Fx-Name": "x~2Ejson"}, "Nats-Msg-Id"),
+        ("fx.a.b", {"Fx-Kind": "run", "Fx-Name": "x~2Ejson", "Nats-Msg-Id": "a.c.final"}, "kind"),
         ("fx.a~3Ab.c", {"Fx-Kind": "call"}, "':'"),
         ("fx.a", {}, "heartbeat"),
         ("other.a.b", {}, "subject"),
@@ -66,8 +72,7 @@ def test_good_headers_parse() -> None:
         {
             "Fx-Kind": "call",
             "Fx-Name": encode_token("000001_t.json"),
-            "Fx-State": "pending",
-            "Fx-Call": encode_token("r.1-000001"),
+            "Nats-Msg-Id": f"web~201.{encode_token('r.1-000001')}.pending",
         },
     )
     assert (env_.host, env_.run, env_.name, env_.call_id) == (

@@ -7,11 +7,12 @@ they touch the mirror, and sizes are capped.
 * Subject ``fx.<host>.<run>`` for a fixture or a run manifest, ``fx.<host>`` for a heartbeat.
   Tokens keep ``[A-Za-z0-9_-]`` and write every other byte of the UTF-8 text as ``~XX``, so
   the mapping is reversible and a host or run id can never add a subject level or a wildcard.
-* Headers (ASCII tokens only): ``Fx-Kind`` (``call``, ``run`` or ``heartbeat``), ``Fx-Name``
-  (file name in the run), ``Fx-Call``, ``Fx-State`` (``pending``/``final`` for calls, a
-  content hash for manifests), ``Fx-Object`` and ``Fx-Size`` when the body went to the
-  object store, and ``Nats-Msg-Id`` = host + call id + state, which JetStream uses to drop
-  a resend inside its duplicate window.
+* Headers (ASCII tokens only, as few as possible: each costs the client time per message):
+  ``Nats-Msg-Id`` = ``<host>.<call id>.<state>`` (state ``pending``/``final`` for calls, a
+  content hash for manifests), which JetStream uses to drop a resend inside its duplicate
+  window and the reader parses back; ``Fx-Kind`` (``call``, ``run`` or ``heartbeat``);
+  ``Fx-Name`` (file name in the run); ``Fx-Object`` and ``Fx-Size`` when the body went to the
+  object store.
 * Body: the (redacted) fixture bytes; for a large fixture its summary, the payload being in
   the object store bucket ``<STREAM>_BODIES`` under the ``Fx-Object`` name.
 """
@@ -172,14 +173,16 @@ def parse_headers(subject: str, headers: dict[str, Any] | None) -> Envelope:
     run = safe_run(decode_token(parts[2]))
     if kind not in ("call", "run"):
         raise WireError(f"unknown message kind {kind!r}")
-    name_tok, state = _header(headers, "Fx-Name"), _header(headers, "Fx-State")
-    if name_tok is None or state is None or not _STATE.match(state):
-        raise WireError("missing or bad Fx-Name / Fx-State header")
+    name_tok, dedup = _header(headers, "Fx-Name"), _header(headers, "Nats-Msg-Id")
+    if name_tok is None or dedup is None:
+        raise WireError("missing Fx-Name or Nats-Msg-Id header")
+    id_parts = dedup.split(".")
+    if len(id_parts) != 3 or id_parts[0] != parts[1] or not _STATE.match(id_parts[2]):
+        raise WireError("Nats-Msg-Id is not <host>.<call id>.<state> for this subject")
+    call_id, state = decode_token(id_parts[1]), id_parts[2]
     name = safe_name(decode_token(name_tok))
     if (kind == "run") != (name == "run.json"):
         raise WireError(f"kind {kind} does not match file name {name!r}")
-    call_tok = _header(headers, "Fx-Call")
-    call_id = decode_token(call_tok) if call_tok else None
     object_tok = _header(headers, "Fx-Object")
     size_text = _header(headers, "Fx-Size")
     size = None
@@ -207,8 +210,6 @@ def call_headers(
         "Nats-Msg-Id": msg_id(host, call_id, state),
         "Fx-Kind": kind,
         "Fx-Name": encode_token(name),
-        "Fx-Call": encode_token(call_id),
-        "Fx-State": state,
     }
     if object_name is not None:
         headers["Fx-Object"] = object_name
