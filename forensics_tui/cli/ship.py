@@ -110,7 +110,6 @@ def ship_cmd(
         heartbeat_s=heartbeat_s,
         redactor=redactor,
     )
-    click.echo(f"shipping {root} as {host!r} to {spec.label}", err=True)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -118,6 +117,7 @@ def ship_cmd(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        click.echo(f"shipping {root} as {host!r} to {spec.label}", err=True)
         await shipper.run(stop, on_ready=lambda: click.echo("connected", err=True))
 
     asyncio.run(main())

@@ -7,6 +7,7 @@ import asyncio
 import json
 import random
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,35 @@ def test_cluster_node_killed_nothing_acknowledged_is_lost(tmp_path: Path) -> Non
     assert len(finals_acked) == 800
     on_disk = finals_on_disk(root)
     assert {c for c, s in in_stream if s == "final"} == on_disk
+
+
+def test_shipper_started_before_the_server_waits_then_ships_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    from forensics_tui.core.sources.nats_server import free_port
+
+    port = free_port()
+    root = tmp_path / "root"
+    agent = start_agent(root, "run-early", 50, pause_ms=1.0)
+    assert agent.wait(30) == 0
+    log = tmp_path / "early.log"
+    waiting = start_shipper(f"nats://127.0.0.1:{port}", root, "early-1", log=log)
+    try:
+        wait_for(lambda: log.is_file() and "shipping" in log.read_text(), what="start-up")
+        time.sleep(0.5)  # it has nothing to connect to: it must neither exit nor hang on stop
+        assert waiting.poll() is None
+        waiting.terminate()
+        assert waiting.wait(10) == 0
+        ship = start_shipper(f"nats://127.0.0.1:{port}", root, "early-1")
+        server = NatsServer(tmp_path / "js", port=port).start()
+        try:
+            wait_for(
+                lambda: _all_finals_shipped(server.url, root, "early-1", 50),
+                what="the backlog shipped once the server appeared",
+            )
+        finally:
+            ship.terminate()
+            ship.wait(10)
+            server.stop()
+    finally:
+        waiting.kill()

@@ -241,7 +241,19 @@ class Shipper:
         delay = 0.25
         while not stop.is_set():
             try:
-                self._nc = await connect(self.options, name=f"forensics-ship-{self.host}")
+                # the client retries a first connect forever: race it against ``stop``
+                attempt = asyncio.ensure_future(
+                    connect(self.options, name=f"forensics-ship-{self.host}")
+                )
+                stopping = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({attempt, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if not attempt.done():
+                    attempt.cancel()
+                    with contextlib.suppress(BaseException):
+                        await attempt
+                    return False
+                self._nc = attempt.result()
                 self._js = self._nc.jetstream(timeout=self.ack_timeout)
                 await self._ensure_stream()
                 self.connected = True
