@@ -1,5 +1,6 @@
 """``--source`` for every command that reads fixtures: a path, ``nats://HOST:PORT[/STREAM]`` or
-``ssh://[USER@]HOST[/ROOT]`` (repeatable for ssh), else ``$FORENSICS_SOURCE``, else ``--dir``.
+``ssh://[USER@]HOST[/ROOT]`` (repeatable for ssh); else an explicit ``--dir``; else
+``$FORENSICS_SOURCE``; else the default root.
 
 One-shot commands get the source's root after a catch-up (the fleet sources mirror into a
 local cache), so they analyse a fleet exactly like a local root: one verdict, wherever the
@@ -83,6 +84,10 @@ def source_option(func: F | None = None, *, live: bool = False) -> Any:
         @dir_option
         @functools.wraps(inner)
         def wrapper(*args: Any, root: Path, source_texts: tuple[str, ...], **kwargs: Any) -> Any:
+            ctx = click.get_current_context()
+            explicit_dir = ctx.params.get("dir_") or ctx.find_root().params.get("root")
+            if explicit_dir and not source_texts:
+                return inner(*args, root=root, **({"source": None} if live else {}), **kwargs)
             source = resolve_source(source_texts)
             if source is not None and source.kind == "local":
                 root = source.root

@@ -173,3 +173,20 @@ def test_ssh_source_streams_live_and_reports_failures(fake_ssh: Path, tmp_path: 
     assert (tmp_path / "mirror" / "h1:live" / "000001_first.json").is_file()
     final = json.loads((tmp_path / "mirror" / "h1:live" / "000002_second.json").read_text())
     assert final["status"] == "ok"
+
+
+def test_explicit_dir_wins_over_the_source_environment(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from forensics_tui.cli.main import cli
+
+    rec = Recorder(tmp_path / "local", run_id="mine")
+    rec.record("t", {}, {})
+    runner = CliRunner()
+    environ = {"FORENSICS_SOURCE": "nats://127.0.0.1:1"}  # nothing listens there
+    out = runner.invoke(cli, ["runs", "--json", "--dir", str(tmp_path / "local")], env=environ)
+    assert out.exit_code == 0 and json.loads(out.output)[0]["run_id"] == "mine"
+    out = runner.invoke(cli, ["--dir", str(tmp_path / "local"), "runs", "--json"], env=environ)
+    assert out.exit_code == 0
+    out = runner.invoke(cli, ["runs", "--json"], env=environ)
+    assert out.exit_code == 1 and "cannot reach NATS" in out.output
