@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ import msgspec
 
 from forensics_tui.core.sources.nats_conn import NatsOptions, connect, import_nats
 from forensics_tui.core.sources.ship_cursor import ShipCursor
+from forensics_tui.core.sources.ship_message import file_state, large_summary, redact_body
 from forensics_tui.core.sources.wire import (
     INLINE_MAX,
     SUBJECT_ROOT,
@@ -44,28 +44,6 @@ from forensics_tui.core.storage.scan import is_fixture_name, plan_root
 __all__ = ["ShipStats", "Shipper"]
 
 log = logging.getLogger(__name__)
-_SUMMARY_KEYS = (
-    "format",
-    "run_id",
-    "call_id",
-    "seq",
-    "tool",
-    "status",
-    "ts",
-    "ended_at",
-    "duration_ms",
-    "redacted",
-    "meta",
-)
-_PAYLOAD_KEYS = ("input", "output", "error", "replay")
-
-
-class _Head(msgspec.Struct):
-    call_id: Any = None
-    status: Any = None
-
-
-_decode_head = msgspec.json.Decoder(_Head).decode
 
 
 class ShipStats(msgspec.Struct):
@@ -164,54 +142,15 @@ class Shipper:
             log.warning("not shipped: %s/%s: %s", run, name, refused.reason)
             return None
         data = raw.data
-        if name == "run.json":
-            state = "m" + hashlib.sha1(data).hexdigest()[:16]
-            call_id, kind = f"{run}/run.json", "run"
-        else:
-            kind = "call"
-            try:
-                head = _decode_head(data)
-                call_id, status = head.call_id, head.status
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                call_id, status = None, None
-            if not isinstance(call_id, str) or not call_id:
-                call_id = f"{run}-{name[:-5]}"  # the loader's id for such a file
-            state = "pending" if status == "pending" else "final"
+        kind, call_id, state = file_state(run, name, data)
         if acked == state:
             return None
-        data = self._redact(data) if kind == "call" else data
+        data = redact_body(data, self.redactor) if kind == "call" else data
         headers = call_headers(kind=kind, host=self.host, name=name, call_id=call_id, state=state)
         if len(data) > self.inline_max:
             headers["Fx-Object"] = msg_id(self.host, call_id, state)
             headers["Fx-Size"] = str(len(data))
         return state, subject_for(self.host, run), data, headers
-
-    def _redact(self, data: bytes) -> bytes:
-        """Redact again before anything leaves the host (legacy snippets never redacted)."""
-        if self.redactor is None:
-            return data
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data
-        if not self.redactor.suspicious(text):
-            return data
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            return data
-        if not isinstance(obj, dict):
-            return data
-        paths: list[str] = []
-        for key in _PAYLOAD_KEYS:
-            if key in obj:
-                obj[key], found = self.redactor.redact(obj[key], key)
-                paths.extend(found)
-        if not paths:
-            return data
-        before = obj.get("redacted") if isinstance(obj.get("redacted"), list) else []
-        obj["redacted"] = sorted({*before, *paths})
-        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
 
     async def _put_object(self, name: str, data: bytes) -> bytes:
         """Store a large body; the message then carries the summary only."""
@@ -225,15 +164,7 @@ class Shipper:
                 self._bodies = await self._js.create_object_store(bucket, config=config)
         await self._bodies.put(name, data)
         self.stats.objects += 1
-        try:
-            obj = json.loads(data)
-        except ValueError:
-            obj = None
-        if not isinstance(obj, dict):
-            return b'{"status": "error", "tool": "large-unparsable-body"}'
-        summary = {k: obj[k] for k in _SUMMARY_KEYS if k in obj}
-        summary["output"] = f"[large body: {len(data)} bytes, fetched from the object store]"
-        return json.dumps(summary).encode()
+        return large_summary(data)
 
     # -- connection --------------------------------------------------------------------------
 
