@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,39 +160,32 @@ def test_cli_commands_accept_a_nats_source_and_pull(nats_server, tmp_path: Path)
     cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     source = f"{nats_server.url}/FORENSICS"
 
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "forensics_tui.cli.main", *args],
-            env={**env(), **cache},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+    from click.testing import CliRunner
+
+    from forensics_tui.cli.main import cli as group
+
+    def cli(*args: str, **extra: str) -> Any:
+        return CliRunner().invoke(group, list(args), env={**cache, **extra})
 
     runs = cli("runs", "--json", "--source", source)
-    assert runs.returncode == 0, runs.stderr
-    assert [r["run_id"] for r in json.loads(runs.stdout)] == ["pay-1:run-a"]
+    assert runs.exit_code == 0, runs.output
+    assert [r["run_id"] for r in json.loads(runs.output)] == ["pay-1:run-a"]
     tail = cli("tail", "--json", "--once", "--source", source)
-    lines = [json.loads(line) for line in tail.stdout.splitlines()]
+    lines = [json.loads(line) for line in tail.output.splitlines()]
     assert [(x["tool"], x["status"]) for x in lines] == [("search", "ok"), ("charge", "error")]
-    check = subprocess.run(
-        [sys.executable, "-m", "forensics_tui.cli.main", "check", "--json"],
-        env={**env(), **cache, "FORENSICS_SOURCE": source},
-        capture_output=True,
-        text=True,
-    )
-    assert check.returncode != 0 and "pay-1:run-a" in check.stdout
+    check = cli("check", "--json", FORENSICS_SOURCE=source)
+    assert check.exit_code != 0 and "pay-1:run-a" in check.output
     pulled = cli("pull", "--source", source, "--dir", str(tmp_path / "local"), "run-a")
-    assert pulled.returncode == 0, pulled.stderr
+    assert pulled.exit_code == 0, pulled.output
     local = FixtureStore(tmp_path / "local")
     local.scan()
     assert [c.status for c in local.calls("run-a")] == ["ok", "error"]
     missing = cli("pull", "--source", source, "--dir", str(tmp_path / "local"), "nope")
-    assert missing.returncode == 1 and "no run 'nope'" in missing.stderr
+    assert missing.exit_code == 1 and "no run 'nope'" in missing.output
     bad = cli("runs", "--source", "nats://u:secret@127.0.0.1:1")
-    assert bad.returncode == 2 and "secret" not in bad.stderr and "--creds" in bad.stderr
+    assert bad.exit_code == 2 and "secret" not in bad.output and "--creds" in bad.output
     down = cli("runs", "--source", "nats://127.0.0.1:1")
-    assert down.returncode == 1 and "cannot reach NATS" in down.stderr
+    assert down.exit_code == 1 and "cannot reach NATS" in down.output
 
 
 @pytest.mark.parametrize("stream", ["NOPE"])
