@@ -9,8 +9,10 @@
    runs; a writer lands one fixture every 40 ms and the time from its landing (the file's
    final rename) to its line on tail's stdout is taken.  Baseline in the same run: the local
    ``tail --dir ROOT --json`` on the same root, same writer.
+3. TUI latency.  The same through the fleet TUI in tmux (``forensics-tui --source nats://…``):
+   landing -> the row on screen; baseline: the local TUI (``--dir ROOT``) in the same run.
 
-    python benchmarks/bench_fleet.py [--calls 20000] [--repeat 3] [--samples 150]
+    python benchmarks/bench_fleet.py [--calls 20000] [--repeat 3] [--samples 150] [--tui-samples 40]
 """
 
 from __future__ import annotations
@@ -188,17 +190,106 @@ def latency(samples: int) -> None:
         )
 
 
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True).stdout
+
+
+def _wait_screen(session: str, needle: str, timeout: float = 30.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if needle in _tmux("capture-pane", "-p", "-t", session):
+            return time.perf_counter()
+        time.sleep(0.001)
+    raise TimeoutError(needle)
+
+
+def _tui_samples(args: str, root: Path, n: int, label: str) -> list[float]:
+    import socket
+    import uuid
+
+    run = f"20260310_12000{label[0]}_000000_{label}"
+    run_dir = root / run
+    run_dir.mkdir(parents=True)
+    manifest = {"format": 1, "run_id": run, "started_at": "2026-03-10T12:00:00+00:00",
+                "status": "running", "host": socket.gethostname(), "pid": os.getpid()}  # fmt: skip
+    (run_dir / "run.json").write_text(json.dumps(manifest))
+
+    def fixture(seq: int, tool: str) -> str:
+        return json.dumps({
+            "format": 1, "run_id": run, "call_id": f"{run}-{seq:06d}", "seq": seq, "tool": tool,
+            "status": "ok", "input": {"n": seq}, "output": {"ok": True}, "error": None,
+            "ts": f"2026-03-10T12:{seq // 60 % 60:02d}:{seq % 60:02d}+00:00", "ended_at": None,
+            "duration_ms": 1.0, "replay": None, "redacted": [], "meta": {},
+        })  # fmt: skip
+
+    (run_dir / "000001_warmup.json").write_text(fixture(1, "warmup"))
+    session = f"fleet-bench-{uuid.uuid4().hex[:8]}"
+    env = f"PYTHONPATH={ROOT} XDG_CACHE_HOME={root.parent / ('cache-' + label)} TERM=xterm-256color"
+    command = f"cd {ROOT} && exec env {env} {sys.executable} -m forensics_tui {args}"
+    for _ in range(20):  # a tmux server that just exited with its last session may still be going
+        started = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", command]
+        )
+        if started.returncode == 0:
+            break
+        time.sleep(0.2)
+    samples: list[float] = []
+    try:
+        _wait_screen(session, "warmup")
+        time.sleep(1.0)
+        if "FOLLOW" not in _tmux("capture-pane", "-p", "-t", session):
+            _tmux("send-keys", "-t", session, "f")  # follow new rows (a run that appeared late)
+            _wait_screen(session, "FOLLOW")
+        for i in range(n):
+            seq, tool = i + 2, f"probe{label[0]}{i:04d}"
+            tmp = run_dir / f".{seq:06d}.tmp"
+            tmp.write_text(fixture(seq, tool))
+            t0 = time.perf_counter()
+            os.replace(tmp, run_dir / f"{seq:06d}_{tool}.json")
+            samples.append((_wait_screen(session, tool) - t0) * 1000)
+            time.sleep(0.05)
+    finally:
+        _tmux("kill-session", "-t", session)
+    return samples
+
+
+def tui_latency(n: int) -> None:
+    """Landing -> row in the fleet TUI under tmux; baseline: the local TUI on the same root."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        with NatsServer(Path(tmp) / "js") as server:
+            ship = subprocess.Popen(
+                [sys.executable, "-m", "forensics_tui.cli.main", "ship", "--nats", server.url,
+                 "--dir", str(root), "--host", "bench"], env=_env(), stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            try:
+                time.sleep(1.0)  # the shipper creates the stream
+                fleet = _tui_samples(f"--source {server.url}", root, n, "fleet")
+                local = _tui_samples(f"--dir {root}", root, n, "local")
+            finally:
+                ship.terminate()
+                ship.wait(10)
+    for name, values in (("fleet TUI (--source nats://)", fleet), ("local TUI (baseline)", local)):
+        values.sort()
+        p95 = values[max(0, int(len(values) * 0.95) - 1)]
+        print(f"{name}: landing -> row p50 {statistics.median(values):.1f} ms, p95 {p95:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--samples", type=int, default=150)
-    parser.add_argument("--only", choices=["throughput", "latency"], default=None)
+    parser.add_argument("--tui-samples", type=int, default=40)
+    parser.add_argument("--only", choices=["throughput", "latency", "tui"], default=None)
     args = parser.parse_args()
     if args.only in (None, "throughput"):
         throughput(args.calls, args.repeat)
     if args.only in (None, "latency"):
         latency(args.samples)
+    if args.only in (None, "tui"):
+        tui_latency(args.tui_samples)
 
 
 if __name__ == "__main__":
