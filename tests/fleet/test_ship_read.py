@@ -175,6 +175,13 @@ def test_cli_commands_accept_a_nats_source_and_pull(nats_server, tmp_path: Path)
     assert [(x["tool"], x["status"]) for x in lines] == [("search", "ok"), ("charge", "error")]
     check = cli("check", "--json", FORENSICS_SOURCE=source)
     assert check.exit_code != 0 and "pay-1:run-a" in check.output
+    postmortem = cli("postmortem", "--format", "json", "--source", source, "pay-1:run-a")
+    assert postmortem.exit_code == 0, postmortem.output
+    assert json.loads(postmortem.output)["run_id"] == "pay-1:run-a"
+    patterns = cli("patterns", "--json", "--source", source)
+    assert patterns.exit_code == 0, patterns.output
+    diff = cli("diff", "--run", "pay-1:run-a", "--tool", "charge", "--json", "--source", source)
+    assert diff.exit_code == 1 and "no earlier known-good run has charge" in diff.output
     pulled = cli("pull", "--source", source, "--dir", str(tmp_path / "local"), "run-a")
     assert pulled.exit_code == 0, pulled.output
     local = FixtureStore(tmp_path / "local")
