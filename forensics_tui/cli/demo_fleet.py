@@ -22,7 +22,7 @@ __all__ = ["run_fleet_demo"]
 HOSTS = ("web-1", "worker-2", "batch-3")
 
 
-def _ship(url: str, root: Path, host: str, log: Path) -> subprocess.Popen[bytes]:
+def _ship(url: str, root: Path, host: str) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable,
         "-m",
@@ -37,8 +37,8 @@ def _ship(url: str, root: Path, host: str, log: Path) -> subprocess.Popen[bytes]
         "--heartbeat",
         "1",
     ]
-    with open(log, "ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    # quiet: the fleet view shows what the shippers do
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _host_agent(service: object, root: Path, think: float, done: threading.Event) -> None:
@@ -75,7 +75,7 @@ def run_fleet_demo(interactive: bool, think: float, silent_after: float) -> None
         for host, service in zip(HOSTS, services, strict=True):
             root = base / "hosts" / host
             root.mkdir(parents=True)
-            shippers[host] = _ship(server.url, root, host, base / f"ship-{host}.log")
+            shippers[host] = _ship(server.url, root, host)
             done = threading.Event()
             threading.Thread(
                 target=_host_agent, args=(service, root, think, done), daemon=True
@@ -194,4 +194,4 @@ def _wait_for_stream(url: str, timeout: float = 20.0) -> None:
         if asyncio.run(exists()):
             return
         time.sleep(0.1)
-    raise click.ClickException("no shipper created the stream in time (see ship-*.log)")
+    raise click.ClickException("no shipper created the stream in time")

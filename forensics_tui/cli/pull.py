@@ -37,11 +37,11 @@ def _match(mirror: Path, wanted: str) -> Path:
 
 
 def _copy_run(src: Path, dest: Path) -> int:
-    from forensics_tui.capture.files import atomic_write, ensure_private_dir
+    from forensics_tui.core.sources.files import atomic_write, private_dir
     from forensics_tui.core.storage.loader import LOAD_CAP
     from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
 
-    ensure_private_dir(dest)
+    private_dir(dest)
     copied = 0
     for name in sorted(os.listdir(src)):
         if name.startswith(".") or not name.endswith(".json"):

@@ -11,7 +11,6 @@ message rewrites the same bytes).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -19,8 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.capture.files import atomic_write, ensure_private_dir
 from forensics_tui.core.sources.base import HostState
+from forensics_tui.core.sources.files import atomic_write, private_dir, read_capped
 from forensics_tui.core.sources.wire import Envelope
 
 __all__ = ["MALFORMED_RUN", "Mirror", "default_mirror_root", "mirror_run_id", "split_run_id"]
@@ -51,9 +50,9 @@ class Mirror:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).absolute()
-        ensure_private_dir(self.root)
+        private_dir(self.root)
         self._meta = self.root / ".fleet"
-        ensure_private_dir(self._meta)
+        private_dir(self._meta)
         self.last_seq = 0
         self.stream_created: str | None = None
         self.malformed = 0
@@ -65,9 +64,10 @@ class Mirror:
     # -- cursor --------------------------------------------------------------------------
 
     def _load_cursor(self) -> None:
+        raw = read_capped(self._meta / "cursor.json", root=self.root, cap=64 * 1024 * 1024)
         try:
-            data = json.loads((self._meta / "cursor.json").read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else None
+        except ValueError:
             return
         if isinstance(data, dict):
             seq = data.get("last_seq")
@@ -130,9 +130,9 @@ class Mirror:
         key = os.fspath(path)
         if env.kind == "call":
             final = env.state == "final"
-            if not final and (key in self._final or _is_final_on_disk(path)):
+            if not final and (key in self._final or self._final_on_disk(path)):
                 return None
-        ensure_private_dir(run_dir)
+        private_dir(run_dir)
         atomic_write(os.fspath(run_dir), env.name, body)
         if env.kind == "call":
             if env.state == "final":
@@ -143,23 +143,20 @@ class Mirror:
                 state.calls += 1
         return path
 
+    def _final_on_disk(self, path: Path) -> bool:
+        head = read_capped(path, root=self.root, cap=64 * 1024, head=64 * 1024)
+        match = _STATUS.search(head) if head is not None else None
+        return match is not None and match.group(1) != b"pending"
+
     def write_malformed(self, seq: int, subject: str, reason: str) -> Path:
         """An error row for a message that could not be placed (its headers were bad)."""
         self.malformed += 1
         run_dir = self.root / MALFORMED_RUN
-        ensure_private_dir(run_dir)
+        private_dir(run_dir)
         note = {"fleet_malformed_message": reason, "stream_seq": seq, "subject": subject[:200]}
         name = f"{seq:06d}_malformed-message.json"
         atomic_write(os.fspath(run_dir), name, json.dumps(note, ensure_ascii=True).encode())
         return run_dir / name
-
-
-def _is_final_on_disk(path: Path) -> bool:
-    with contextlib.suppress(OSError):
-        with open(path, "rb") as handle:
-            match = _STATUS.search(handle.read(64 * 1024))
-        return bool(match) and match.group(1) != b"pending"
-    return False
 
 
 def _host_to_dict(h: HostState) -> dict[str, Any]:

@@ -88,13 +88,12 @@ class NatsServer:
 
     def start(self, timeout: float = 10.0, wait: bool = True) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")  # noqa: SIM115 - owned by the process
-        try:
-            self.proc = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        finally:
-            log.close()
+        self.proc = subprocess.Popen(
+            [*self.command(), "-l", str(self.log_file)],  # the server writes its own log
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         if wait:
             self.wait_ready(timeout)
         return self

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from forensics_tui.capture.files import atomic_write, ensure_private_dir
+from forensics_tui.core.sources.files import atomic_write, private_dir, read_capped
 from forensics_tui.core.sources.wire import encode_token
 
 __all__ = ["ShipCursor"]
@@ -22,7 +22,8 @@ class ShipCursor:
     """``"run/name" -> state`` for every acknowledged fixture and manifest of one host."""
 
     def __init__(self, root: Path, host: str) -> None:
-        self.directory = Path(root) / ".forensics-ship"
+        self.root = Path(root)
+        self.directory = self.root / ".forensics-ship"
         self.name = f"{encode_token(host)}.json"
         self.acked: dict[str, str] = {}
         self.dirty = False
@@ -33,9 +34,10 @@ class ShipCursor:
         return self.directory / self.name
 
     def _load(self) -> None:
+        raw = read_capped(self.path, root=self.root, cap=1024 * 1024 * 1024)
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else None
+        except ValueError:
             return
         acked = data.get("acked") if isinstance(data, dict) else None
         if isinstance(acked, dict):
@@ -53,7 +55,7 @@ class ShipCursor:
     def save(self) -> None:
         if not self.dirty:
             return
-        ensure_private_dir(self.directory)
+        private_dir(self.directory)
         data = json.dumps({"version": 1, "acked": self.acked}, separators=(",", ":"))
         atomic_write(os.fspath(self.directory), self.name, data.encode())
         self.dirty = False
