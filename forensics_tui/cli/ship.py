@@ -64,6 +64,11 @@ __all__ = ["ship_cmd"]
     is_flag=True,
     help="Do not redact again before publishing (fixtures are redacted at capture).",
 )
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Ship what the root holds now, wait for the acknowledgements, and exit.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log connection and publish problems.")
 @dir_option
 def ship_cmd(
@@ -75,6 +80,7 @@ def ship_cmd(
     replicas: int,
     heartbeat_s: float,
     no_redact: bool,
+    once: bool,
     verbose: bool,
 ) -> None:
     """Watch the fixture root and publish every fixture as it lands and as it finishes."""
@@ -118,7 +124,7 @@ def ship_cmd(
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         click.echo(f"shipping {root} as {host!r} to {spec.label}", err=True)
-        await shipper.run(stop, on_ready=lambda: click.echo("connected", err=True))
+        await shipper.run(stop, once=once, on_ready=lambda: click.echo("connected", err=True))
 
     asyncio.run(main())
     stats = shipper.stats

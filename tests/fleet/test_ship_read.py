@@ -245,3 +245,20 @@ def test_tail_source_streams_calls_live_pending_then_final(nats_server, tmp_path
             tail.wait(10)
         ship.terminate()
         ship.wait(10)
+
+
+def test_ship_once_ships_the_root_and_exits(nats_server, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    rec = Recorder(root, run_id="batch-job")
+    for i in range(30):
+        rec.record("step", {"i": i}, {"ok": True})
+    rec.end()
+    out = subprocess.run(
+        [sys.executable, "-m", "forensics_tui.cli.main", "ship", "--once", "--nats",
+         nats_server.url, "--dir", str(root), "--host", "cron-1"],
+        env=env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "30 acknowledged" in out.stderr or "31 acknowledged" in out.stderr
+    finals = {c for h, c, s, _ in stream_calls(nats_server.url) if s == "final"}
+    assert len(finals) == 30

@@ -90,6 +90,7 @@ class Shipper:
         self._bodies: Any = None
         self._last_save = 0.0
         self._save_cost = 0.0
+        self._heartbeats_sent = 0
         self._inflight: deque[tuple[str, str, float, asyncio.Future[Any]]] = deque()
         self.connected = False
 
@@ -222,8 +223,14 @@ class Shipper:
     # -- main loop ----------------------------------------------------------------------------
 
     async def run(
-        self, stop: asyncio.Event | None = None, on_ready: Callable[[], None] | None = None
+        self,
+        stop: asyncio.Event | None = None,
+        on_ready: Callable[[], None] | None = None,
+        *,
+        once: bool = False,
     ) -> None:
+        """Ship until ``stop`` is set; ``once``: until what is in the root now is acknowledged
+        (one heartbeat included), for cron jobs and the end of a batch job."""
         from forensics_tui.core.storage.watcher import watch_root
 
         stop = stop or asyncio.Event()
@@ -247,6 +254,11 @@ class Shipper:
                     if self._inflight and not await self._settle(0):
                         continue
                     self._save(force=True)
+                    if once:
+                        if self._heartbeats_sent:
+                            return
+                        await asyncio.sleep(0.05)
+                        continue
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), 0.5)
@@ -362,5 +374,6 @@ class Shipper:
                     headers={"Fx-Kind": "heartbeat"},
                     timeout=2.0,
                 )
+                self._heartbeats_sent += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.heartbeat_s)
