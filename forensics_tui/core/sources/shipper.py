@@ -288,9 +288,12 @@ class Shipper:
             keys.append(self.backlog.popitem(last=False)[0])
         unsent: list[str] = []
         loop = asyncio.get_running_loop()
+        # read and prepare the window on a thread: the loop meanwhile takes the previous
+        # window's acks off the socket (file I/O and the client's work overlap)
+        messages = await asyncio.to_thread(lambda: [self._message(k) for k in keys])
         for n, key in enumerate(keys):
             try:
-                message = self._message(key)
+                message = messages[n]
                 if message is None:
                     continue
                 state, subject, body, headers = message
