@@ -148,7 +148,9 @@ async def _stream(
             batch = await queue.get()
             for kind, path in batch:
                 if kind == "lost":
-                    click.echo(f"watch lost: {path} disappeared; waiting for it…", err=True)
+                    click.echo(
+                        safe_line(f"watch lost: {path} disappeared; waiting for it…"), err=True
+                    )
             events = store.apply_changes(batch)
             if any(e.kind in ("rescanned", "run_added") for e in events) or any(
                 kind == "rescan" for kind, _ in batch
@@ -205,7 +207,7 @@ def tail_cmd(
             printer.caught_up()
             return
         if not root.is_dir():
-            click.echo(f"waiting for {root} to appear…", err=True)
+            click.echo(safe_line(f"waiting for {root} to appear…"), err=True)
         asyncio.run(_stream(root, printer, store, lines, source))
     except KeyboardInterrupt:
         return
