@@ -124,7 +124,7 @@ class NatsSource(Source):
         return count
 
     def _drain(self) -> list[Any]:
-        out = []
+        out: list[Any] = []
         while len(out) < _BATCH:
             try:
                 out.append(self._queue.get_nowait())

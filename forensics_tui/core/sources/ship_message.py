@@ -65,8 +65,9 @@ def redact_body(data: bytes, redactor: Any) -> bytes:
             paths.extend(found)
     if not paths:
         return data
-    before = obj.get("redacted") if isinstance(obj.get("redacted"), list) else []
-    obj["redacted"] = sorted({*before, *paths})
+    before = obj.get("redacted")
+    known = [p for p in before if isinstance(p, str)] if isinstance(before, list) else []
+    obj["redacted"] = sorted({*known, *paths})
     return json.dumps(obj, ensure_ascii=False).encode("utf-8")
 
 
