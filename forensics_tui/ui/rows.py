@@ -38,6 +38,7 @@ RUN_COLORS: dict[str, str] = {
 _COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
 _SILENT = ("error", "timeout", "skipped", BROKEN)  # in a run that says ok: a silent failure
 _SHORT_ID = 16
+_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,15}$")
 _ID_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})[_T-]?(\d{2})(\d{2})(\d{2})")
 
 
@@ -56,6 +57,9 @@ def run_label(run_id: str, started_at: str | None = None, *, short: bool = False
     run_id = safe_line(run_id)
     if len(run_id) <= _SHORT_ID:
         return run_id
+    host, sep, rest = run_id.partition(":")  # a fleet run (HOST:RUN): keep the host in front
+    if sep and _HOST.match(host) and rest and ":" not in rest:
+        return f"{host} {run_label(rest, started_at, short=short)}"
     moment = parse_ts(started_at)
     if moment is not None:
         moment = moment.astimezone(UTC)
