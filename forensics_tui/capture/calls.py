@@ -57,7 +57,7 @@ def error_info(error: Any) -> dict[str, Any] | None:
             tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
         except Exception:
             tb = None
-        info = {"type": _type_name(error), "message": message, "traceback": tb}
+        info: dict[str, Any] = {"type": _type_name(error), "message": message, "traceback": tb}
         cause = error.__cause__
         if cause is not None and cause is not error:  # the wrapped, real exception
             try:
@@ -90,8 +90,10 @@ def _empty_message(error: BaseException) -> str:
 class CallHandle:
     """A call in flight: its ``pending`` fixture is on disk until ``finish()`` replaces it."""
 
-    __slots__ = ("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts")
-    __slots__ += ("call_id", "path", "seq", "tool")
+    __slots__ = (
+        *("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts"),
+        *("call_id", "path", "seq", "tool"),
+    )
 
     def __init__(self, rec: Recorder, tool: str, prepared_input: bytes, redacted: list[str]):
         self._rec = rec

@@ -19,7 +19,12 @@ from forensics_tui.capture.jsonio import (
     set_json_backend,
     truncated_marker,
 )
-from forensics_tui.capture.walker import SCAN_MIN, RedactorLike, Walker, type_name
+from forensics_tui.capture.walker import (
+    SCAN_MIN,
+    RedactorLike,
+    Walker,
+    type_name,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -51,7 +56,7 @@ def _safe_keys(red: RedactorLike) -> set[str]:
     if safe is None:
         safe = set()
         try:
-            red._fast_safe_keys = safe  # type: ignore[union-attr]
+            red._fast_safe_keys = safe  # type: ignore[attr-defined]
         except AttributeError:  # a redactor with __slots__: no shortcut, still correct
             return set()
     return safe
@@ -84,6 +89,10 @@ def check_plain(
             for k in obj:
                 if type(k) is not str:
                     raise _SLOW
+        if red is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
+            name = obj.get("name", obj.get("key"))
+            if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
+                raise _SLOW
         items: Any = obj.values()
     elif t is list or t is tuple:
         if depth >= limit:
@@ -103,6 +112,14 @@ def check_plain(
             if v - v != 0.0:  # NaN or infinity
                 raise _SLOW
         elif tv is dict or tv is list or tv is tuple:
+            if (
+                tv is not dict
+                and red is not None
+                and len(v) == 2
+                and type(v[0]) is str
+                and red.is_secret_key(v[0])
+            ):
+                raise _SLOW  # a [secret-name, value] header pair
             check_plain(v, depth + 1, limit, strings, red)
         else:
             raise _SLOW

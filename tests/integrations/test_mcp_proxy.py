@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,11 @@ require_extra("httpx2")
 from mcp.client import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
-from forensics_tui.integrations.mcp_reexec import McpExecutor, reexecute_mcp  # noqa: E402
+from forensics_tui.integrations.mcp_reexec import (  # noqa: E402
+    ALLOW_ENV,
+    McpExecutor,
+    reexecute_mcp,
+)
 
 
 def run_session(root: Path, fault: FaultServer, mode: str, calls: list[tuple[str, dict]]) -> list:
@@ -193,12 +197,15 @@ def test_reexecute_timeout_and_executor_allowlist(tmp_path: Path) -> None:
     fixture = Fixture(Path("x.json"), "r", "r-1", 1, "slow", "ok", replay=spec)
     with pytest.raises(Refused, match="not allowed"):
         McpExecutor().build(fixture, ReexecPolicy(env={}))
-    allowed = ReexecPolicy(env={"FORENSICS_REEXEC_MCP_COMMANDS": sys.executable})
+    # an interpreter is allowed with its exact arguments (alone it would run ``python -c``)
+    with pytest.raises(Refused, match="interpreter"):
+        McpExecutor().build(fixture, ReexecPolicy(env={ALLOW_ENV: sys.executable}))
+    allowed = ReexecPolicy(env={ALLOW_ENV: shlex.join(server_command())})
     request = McpExecutor().build(fixture, allowed)
     assert request.kind == "mcp"
     assert "slow via" in request.describe()
-    # the same program allowed by the config file ([reexec] mcp_commands)
-    by_config = ReexecPolicy(env={}, mcp_commands=(os.path.basename(sys.executable),))
+    # the same command allowed by the config file ([reexec] mcp_commands)
+    by_config = ReexecPolicy(env={}, mcp_commands=(shlex.join(server_command()),))
     assert McpExecutor().build(fixture, by_config).kind == "mcp"
 
 

@@ -8,13 +8,15 @@ opens; this module only decides what to open and where to jump afterwards.
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 from typing import Any
 
 from textual import work
 
+from forensics_tui.core.analysis.postmortem_file import (
+    POSTMORTEM_DIR,
+    postmortem_path,
+    save_postmortem,
+)
 from forensics_tui.core.model import Call
 from forensics_tui.core.sanitize import safe_line
 from forensics_tui.ui.diff_lines import DIFF_MODES
@@ -27,15 +29,6 @@ from forensics_tui.ui.screens.run_picker import RunPickerScreen
 from forensics_tui.ui.view_model import ALL_RUNS
 
 __all__ = ["POSTMORTEM_DIR", "ForensicsActions", "postmortem_path"]
-
-POSTMORTEM_DIR = ".postmortems"
-"""Under the fixture root; a dot-directory, so the store and the watcher ignore it."""
-
-
-def postmortem_path(root: Path, run_id: str) -> Path:
-    """``<root>/.postmortems/<run_id>.md`` with the run id made safe as a file name."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", run_id).lstrip(".") or "run"
-    return root / POSTMORTEM_DIR / f"{name[:200]}.md"
 
 
 class ForensicsActions:
@@ -134,10 +127,7 @@ class ForensicsActions:
         path = postmortem_path(app.root, run_id)
         try:
             text = postmortem_markdown(build_postmortem(app.analysis, run_id))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            save_postmortem(text, root=app.root, run_id=run_id)
         except Exception as exc:  # an unwritable root or an analysis error: say so
             message = safe_line(f"Post-mortem not written: {type(exc).__name__}: {exc}", 300)
             app.call_from_thread(me.notify, message, severity="error", markup=False, timeout=10)

@@ -23,6 +23,7 @@ from textual.widgets import Input, TabbedContent, TabPane
 
 from forensics_tui.core.model import STATUS_COLORS, Call, Fixture
 from forensics_tui.core.sanitize import safe_line, safe_text
+from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
 from forensics_tui.ui.clock import format_duration
 from forensics_tui.ui.json_lines import JsonPath, json_lines
 from forensics_tui.ui.widgets.json_tree import JsonTree
@@ -77,15 +78,17 @@ def _meta(call: Call, fixture: Fixture | None, root: Path | None) -> dict[str, A
     return meta
 
 
-def _raw_text_lines(path: Path) -> Lines:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(RAW_HEAD)
+def _raw_text_lines(path: Path, root: Path | None = None) -> Lines:
+    try:  # the safe reader: no FIFO hang, no symlink target outside the root
+        raw = read_file_bytes(path, root=root, cap=RAW_HEAD, head=RAW_HEAD)
+    except ReadRefused as exc:
+        return [(Text(safe_line(f"cannot read file: {exc.reason}"), style="red"), ())]
     except OSError as exc:
         return [(Text(safe_line(f"cannot read file: {exc.strerror or exc}"), style="red"), ())]
+    data = raw.data
     text = data.decode("utf-8", errors="replace")
     out = [(Text(safe_text(line), end=""), ()) for line in text.split("\n")]
-    if len(data) == RAW_HEAD:
+    if not raw.complete:
         out.append((Text(f"… (first {RAW_HEAD // 1024} KiB shown)", style="dim"), ()))
     return out
 
@@ -238,7 +241,7 @@ class DetailPane(Vertical):
             tabs["error"] = (problem, (), *_take(json_lines(problem)))
             meta = _meta(call, None, self.root_dir)
             tabs["meta"] = (meta, (), *_take(json_lines(meta)))
-            tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
+            tabs["raw"] = (None, (), _raw_text_lines(call.path, self.root_dir), None)
         if self.extra is not None:
             try:
                 lines = self.extra(call, width)
