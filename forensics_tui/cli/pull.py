@@ -16,6 +16,7 @@ import click
 
 from forensics_tui.cli.common import dir_option, fail
 from forensics_tui.cli.source_option import SOURCE_HELP, resolve_source, sync_source
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["pull_cmd"]
 
@@ -31,8 +32,9 @@ def _match(mirror: Path, wanted: str) -> Path:
     if len(found) == 1:
         return mirror / found[0]
     if not found:
-        fail(f"no run {wanted!r} in the source")
-    fail(f"run {wanted!r} is on several hosts: " + ", ".join(sorted(found)) + " (name one)")
+        fail(f"no run {safe_line(wanted, 80)!r} in the source")
+    names = ", ".join(safe_line(n, 80) for n in sorted(found))
+    fail(f"run {safe_line(wanted, 80)!r} is on several hosts: {names} (name one)")
     raise AssertionError
 
 
@@ -76,7 +78,7 @@ def pull_cmd(
         name = src.name if keep_host else split_run_id(src.name)[1]
         dest = root / name
         if dest.exists():
-            click.echo(f"skipped {name}: {dest} already exists", err=True)
+            click.echo(safe_line(f"skipped {name}: {dest} already exists", 300), err=True)
             continue
         count = _copy_run(src, dest)
-        click.echo(f"pulled {src.name} -> {dest} ({count} files)")
+        click.echo(safe_line(f"pulled {src.name} -> {dest} ({count} files)", 300))

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["ship_cmd"]
 
@@ -123,7 +124,7 @@ def ship_cmd(
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        click.echo(f"shipping {root} as {host!r} to {spec.label}", err=True)
+        click.echo(safe_line(f"shipping {root} as {host!r} to {spec.label}", 300), err=True)
         await shipper.run(stop, once=once, on_ready=lambda: click.echo("connected", err=True))
 
     asyncio.run(main())

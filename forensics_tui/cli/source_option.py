@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from forensics_tui.cli.common import dir_option, fail
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["resolve_source", "source_option", "sync_source"]
 
@@ -64,10 +65,10 @@ def sync_source(source: Any) -> Path:
     try:
         asyncio.run(run())
     except SourceError as exc:
-        fail(str(exc))
+        fail(safe_line(str(exc), 300))
     errors = getattr(source, "errors", [])
     for error in errors:
-        click.echo(f"forensics-tui: {error}", err=True)
+        click.echo(f"forensics-tui: {safe_line(error, 300)}", err=True)
     root: Path = source.root
     return root
 

@@ -212,7 +212,7 @@ def tail_cmd(
     except KeyboardInterrupt:
         return
     except SourceError as exc:
-        fail(str(exc))
+        fail(safe_line(str(exc), 300))
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining.
         with contextlib.suppress(OSError):
