@@ -125,7 +125,7 @@ class DetailPane(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_tree", "Tree/JSON", id="toggle-tree"),
-        Binding("slash", "search", "Search payload", id="payload-search"),
+        Binding("slash", "search", "Search payload", show=False, id="payload-search"),
     ]
 
     class Loaded(Message):
@@ -140,8 +140,9 @@ class DetailPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.loader: Loader | None = None
-        self.extra: Callable[[Call, int], list[Text]] | None = None
-        """Lines for the Diff tab (findings and the diff), given the view's width in cells."""
+        self.extra: Callable[[Call, int, Any], list[Text]] | None = None
+        """Lines for the Diff tab (findings and the diff), given the view's width in cells and
+        the diff request ``show_call`` was given."""
         self.root_dir: Path | None = None
         self.call: Call | None = None
         self.tree_mode = False
@@ -175,8 +176,20 @@ class DetailPane(Vertical):
     def active_view(self) -> PayloadView:
         return self.query_one(f"#view-{self.active_tab}", PayloadView)
 
-    def show_call(self, call: Call | None) -> None:
-        """Show ``call`` (None clears); the heavy part happens in a worker."""
+    def active_value(self) -> Any:
+        """The active tab's payload as loaded (None when nothing is loaded there)."""
+        found = self._values.get(self.active_tab)
+        if found is not None:
+            return found[0]
+        view = self.active_view()
+        lines = [text.plain for text, _ in view.lines] if view.lines else []
+        return "\n".join(lines) if lines else None
+
+    def show_call(self, call: Call | None, request: Any = None) -> None:
+        """Show ``call`` (None clears); the heavy part happens in a worker.
+
+        ``request`` is handed to ``extra`` as is (what to diff against, in which mode).
+        """
         self.call = call
         self._token += 1
         header = self.query_one("#detail-header", DetailHeader)
@@ -191,7 +204,7 @@ class DetailPane(Vertical):
             if width < 20:
                 width = self.size.width - 4
             width = max(40, width)
-            self._load(call, self._token, width)
+            self._load(call, self._token, width, request)
 
     def _header(self, call: Call) -> Text:
         color = STATUS_COLORS.get(call.status, "white")
@@ -209,7 +222,7 @@ class DetailPane(Vertical):
 
     # -- loading (thread) -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="detail-load")
-    def _load(self, call: Call, token: int, width: int = 100) -> None:
+    def _load(self, call: Call, token: int, width: int = 100, request: Any = None) -> None:
         assert self.loader is not None
         try:
             result = self.loader(call)
@@ -241,7 +254,7 @@ class DetailPane(Vertical):
             tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
         if self.extra is not None:
             try:
-                lines = self.extra(call, width)
+                lines = self.extra(call, width, request)
             except Exception as exc:  # analysis trouble stays inside the tab
                 lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
             tabs["diff"] = (None, (), [(line, ()) for line in lines], None)

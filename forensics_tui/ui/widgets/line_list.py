@@ -51,7 +51,7 @@ class LineList(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="page-down"),
         Binding("home,g", "first", "First", show=False, id="first"),
         Binding("end,G", "last", "Last", show=False, id="last"),
-        Binding("enter", "select", "Open", id="select"),
+        Binding("enter", "select", "Open", show=False, id="select"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
