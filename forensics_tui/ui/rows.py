@@ -48,13 +48,18 @@ RUN_COLORS: dict[str, str] = {
 FAILED = frozenset({"error", "timeout", BROKEN})
 _COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
 _OUTCOME_WORDS = {"silent_failure": "claims ok", "incomplete": "incomplete", "empty": "empty"}
-_RECENT_S = 86400.0
+_RECENT_S = 7 * 86400.0  # older runs show no age: their label says when
 
 
-def status_style(status: str) -> str:
-    """A status icon's style: failures bold and reversed, everything else plain colour."""
-    color = STATUS_COLORS.get(status, "white")
-    return f"bold reverse {color}" if status in FAILED else color
+def status_style(status: str, mono: bool = False) -> str:
+    """A status icon's style: failures bold and reversed, everything else plain colour.
+
+    ``mono`` (``NO_COLOR``): no colour at all, because a monochrome terminal maps red to a dark
+    grey; a reversed cell in the default colours is the brightest thing it can draw.
+    """
+    if status in FAILED:
+        return "bold reverse" if mono else f"bold reverse {STATUS_COLORS.get(status, 'white')}"
+    return "" if mono else STATUS_COLORS.get(status, "white")
 
 
 def format_elapsed(seconds: float) -> str:
@@ -107,6 +112,7 @@ def call_line(
     show_run: bool = False,
     run_name: str | None = None,
     zone: Zone = UTC_ZONE,
+    mono: bool = False,
 ) -> Text:
     """One row of the calls pane, ``width`` cells wide (without the cursor gutter).
 
@@ -123,7 +129,7 @@ def call_line(
     if call.status == "pending" and stale:
         line.append("◌", style="yellow")
     else:
-        line.append(icon, style=status_style(call.status))
+        line.append(icon, style=status_style(call.status, mono))
     line.append(" ")
 
     fixed = 5 + 1 + 8 + 3 + 10 + 3
@@ -171,14 +177,14 @@ def call_line(
     return line
 
 
-def _counts(counts: dict[str, int]) -> Text:
+def _counts(counts: dict[str, int], mono: bool = False) -> Text:
     text = Text(no_wrap=True, end="")
     for status in _COUNT_ORDER:
         n = counts.get(status, 0)
         if n:
             if text:
                 text.append(" ")
-            text.append(STATUS_ICONS[status], style=status_style(status))
+            text.append(STATUS_ICONS[status], style=status_style(status, mono))
             text.append(str(n))
     return text
 
@@ -191,6 +197,7 @@ def run_lines(
     label: str | None = None,
     outcome: str | None = None,
     now: datetime | None = None,
+    mono: bool = False,
 ) -> tuple[Text, Text]:
     """Two lines per run: outcome icon + label; counts, findings, outcome word, age.
 
@@ -207,13 +214,16 @@ def run_lines(
         word = _OUTCOME_WORDS[outcome]
     bad = run.status in ("failed", "crashed") or outcome in ("silent_failure", "failed")
     first = Text(no_wrap=True, overflow="ellipsis", end="")
-    first.append(icon, style=f"bold reverse {color}" if bad else f"bold {color}")
+    if mono:
+        first.append(icon, style="bold reverse" if bad else "")
+    else:
+        first.append(icon, style=f"bold reverse {color}" if bad else f"bold {color}")
     first.append(" ")
     first.append(label or run_label(run.run_id, run.started_at), style="bold")
     first.truncate(width, pad=True)
 
     second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
-    second.append_text(_counts(run.counts))
+    second.append_text(_counts(run.counts, mono))
     if findings:
         second.append(" ")
         second.append(f"⚑{findings}", style="bold yellow")

@@ -308,9 +308,12 @@ class ExplorerState:
             return None
         order = [r.run_id for r in self.runs.order]  # newest first
         query = self.query
+        skip = None
         if current is None or current.run_id not in order or (self.follow and step > 0):
+            # nothing chosen yet, or tailing: start from the top of the run in view
             run_pos = order.index(self.scope) if self.scope in order else 0
             seq_pos = -1 if step > 0 else None
+            skip = current.path if current is not None else None
         else:
             run_pos = order.index(current.run_id)
             calls = self.index.by_run.get(current.run_id, [])
@@ -322,7 +325,7 @@ class ExplorerState:
             index = seq_pos + step
             while 0 <= index < len(calls):
                 call = calls[index]
-                if self.flagged(call) and query.matches(call):
+                if self.flagged(call) and query.matches(call) and call.path != skip:
                     return call
                 index += step
             run_pos += step

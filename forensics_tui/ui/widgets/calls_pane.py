@@ -214,4 +214,5 @@ class CallsPane(LineList):
             show_run=all_runs,
             run_name=self.state.label(call.run_id, short=True) if all_runs else None,
             zone=self.zone,
+            mono=self.app.no_color,
         )

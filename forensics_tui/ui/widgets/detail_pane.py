@@ -21,10 +21,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from forensics_tui.core.model import STATUS_COLORS, Call, Fixture
+from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.sanitize import safe_line, safe_text
 from forensics_tui.ui.clock import format_duration
 from forensics_tui.ui.json_lines import JsonPath, json_lines
+from forensics_tui.ui.rows import status_style
 from forensics_tui.ui.widgets.json_tree import JsonTree
 from forensics_tui.ui.widgets.payload_view import CHUNK, PayloadView
 
@@ -123,6 +124,8 @@ class DetailHeader(Widget):
 class DetailPane(Vertical):
     """Header line, tabbed payload views, and an inline payload search box."""
 
+    ALLOW_MAXIMIZE = True  # a container: without this, z from inside it did nothing
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_tree", "Tree/JSON", id="toggle-tree"),
         Binding("slash", "search", "Search payload", show=False, id="payload-search"),
@@ -207,9 +210,10 @@ class DetailPane(Vertical):
             self._load(call, self._token, width, request)
 
     def _header(self, call: Call) -> Text:
-        color = STATUS_COLORS.get(call.status, "white")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(f"{call.icon} {call.status}", style=f"bold {color}")
+        text.append(
+            f"{call.icon} {call.status}", style=status_style(call.status, self.app.no_color)
+        )
         text.append("  ")
         text.append(safe_line(call.tool, 60), style="bold")
         text.append(f"  #{call.seq}" if call.seq else "", style="dim")

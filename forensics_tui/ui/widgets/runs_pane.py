@@ -100,5 +100,6 @@ class RunsPane(LineList):
                 label=state.label(run.run_id),
                 outcome=state.outcome(run.run_id),
                 now=self.now(),
+                mono=self.app.no_color,
             )
         return pair[line]
