@@ -159,13 +159,17 @@ class ExplorerState:
     def apply_delta(self, delta: Delta) -> Change:
         """Reflect store changes; rows are inserted in place (no rebuild) when possible."""
         newest_before = self.runs.order[0].run_id if self.runs.order else None
+        relabel = bool(delta.removed_runs) or any(
+            (old := self.runs.get(r.run_id)) is None or old.started_at != r.started_at
+            for r in delta.runs.values()
+        )
         for run_id in delta.removed_runs:
             self.runs.remove(run_id)
             self.index.drop_run(run_id)
         for summary in delta.runs.values():
             self.runs.upsert(summary)
         change = Change(runs=bool(delta.runs or delta.removed_runs))
-        if change.runs:
+        if relabel:  # a new run, or a run gone: labels may need more characters
             self._relabel()
         scope_gone = self.scope != ALL_RUNS and self.runs.get(self.scope) is None
         rebuild = scope_gone or (bool(delta.removed_runs) and self.scope == ALL_RUNS)

@@ -401,6 +401,7 @@ class MainScreen(MainActions, Screen[None]):
             self.app.bell()
             return
         runs.set_cursor(target)
+        self.state.set_scope(runs.scope_at(target))  # now, not when the message arrives
 
     def action_later_run(self) -> None:
         self._step_run(-1)  # the runs pane lists newest first

@@ -153,6 +153,9 @@ class DetailPane(Vertical):
         self.loaded_token = 0
         self._values: dict[str, tuple[Any, JsonPath]] = {}
         self._pending: dict[str, Any] = {}
+        self._diff_args: tuple[Call, int, int, Any] | None = None
+        self._diff_token = 0
+        """The token whose Diff tab is computed (it is computed only once the tab is shown)."""
 
     def compose(self) -> ComposeResult:
         yield DetailHeader(id="detail-header")
@@ -169,7 +172,10 @@ class DetailPane(Vertical):
     @property
     def settled(self) -> bool:
         """True once the shown call's tabs are rendered (tests and screenshots wait on it)."""
-        return self.call is None or self.loaded_token == self._token
+        if self.call is None:
+            return True
+        diff_done = self.active_tab != "diff" or self._diff_token == self._token
+        return self.loaded_token == self._token and diff_done
 
     @property
     def active_tab(self) -> str:
@@ -207,7 +213,9 @@ class DetailPane(Vertical):
             if width < 20:
                 width = self.size.width - 4
             width = max(40, width)
-            self._load(call, self._token, width, request)
+            self._diff_args = (call, self._token, width, request)
+            self._diff_token = 0
+            self._load(call, self._token, width, request, self.active_tab == "diff")
 
     def _header(self, call: Call) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -226,7 +234,9 @@ class DetailPane(Vertical):
 
     # -- loading (thread) -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="detail-load")
-    def _load(self, call: Call, token: int, width: int = 100, request: Any = None) -> None:
+    def _load(
+        self, call: Call, token: int, width: int = 100, request: Any = None, diff: bool = True
+    ) -> None:
         assert self.loader is not None
         try:
             result = self.loader(call)
@@ -256,21 +266,40 @@ class DetailPane(Vertical):
             meta = _meta(call, None, self.root_dir)
             tabs["meta"] = (meta, (), *_take(json_lines(meta)))
             tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
-        if self.extra is not None:
-            try:
-                lines = self.extra(call, width, request)
-            except Exception as exc:  # analysis trouble stays inside the tab
-                lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
-            tabs["diff"] = (None, (), [(line, ()) for line in lines], None)
-        else:
-            tabs["diff"] = "no analysis available"
+        if diff:
+            tabs["diff"] = self._diff_tab(call, width, request)
+            self._diff_token = token
         self.post_message(self.Loaded(token, call, tabs))
+
+    def _diff_tab(self, call: Call, width: int, request: Any) -> Any:
+        """The Diff tab's content (thread): findings and the diff, from the analysis."""
+        if self.extra is None:
+            return "no analysis available"
+        try:
+            lines = self.extra(call, width, request)
+        except Exception as exc:  # analysis trouble stays inside the tab
+            lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
+        return (None, (), [(line, ()) for line in lines], None)
+
+    @work(thread=True, exclusive=True, group="detail-diff")
+    def _load_diff(self, call: Call, token: int, width: int, request: Any) -> None:
+        """The Diff tab on its own, when it is opened (a live tail never pays for diffs)."""
+        tab = self._diff_tab(call, width, request)
+        self._diff_token = token
+        self.post_message(self.Loaded(token, call, {"diff": tab}))
 
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.token != self._token:
             return
+        if set(message.tabs) == {"diff"}:  # the Diff tab, computed on its own
+            self._pending["diff"] = message.tabs["diff"]
+            self._apply_pending(self.active_tab)
+            return
         self.loaded_token = message.token
+        diff_pending = self._pending.get("diff") if self._diff_token == message.token else None
         self._pending = dict(message.tabs)
+        if diff_pending is not None and "diff" not in self._pending:
+            self._pending["diff"] = diff_pending
         for key, content in message.tabs.items():
             if isinstance(content, str):
                 self._values.pop(key, None)
@@ -282,6 +311,15 @@ class DetailPane(Vertical):
             self.active_view().set_search(find.value)
         if self.tree_mode:
             self._fill_tree(self.active_tab)
+
+    def _want_diff(self) -> None:
+        """The Diff tab is showing: compute it for the shown call unless that is under way."""
+        args = self._diff_args
+        if self.active_tab != "diff" or args is None or args[1] != self._token:
+            return
+        if self._diff_token != self._token:
+            self.query_one("#view-diff", PayloadView).show_message("computing the diff…")
+            self._load_diff(*args)
 
     def _apply_pending(self, key: str) -> None:
         """Fill one tab's view; hidden tabs are filled when first shown (one relayout each)."""
@@ -348,6 +386,7 @@ class DetailPane(Vertical):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self._want_diff()
         self._apply_pending(self.active_tab)
         find = self.query_one("#payload-find", Input)
         if find.value:
