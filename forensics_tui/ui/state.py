@@ -55,6 +55,8 @@ class Change:
     """One notice to the widgets: what changed since the last one."""
 
     runs: bool = False
+    changed_runs: set[str] = field(default_factory=set)
+    """With ``runs``: the runs whose summary changed; empty means any (the order changed)."""
     rows_rebuilt: bool = False
     keep: Call | None = None
     """After a rebuild: the call the cursor should stay on."""
@@ -159,6 +161,7 @@ class ExplorerState:
     def apply_delta(self, delta: Delta) -> Change:
         """Reflect store changes; rows are inserted in place (no rebuild) when possible."""
         newest_before = self.runs.order[0].run_id if self.runs.order else None
+        order_before = [r.run_id for r in self.runs.order]
         relabel = bool(delta.removed_runs) or any(
             (old := self.runs.get(r.run_id)) is None or old.started_at != r.started_at
             for r in delta.runs.values()
@@ -169,6 +172,8 @@ class ExplorerState:
         for summary in delta.runs.values():
             self.runs.upsert(summary)
         change = Change(runs=bool(delta.runs or delta.removed_runs))
+        if change.runs and not relabel and [r.run_id for r in self.runs.order] == order_before:
+            change.changed_runs = set(delta.runs)  # same runs, same order: repaint just these
         if relabel:  # a new run, or a run gone: labels may need more characters
             self._relabel()
         scope_gone = self.scope != ALL_RUNS and self.runs.get(self.scope) is None

@@ -197,8 +197,10 @@ class MainScreen(MainActions, Screen[None]):
         calls = self.query_one(CallsPane)
         if change.new_scope is not None:
             calls.follow = self.state.follow
-        if change.runs or change.new_scope is not None or change.answers:
+        if change.new_scope is not None or change.answers:
             runs.sync()
+        elif change.runs:
+            runs.sync(change.changed_runs)
         if change.rows_rebuilt:
             calls.rows_rebuilt(keep=change.keep or calls.current)
             calls.border_title = self._calls_title()

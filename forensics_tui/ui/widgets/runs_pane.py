@@ -56,8 +56,17 @@ class RunsPane(LineList):
         found = self.state.runs.index_of(scope)
         return 0 if found is None else found + 1
 
-    def sync(self) -> None:
-        """The runs or the scope changed: highlight the state's scope, repaint."""
+    def sync(self, changed: set[str] | None = None) -> None:
+        """The runs or the scope changed: highlight the state's scope, repaint.
+
+        ``changed``: only these runs' summaries changed (same runs, same order), so only their
+        items and the "All runs" line are repainted: a busy run costs two lines per landing.
+        """
+        if changed and self.cursor == self.index_of(self.state.scope):
+            self.refresh_item(0)
+            for run_id in changed:
+                self.refresh_item(self.index_of(run_id))
+            return
         self.set_count(len(self.state.runs) + 1)
         index = self.index_of(self.state.scope)
         if index != self.cursor:
