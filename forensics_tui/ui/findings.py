@@ -66,7 +66,7 @@ def detail_lines(
     lines.append(Text(""))
     for part in wrap(safe_line(f"{header} · {mode}"), width, "bold"):
         lines.append(part)
-    lines.append(Text("d: unified / side by side   D: pick a run for this call", style="dim"))
+    lines.extend(wrap("d: unified / side by side   D: pick a run for this call", width, "dim"))
     try:
         diff = analysis.diff(call, against=against)
     except AnalysisError as exc:

@@ -208,3 +208,19 @@ async def test_keys_are_not_cut_in_footer_help_and_palette(corpus_copy) -> None:
             for title in ("Views, filters and forensics", "Patterns, findings and run picker"):
                 assert title in text
             assert "previous-failure" in text and "command-palette" in text  # ids whole
+
+
+async def test_unified_diff_lines_fit_beside_the_scrollbar(corpus_copy) -> None:
+    root = corpus_copy("v1")
+    for size in (SMALL, WIDE):
+        app = make_app(root, watch=False)
+        async with app.run_test(size=size) as pilot:
+            main = await _settled(pilot)
+            main.state.set_scope(AUTH_RUN)
+            await pilot.pause()
+            await pilot.press("6")
+            await wait_for(pilot, lambda m=main: m.settled and "Comparing" in _diff_text(m), 10)
+            view = main.query_one("#view-diff", PayloadView)
+            room = view.scrollable_content_region.width - 1  # the cursor gutter
+            widest = max(line.cell_len for line, _ in view.lines)
+            assert widest <= room, (size, widest, room)

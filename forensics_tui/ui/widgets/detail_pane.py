@@ -209,7 +209,9 @@ class DetailPane(Vertical):
             return
         header.show(self._header(call), Text(safe_line(f"/{call.path.name}"), style="dim"))
         if self.loader is not None:
-            width = self.active_view().scrollable_content_region.width - 1  # cursor gutter
+            # the cursor gutter and a vertical scrollbar, present or not: long diffs grow one,
+            # and a line sized without it would hide its last character under it
+            width = self.active_view().size.width - 2
             if width < 20:
                 width = self.size.width - 4
             width = max(40, width)
