@@ -4,7 +4,8 @@ A label is a *name* made from the run id, never a clock reading: ids up to 16 ch
 shown whole; longer ones become the timestamp their id starts with (``11-27 14:56:33``, or
 ``14:56:33`` in the short form) and as much of the id's last part as it takes to tell runs
 apart (``7a3b``, ``live`` vs ``live2``, ``000000`` vs ``000001``).  Every label is accepted by
-the core's run-name resolver (``forensics-tui diff --run "11-27 14:56:33 7a3b"``).
+the core's run-name resolver (``forensics-tui diff --run "11-27 14:56:33 7a3b"``).  A fleet
+run (``HOST:RUN``) keeps its host in front (``web1 11-27 14:56:33 7a3b``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = ["SHORT_ID", "run_label", "unique_labels"]
 SHORT_ID = 16
 _MIN_SUFFIX = 4
 _ID_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})[_T-]?(\d{2})(\d{2})(\d{2})")
+_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,15}$")
 _TS_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})")
 
 
@@ -35,8 +37,28 @@ def _tail(run_id: str) -> str:
     return re.split(r"[_\-.\s]", run_id)[-1] or run_id
 
 
+def _host_split(run_id: str) -> tuple[str | None, str]:
+    host, sep, rest = run_id.partition(":")
+    if sep and _HOST.match(host) and rest and ":" not in rest:
+        return host, rest
+    return None, run_id
+
+
 def unique_labels(runs: Iterable[tuple[str, str | None]], *, short: bool = False) -> dict[str, str]:
     """``run_id -> label`` for ``(run_id, started_at)`` pairs; no two runs share a label."""
+    by_host: dict[str | None, list[tuple[str, str, str | None]]] = defaultdict(list)
+    for run_id, started_at in runs:
+        host, rest = _host_split(run_id)
+        by_host[host].append((run_id, rest, started_at))
+    out: dict[str, str] = {}
+    for host, members in by_host.items():
+        labels = _unique([(rest, started) for _, rest, started in members], short)
+        for run_id, rest, _ in members:
+            out[run_id] = f"{safe_line(host)} {labels[rest]}" if host else labels[rest]
+    return out
+
+
+def _unique(runs: list[tuple[str, str | None]], short: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     groups: dict[str, list[str]] = defaultdict(list)
     for raw_id, started_at in runs:

@@ -201,6 +201,8 @@ def test_unique_labels_never_collide_and_stay_pasteable() -> None:
     assert labels["20261127_145633_914877_7a3b2c"] == "11-27 14:56:33 7a3b2c"
     assert run_label("20261127_145633_914877_7a3b2c") == "11-27 14:56:33 7a3b"
     assert unique_labels([("\x1b[31m" + "a" * 30, None)])  # sanitised, no crash
+    fleet = unique_labels([("web1:20261127_145633_914877_7a3b2c", None), ("web1:x", None)])
+    assert fleet["web1:20261127_145633_914877_7a3b2c"] == "web1 11-27 14:56:33 7a3b"
 
 
 def test_focus_changes_are_notified_once() -> None:

@@ -68,6 +68,19 @@ class MainActions(Screen[None]):
             self.notify("No run selected", timeout=2)
         return run_id
 
+    # the helpers other action sets (run-level screens) use
+    def _current_call(self) -> Call | None:
+        """The highlighted call, or None after telling the user there is none."""
+        return self._current()
+
+    def _run_or_bell(self) -> str | None:
+        """The selected run, or None after telling the user there is none."""
+        return self._selected_run()
+
+    def run_labels(self) -> dict[str, str]:
+        """run_id -> its label in the view (unique, pasteable)."""
+        return {r.run_id: self.state.label(r.run_id) for r in self.state.runs.order}
+
     # -- layout ---------------------------------------------------------------------------
     def action_zoom(self) -> None:
         """Maximise the pane with focus (the whole detail pane from inside it), or restore."""
@@ -118,8 +131,7 @@ class MainActions(Screen[None]):
             self.jump_to_call(call_id)
 
     def action_patterns(self) -> None:
-        labels = {r.run_id: self.state.label(r.run_id) for r in self.state.runs.order}
-        self.app.push_screen(PatternsScreen(labels), self._jump_to_pick)
+        self.app.push_screen(PatternsScreen(self.run_labels()), self._jump_to_pick)
 
     def action_findings(self) -> None:
         run_id = self._selected_run()
