@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,21 @@ def test_core_has_no_ui() -> None:
 def test_pytest_plugin_has_no_ui() -> None:
     loaded = _loaded_after("import forensics_tui.pytest_plugin, forensics_tui.testing")
     assert [m for m in ("textual", "forensics_tui.ui") if m in loaded] == []
+
+
+def test_import_contracts_hold() -> None:
+    """pyproject's import-linter contracts (capture, core, integrations, plugin, cli, ui)."""
+    script = Path(sys.executable).with_name("lint-imports")
+    command = str(script) if script.exists() else shutil.which("lint-imports")
+    assert command, "import-linter is not installed (it is in the test extra)"
+    result = subprocess.run([command, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 kept, 0 broken" in result.stdout
+
+
+def test_ci_runs_the_static_checks_then_the_readme_command() -> None:
+    lines = [x for x in (ROOT / ".ci" / "run").read_text().splitlines() if x.strip()]
+    readme = (ROOT / "README.md").read_text()
+    assert lines[-1] in readme and lines[-1].endswith("python -m pytest -q")
+    for check in ("ruff check .", "ruff format --check .", "lint-imports", "mypy forensics_tui/capture forensics_tui/core"):  # fmt: skip
+        assert check in lines, check

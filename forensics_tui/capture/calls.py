@@ -41,14 +41,14 @@ def epoch_of(ts: Any) -> float:
 
 
 def error_info(error: Any) -> dict[str, Any] | None:
-    """``{"type", "message", "traceback"}`` from an exception, a dict or a message string."""
+    """``{"type", "message", "traceback"}`` from an exception, a dict or a message string; an
+    exception raised ``from`` another also names that one (``cause``: type and message)."""
     if error is None or isinstance(error, dict):
         return error
     if isinstance(error, BaseException):
         cls = type(error)
-        mod = cls.__module__
         try:
-            message = str(error)
+            message = str(error) or _empty_message(error)
         except Exception:
             message = f"<unprintable {cls.__qualname__}>"
         try:
@@ -57,16 +57,43 @@ def error_info(error: Any) -> dict[str, Any] | None:
             tb = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
         except Exception:
             tb = None
-        name = cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
-        return {"type": name, "message": message, "traceback": tb}
+        info: dict[str, Any] = {"type": _type_name(error), "message": message, "traceback": tb}
+        cause = error.__cause__
+        if cause is not None and cause is not error:  # the wrapped, real exception
+            try:
+                text = str(cause) or _empty_message(cause)
+            except Exception:
+                text = f"<unprintable {type(cause).__qualname__}>"
+            info["cause"] = {"type": _type_name(cause), "message": text}
+        return info
     return {"type": "Error", "message": str(error), "traceback": None}
+
+
+def _type_name(error: BaseException) -> str:
+    cls = type(error)
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
+
+
+def _empty_message(error: BaseException) -> str:
+    """A message for an exception whose ``str()`` is empty (httpx's async timeouts): its type,
+    and the URL it was requesting when it carries one."""
+    text = type(error).__name__
+    try:
+        url = error.request.url  # type: ignore[attr-defined]  # httpx-style exceptions
+    except Exception:
+        url = None
+    return f"{text} while requesting {url}" if url else text
 
 
 class CallHandle:
     """A call in flight: its ``pending`` fixture is on disk until ``finish()`` replaces it."""
 
-    __slots__ = ("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts")
-    __slots__ += ("call_id", "path", "seq", "tool")
+    __slots__ = (
+        *("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts"),
+        *("call_id", "path", "seq", "tool"),
+    )
 
     def __init__(self, rec: Recorder, tool: str, prepared_input: bytes, redacted: list[str]):
         self._rec = rec
@@ -81,6 +108,17 @@ class CallHandle:
         self.seq: int | None = None
         self.call_id: str | None = None
         self.path: Path | None = None
+
+    def set_input(self, value: Any) -> None:
+        """Replace the input (known only after the call started); written by ``finish()``."""
+        if self._done:
+            return
+        try:
+            prepared, paths = self._rec._prep(value, "input")
+            self._input = self._rec._encode_field(prepared)
+            self._redacted = paths
+        except Exception as exc:
+            self._rec._drop(exc)
 
     def finish(
         self,

@@ -1,4 +1,4 @@
-"""The file-system half of capture: safe names, private directories, atomic writes, and a
+"""The file-system half of capture: safe names, private directories, and a
 per-run sequence counter that is O(1) per call and unique across threads and processes.
 
 The counter lives in ``<run>/.seq`` (a dot-file, so readers and the watcher ignore it).  Each
@@ -7,32 +7,48 @@ unlocks: four cheap system calls, no directory listing, and seqs stay in start o
 every process sharing the run.  A killed process releases its lock with its file descriptor.
 Where ``fcntl`` is missing, seqs come from blocks reserved by exclusive creation of
 ``.seqblock-<n>`` files, which is unique but orders calls only within one process.
+Atomic writes are ``safe_io.atomic_write`` (re-exported here), the one writer under a root.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import re
+import stat
 import threading
 from pathlib import Path
+
+from forensics_tui.capture.safe_io import DIR_MODE, FILE_MODE, atomic_write, write_all
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["SeqCounter", "atomic_write", "ensure_private_dir", "fixture_name", "slugify"]
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "SeqCounter",
+    "atomic_write",
+    "ensure_private_dir",
+    "fixture_name",
+    "slugify",
+    "write_all",
+]
 
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 SLUG_MAX = 80
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _FIXTURE_NAME = re.compile(r"^(\d{1,12})_")
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_COUNTER = (
+    os.O_RDWR
+    | os.O_CREAT
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _BLOCK = 1000
-_tmp_ids = itertools.count(1)
 
 
 def slugify(tool: object) -> str:
@@ -60,36 +76,14 @@ def ensure_private_dir(path: Path) -> None:
             os.mkdir(directory, DIR_MODE)
 
 
-def atomic_write(directory: str, name: str, data: bytes) -> str:
-    """Write ``data`` to ``directory/name`` through a dot-file and ``os.replace``; return path.
-
-    Readers see either the old file or the new one, never half of it.  Raises ``OSError``.
-    """
-    tmp = f"{directory}/.{name}.{os.getpid()}.{next(_tmp_ids)}.tmp"
-    fd = os.open(tmp, _CREATE, FILE_MODE)
-    try:
-        written = os.write(fd, data)
-        if written < len(data):  # short writes are rare: finish with a view
-            view = memoryview(data)[written:]
-            while view:
-                view = view[os.write(fd, view) :]
-    except BaseException:
+def _open_counter(path: Path) -> int:
+    """The counter file, never through a planted symlink (it is written with ``pwrite``) and
+    never a FIFO or device."""
+    fd = os.open(path, _COUNTER, FILE_MODE)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        _unlink_quietly(tmp)
-        raise
-    os.close(fd)
-    final = f"{directory}/{name}"
-    try:
-        os.replace(tmp, final)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return final
-
-
-def _unlink_quietly(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+        raise OSError(f"{path} is not a regular file")
+    return fd
 
 
 class SeqCounter:
@@ -113,7 +107,7 @@ class SeqCounter:
             if fcntl is None:
                 return self._next_from_block()
             if self._fd is None:
-                self._fd = os.open(self.run_dir / ".seq", os.O_RDWR | os.O_CREAT, FILE_MODE)
+                self._fd = _open_counter(self.run_dir / ".seq")
             fd = self._fd
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:

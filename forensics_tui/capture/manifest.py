@@ -14,7 +14,7 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from forensics_tui.capture.files import FILE_MODE, atomic_write
+from forensics_tui.capture.safe_io import ReadRefused, atomic_write, read_file_bytes, write_temp
 from forensics_tui.capture.serialize import dumps, iso_utc, prepare
 
 if TYPE_CHECKING:
@@ -71,12 +71,9 @@ class Manifest:
         self.started_at = iso_utc(started)
         directory = str(self.rec.run_dir)
         path = os.path.join(directory, MANIFEST_NAME)
-        tmp = os.path.join(directory, f".{MANIFEST_NAME}.{os.getpid()}.{id(self)}.claim")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            os.write(fd, dumps(self._doc("running", None)))
-        finally:
-            os.close(fd)
+        # An exclusive, unguessable temp name written in full (a short write on a full disk
+        # raises): a truncated run.json never gets linked into place.
+        tmp = write_temp(directory, MANIFEST_NAME, dumps(self._doc("running", None)))
         try:
             os.link(tmp, path)
             self.owner = True
@@ -91,10 +88,9 @@ class Manifest:
                 os.unlink(tmp)
 
     def _take_over_if_stale(self, path: str) -> None:
-        try:
-            with open(path, "rb") as fh:
-                existing = json.loads(fh.read(1_000_000))
-        except (OSError, ValueError):
+        try:  # never through a symlink, never hanging on a FIFO
+            existing = json.loads(read_file_bytes(path, cap=1_000_000).data)
+        except (OSError, ValueError, ReadRefused):
             existing = None
         if isinstance(existing, dict):
             pid, host = existing.get("pid"), existing.get("host")

@@ -26,6 +26,12 @@ from forensics_tui.capture.files import (
     fixture_name,
     slugify,
 )
+from forensics_tui.capture.format import (
+    FORMAT_VERSION,
+    ORIGINAL_STATUS_KEY,
+    call_status,
+    run_status,
+)
 from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
 from forensics_tui.capture.redact import Redactor
@@ -42,20 +48,23 @@ from forensics_tui.capture.serialize import (
 
 __all__ = ["Recorder"]
 
-FORMAT = 1
+FORMAT = FORMAT_VERSION
 _FAILED = frozenset({"error", "timeout"})
 _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
 
 
-def _tool_name(tool: Any) -> str:
-    """``str(tool)``, or a placeholder when even that raises: nothing may raise into the agent."""
+def _tool_name(tool: Any, redactor: Redactor | None = None) -> str:
+    """``str(tool)``, or a placeholder when even that raises: nothing may raise into the agent.
+    Secrets in it are redacted: a URL path's bot token becomes the tool name and file name."""
     if isinstance(tool, str):
-        return tool
-    try:
-        return str(tool)
-    except Exception:
-        return f"<unprintable {type(tool).__name__}>"
+        name = tool
+    else:
+        try:
+            name = str(tool)
+        except Exception:
+            return f"<unprintable {type(tool).__name__}>"
+    return redactor.scrub_name(name) if redactor is not None else name
 
 
 def _safe_run_id(run_id: Any) -> str:
@@ -143,13 +152,16 @@ class Recorder:
             if duration_ms is None and ts is not None:
                 duration_ms = round((ended - started) * 1000.0, 3)
             payloads = self._prepare(input, output, error_info(error), replay, meta)
+            status, original = call_status(status)
+            if original is not None:  # "success", "failed"...: mapped, the agent's word kept
+                payloads["meta"] = {**payloads["meta"], ORIGINAL_STATUS_KEY: original}
             started_text = iso_utc(started)
             fixture = {
                 "format": FORMAT,
                 "run_id": self.run_id,
                 "call_id": None,
                 "seq": None,
-                "tool": _tool_name(tool),
+                "tool": _tool_name(tool, self.redactor),
                 "status": str(status),
                 "input": payloads["input"],
                 "output": payloads["output"],
@@ -173,12 +185,17 @@ class Recorder:
         self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
     ) -> CallHandle:
         """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
-        handle = CallHandle(self, _tool_name(tool), b"null", [])
+        handle = CallHandle(self, _tool_name(tool, self.redactor), b"null", [])
         try:
-            value, handle._redacted = self._prep(input, "input")
-            handle._input = self._encode_field(value)
-            handle._replay = self._prep(replay, "replay")
-            handle._meta = self._prep_meta(meta)
+            if self._all_plain(input, replay, meta):  # one scan for all three fields
+                handle._input = self._encode_field(input)
+                handle._replay = (replay, [])
+                handle._meta = (self._meta_dict(meta), [])
+            else:
+                value, handle._redacted = self._prep(input, "input")
+                handle._input = self._encode_field(value)
+                handle._replay = self._prep(replay, "replay")
+                handle._meta = self._prep_meta(meta)
             self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
         except Exception as exc:
             self._drop(exc)
@@ -188,7 +205,7 @@ class Recorder:
         """Mark the run ended in ``run.json`` (``failed`` if any call failed, else ``ok``)."""
         try:
             if self._manifest is not None and self._started:
-                final = status or ("failed" if self._failures else "ok")
+                final = run_status(status)[0] if status else ("failed" if self._failures else "ok")
                 self._manifest.end(final)
         except Exception as exc:
             self._drop(exc)
@@ -217,17 +234,23 @@ class Recorder:
             out["value"] = value
         return out
 
-    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
+    def _all_plain(self, *values: Any) -> bool:
+        """True when every value is plain JSON with nothing to redact or cap: one walk over
+        them all and one secret scan of their strings, instead of one per field."""
         red, depth = self.redactor, self.max_depth
         strings: list[str] = []
         try:
-            for value in (input, output, error, replay, meta):
+            for value in values:
                 if value is not None:
                     check_plain(value, 0, depth, strings, red)
-            plain = clean(strings, red, self.max_bytes)
+            return clean(strings, red, self.max_bytes)
         except Exception:  # not plain JSON, or a secret-looking key: take the full walk
-            plain = False
-        if plain:  # the common case: nothing to convert or redact, one scan for all fields
+            return False
+
+    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
+        if self._all_plain(
+            input, output, error, replay, meta
+        ):  # the common case: nothing to convert or redact, one scan for all fields
             return {
                 "input": input,
                 "output": output,
@@ -273,16 +296,29 @@ class Recorder:
     ) -> Path | None:
         ended = time.time()
         duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
-        out, out_paths = self._prep(output, "output")
-        err, err_paths = self._prep(error_info(error), "error")
-        if replay is not None:
-            handle._replay = self._prep(replay, "replay")
+        error = error_info(error)
+        if self._all_plain(output, error, replay, meta):  # nothing to convert or redact
+            out_paths: list[str] = []
+            err_paths: list[str] = []
+            out, err = output, error
+            if replay is not None:
+                handle._replay = (replay, [])
+            prepared_meta: Any = (meta, [])
+        else:
+            out, out_paths = self._prep(output, "output")
+            err, err_paths = self._prep(error, "error")
+            if replay is not None:
+                handle._replay = self._prep(replay, "replay")
+            prepared_meta = self._prep(meta, "meta") if meta is not None else None
         if meta is not None:
-            extra, extra_paths = self._prep(meta, "meta")
+            extra, extra_paths = prepared_meta
             merged = dict(handle._meta[0])
             merged.update(extra if isinstance(extra, dict) else {"value": extra})
             handle._meta = (merged, handle._meta[1] + extra_paths)
-        fixture = self._head(handle, str(status), out, err, ended, out_paths + err_paths)
+        status, original = call_status(status)
+        fixture = self._head(handle, status, out, err, ended, out_paths + err_paths)
+        if original is not None:  # "success", "failed"...: mapped, the agent's word kept
+            fixture["meta"] = {**fixture["meta"], ORIGINAL_STATUS_KEY: original}
         fixture["duration_ms"] = duration
         if fixture["status"] in _FAILED:
             self._failures += 1

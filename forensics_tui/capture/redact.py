@@ -4,98 +4,53 @@ Three rules, applied before anything is written: values under secret-looking key
 (``Authorization``, ``api_key``, ``client_secret``, ... but never token counters such as
 ``max_tokens``), secret-looking values anywhere in a string (bearer/basic credentials, JWTs,
 cloud and vendor key shapes, PEM private keys, ``user:pass@`` in URLs, ``password=...``), and the
-exact values of secret-named environment variables.  Inside a longer string only the secret part
-becomes ``[REDACTED]``.
+exact values of secret-named environment variables (rescanned cheaply, so ones set after start
+count).  Inside a longer string only the secret part becomes ``[REDACTED]``; dict keys and tool
+names are scrubbed like values, and ``[name, value]`` pairs like keys.  The tables live in
+``redact_rules``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
+from time import monotonic as _monotonic
 from typing import Any
 
+from forensics_tui.capture.redact_rules import (
+    COUNT_WORDS,
+    FLAG_WORDS,
+    PAIR_ANCHORS,
+    QUALIFIED_TAILS,
+    QUALIFIER_WORDS,
+    SECRET_EXACT,
+    STRONG_TAILS,
+    SUFFIX_TAILS,
+    VALUE_RULES,
+    WEAK_TAILS,
+)
 from forensics_tui.capture.serialize import REDACTED, prepare
 
 __all__ = ["REDACTED", "Redactor", "redactor_from_env"]
 
-# Last word(s) of a key that make it secret: "github_token", "X-Api-Key", "clientSecret".
-_SECRET_TAILS = frozenset(
-    {
-        "authorization",
-        "cookie",
-        "cookies",
-        "token",
-        "secret",
-        "secrets",
-        "password",
-        "passwords",
-        "passwd",
-        "passphrase",
-        "credential",
-        "credentials",
-        "creds",
-        "apikey",
-        "privatekey",
-        "secretkey",
-        "accesskey",
-        "signingkey",
-        "encryptionkey",
-        "masterkey",
-        "clientkey",
-        "authkey",
-        "sessionkey",
-        "webhookkey",
-        "licensekey",
-        "sessionid",
-        "sessiontoken",
-        "jwt",
-    }
-)
-# Whole keys that are secret on their own.
-_SECRET_EXACT = frozenset({"auth", "session", "bearer", "apikey", "setcookie", "xapikey"})
-# Tails that are secret only after another word ("db_pwd"), never bare ("PWD" is a directory).
-_QUALIFIED_TAILS = frozenset({"pwd", "pass"})
-# Any of these words makes a key a lookalike: counters, pagination, flags, descriptions.
-_NOT_SECRET_WORDS = frozenset(
-    {
-        "max",
-        "min",
-        "num",
-        "count",
-        "total",
-        "used",
-        "limit",
-        "prompt",
-        "completion",
-        "cached",
-        "reasoning",
-        "input",
-        "output",
-        "page",
-        "next",
-        "prev",
-        "previous",
-        "continuation",
-        "pagination",
-        "cursor",
-        "sync",
-        "is",
-        "has",
-        "use",
-        "require",
-        "requires",
-        "required",
-    }
-)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_PLAIN_SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 
 
 def _words(key: str) -> list[str]:
     words = [w.lower() for w in _WORD_SPLIT.split(key) if w]
+    if words:
+        words[-1] = _TRAILING_DIGITS.sub("", words[-1]) or words[-1]
+    return words
+
+
+def _plain_words(key: str) -> list[str]:
+    words = [w.lower() for w in _PLAIN_SPLIT.split(key) if w]
     if words:
         words[-1] = _TRAILING_DIGITS.sub("", words[-1]) or words[-1]
     return words
@@ -113,48 +68,44 @@ def _basic_credential(token: str) -> bool:
     return b":" in raw
 
 
-# (pattern, group to replace or 0 for the whole match, case-sensitive anchors, lowercase
-# anchors).  A rule runs on a string only if one of its anchors occurs in it: the anchors make
-# the common case (no secret anywhere) a couple of substring searches instead of regex scans.
-_VALUE_RULES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
+# name=value (also ``name = "value"``, INI/TOML spacing), "name": "value" (also JSON escaped
+# inside a string), 'name': 'value', header lines and inline ``Name: value`` (curl -H), and
+# command-line flags (``--password hunter2``): (regex, name group, value group).
+_PAIR_RULES: list[tuple[re.Pattern[str], int, int]] = [
     (
-        r"(?i:bearer)\s+([A-Za-z0-9\-._~+/]*[0-9\-._~+/][A-Za-z0-9\-._~+/]*=*)",
+        re.compile(
+            r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,63})[ \t]*=[ \t]*([\"']?)"
+            r"([^&\s;,\"'<>\x00]+)"
+        ),
         1,
-        (),
-        ("bearer",),
+        3,
     ),
-    (r"(?i:basic)\s+([A-Za-z0-9+/]{4,}={0,2})", 1, (), ("basic",)),
-    (r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", 0, ("eyJ",), ()),
-    (r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", 0, ("AKIA", "ASIA"), ()),
+    (re.compile(r"\"([A-Za-z_][A-Za-z0-9_.-]{0,63})\"\s*:\s*\"((?:[^\"\\\x00]|\\.)+)\""), 1, 2),
     (
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
-        0,
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        (),
+        re.compile(
+            r"\\\"([A-Za-z_][A-Za-z0-9_.-]{0,63})\\\"\s*:\s*\\\"((?:[^\"\\\x00]|\\[^\"])+)\\\""
+        ),
+        1,
+        2,
     ),
-    (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0, ("xox",), ()),
-    (r"\bsk-[A-Za-z0-9_-]{20,}", 0, ("sk-",), ()),
-    (r"\bAIza[0-9A-Za-z_-]{30,}", 0, ("AIza",), ()),
-    (r"\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}", 0, ("k_live_", "k_test_"), ()),
+    (re.compile(r"'([A-Za-z_][A-Za-z0-9_.-]{0,63})'\s*:\s*'([^'\\\x00]+)'"), 1, 2),
+    (re.compile(r"(?m)^[ \t>]*([A-Za-z_][A-Za-z0-9_.-]{0,63})[ \t]*:[ \t]*([^\r\n\x00]+)"), 1, 2),
     (
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?"
-        r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)",
-        0,
-        ("PRIVATE KEY",),
-        (),
+        re.compile(r"(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{1,63}):[ \t]*([^\s\"'&;,<>\x00]+)"),
+        1,
+        2,
     ),
-    (r"\b[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s\x00]+:([^@/?#\s\x00]+)@", 1, ("@",), ()),
+    (
+        re.compile(
+            r"(?<![\w-])--?([A-Za-z][A-Za-z0-9_-]{1,63})(?:[ \t]+|=)([\"']?)([^\s\"'\x00-]\S*?)\2(?=\s|$)"
+        ),
+        1,
+        3,
+    ),
 ]
-# name=value, "name": "value" and header-style "Name: value" pairs whose name is secret.
-_PAIR_RULES = [
-    re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,63})=([^&\s;,\"'<>\x00]+)"),
-    re.compile(r"\"([A-Za-z_][A-Za-z0-9_.-]{0,63})\"\s*:\s*\"((?:[^\"\\\x00]|\\.)+)\""),
-    re.compile(r"'([A-Za-z_][A-Za-z0-9_.-]{0,63})'\s*:\s*'([^'\\\x00]+)'"),
-    re.compile(r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_.-]{0,63})[ \t]*:[ \t]*([^\r\n\x00]+)"),
-]
-_PAIR_ANCHORS = ("auth", "cookie", "token", "secret", "pass", "pwd", "key", "session", "cred")
-_PAIR_ANCHORS += ("jwt",)
 _SECRET_ENV_MIN = 8
+_ENV_RECHECK_S = 1.0
+KEY_SCAN_MIN = 16  # dict keys this long are checked for being a secret themselves
 
 
 class Redactor:
@@ -163,7 +114,9 @@ class Redactor:
     ``extra_keys`` are more secret key names (matched like the built-in ones: case- and
     separator-insensitively, as a whole key or its last words); ``extra_patterns`` are regexes
     whose match (or first group, if they have one) is a secret.  ``enabled=False`` turns it off.
-    ``env`` is scanned once for secret-named variables whose values are then redacted anywhere.
+    ``env`` is scanned for secret-named variables whose values are then redacted anywhere; it is
+    scanned again when its size changes or a second has passed, so a secret set after the
+    recorder started (``load_dotenv()``) is redacted too.
     """
 
     def __init__(
@@ -175,53 +128,97 @@ class Redactor:
     ) -> None:
         self.enabled = enabled
         self.key_cache: dict[str, bool] = {}
+        self._name_cache: dict[str, str] = {}
         self._extra_keys = frozenset(n for n in (_normal(k) for k in extra_keys) if n)
-        # (regex, group, case-sensitive anchors, lowercase anchors); no anchors: always run.
-        rules: list[tuple[re.Pattern[str], int, tuple[str, ...], tuple[str, ...]]] = [
-            (re.compile(p), g, cs, ci) for p, g, cs, ci in _VALUE_RULES
+        self._extra = [p if isinstance(p, re.Pattern) else re.compile(p) for p in extra_patterns]
+        self._base_rules: list[tuple[re.Pattern[str], int, tuple[str, ...], tuple[str, ...]]] = [
+            (re.compile(p), g, cs, ci) for p, g, cs, ci in VALUE_RULES
         ]
-        self.env_values = self._secret_env_values(env or {})
-        if self.env_values:
-            alt = "|".join(re.escape(v) for v in self.env_values)
-            rules.append((re.compile(f"(?:{alt})"), 0, tuple(self.env_values), ()))
-        extra = [p if isinstance(p, re.Pattern) else re.compile(p) for p in extra_patterns]
-        rules += [(rx, 1 if rx.groups else 0, (), ()) for rx in extra]
+        self._extra_rx = (
+            re.compile("|".join(f"(?:{rx.pattern})" for rx in self._extra)) if self._extra else None
+        )
+        self._env = env
+        # os.environ's own dict: a C-level len() per call tells a load_dotenv() happened
+        self._env_data: Any = getattr(env, "_data", env)
+        self._env_len = -1
+        self._env_next = 0.0
+        self.env_values: list[str] = []
+        self._build(self._secret_env_values(env or {}))
+
+    def _build(self, env_values: list[str]) -> None:
+        """(Re)compile the value rules and the anchor scans for these environment secrets."""
+        rules = list(self._base_rules)
+        self.env_values = env_values
+        if env_values:
+            alt = "|".join(re.escape(v) for v in env_values)
+            rules.append((re.compile(f"(?:{alt})"), 0, tuple(env_values), ()))
+        rules += [(rx, 1 if rx.groups else 0, (), ()) for rx in self._extra]
         self._rules = rules
         cs = sorted({a for _, _, anchors, _ in rules for a in anchors}, key=len, reverse=True)
-        ci = sorted({a for *_, anchors in rules for a in anchors} | set(_PAIR_ANCHORS))
-        self._cs_rx = re.compile("|".join(map(re.escape, cs)))
-        self._ci_rx = re.compile("|".join(map(re.escape, ci)))
-        self._extra_rx = (
-            re.compile("|".join(f"(?:{rx.pattern})" for rx in extra)) if extra else None
-        )
+        ci = sorted({a for *_, anchors in rules for a in anchors} | set(PAIR_ANCHORS))
+        # One scan of the lowered text for every anchor (case-sensitive ones lowered too: a
+        # false alarm only costs the per-rule checks, a second scan would cost every call).
+        self._any_rx = re.compile(_trie({a.lower() for a in cs} | set(ci)))
+        self._name_cache.clear()
+        # Keys judged before may hold a newly secret environment value: judge them again.
+        self.key_cache.clear()
+        safe = self.__dict__.get("_fast_safe_keys")
+        if safe is not None:
+            safe.clear()
+
+    def _check_env(self) -> None:
+        """Rescan the environment; callers check cheaply first (a length and a clock read):
+        when it grew or shrank, or once a second (a changed value keeps the length)."""
+        data = self._env_data
+        if data is None:
+            return
+        now = _monotonic()
+        env = self._env
+        assert env is not None
+        self._env_next = now + _ENV_RECHECK_S
+        self._env_len = len(data)
+        try:
+            values = self._secret_env_values(env)
+        except RuntimeError:  # the environment changed while we read it: next time
+            return
+        if values != self.env_values:
+            self._build(values)
 
     def suspicious(self, text: str) -> bool:
         """Cheap test: could ``text`` hold a secret?  False means it certainly does not."""
         if not self.enabled:
             return False
+        data = self._env_data  # the environment check inlined: this runs on every call
+        if data is not None and (len(data) != self._env_len or _monotonic() >= self._env_next):
+            self._check_env()
         return bool(
-            self._cs_rx.search(text)
-            or self._ci_rx.search(text.lower())
+            self._any_rx.search(text.lower())
             or (self._extra_rx is not None and self._extra_rx.search(text))
         )
 
     # -- keys ---------------------------------------------------------------------------
 
     def is_secret_key(self, key: str) -> bool:
-        """True when values under ``key`` are secrets (cached per key)."""
+        """True when values under ``key`` are secrets, or the key itself holds one (a token
+        used as a dict key); cached per key."""
         hit = self.key_cache.get(key)
         if hit is None:
-            hit = self.enabled and self._key_rule(key)
+            hit = self.enabled and (
+                self._key_rule(key) or (len(key) >= KEY_SCAN_MIN and self.scrub(key) != key)
+            )
             if len(self.key_cache) < 10_000:
                 self.key_cache[key] = hit
         return hit
 
     def _key_rule(self, key: str, *, anywhere: bool = False) -> bool:
-        words = _words(key)
-        if not words or any(w in _NOT_SECRET_WORDS for w in words):
+        # Two splits: camel-case aware ("clientSecret") and separators only ("aPi_KeY").
+        return any(self._words_rule(words, anywhere) for words in (_words(key), _plain_words(key)))
+
+    def _words_rule(self, words: list[str], anywhere: bool) -> bool:
+        if not words or any(w in FLAG_WORDS or w in COUNT_WORDS for w in words):
             return False
         whole = "".join(words)
-        if whole in _SECRET_EXACT or whole in self._extra_keys:
+        if whole in SECRET_EXACT or whole in self._extra_keys:
             return True
         ends = range(len(words), 0, -1) if anywhere else (len(words),)
         for end in ends:
@@ -229,15 +226,21 @@ class Redactor:
                 if size > end:
                     break
                 tail = "".join(words[end - size : end])
-                if tail in _SECRET_TAILS or tail in self._extra_keys:
+                if tail in STRONG_TAILS or tail in self._extra_keys:
                     return True
-                if tail in _QUALIFIED_TAILS and end - size > 0:
+                if tail in WEAK_TAILS and (
+                    end - size == 0 or words[end - size - 1] not in QUALIFIER_WORDS
+                ):
                     return True
+                if tail in QUALIFIED_TAILS and end - size > 0:
+                    return True
+            if words[end - 1].endswith(SUFFIX_TAILS):
+                return True
         return False
 
     def _secret_env_values(self, env: Mapping[str, str]) -> list[str]:
         values = set()
-        for name, value in env.items():
+        for name, value in list(env.items()):
             if (
                 len(value) >= _SECRET_ENV_MIN
                 and "\x00" not in value
@@ -252,22 +255,37 @@ class Redactor:
         """``text`` with every secret part replaced; the same object when nothing matched."""
         if not self.enabled or len(text) < 8:
             return text
+        data = self._env_data
+        if data is not None and (len(data) != self._env_len or _monotonic() >= self._env_next):
+            self._check_env()
         low = text.lower()
+        if not (self._any_rx.search(low) or self._extra_rx):
+            return text  # the common case: no anchor of any rule occurs
         out = text
         for rx, group, cs, ci in self._rules:
             if (cs or ci) and not (any(a in text for a in cs) or any(a in low for a in ci)):
                 continue
-            out = rx.sub(lambda m, g=group: _replace(m, g), out)
-        if any(a in low for a in _PAIR_ANCHORS):
-            for rx in _PAIR_RULES:
-                out = rx.sub(self._pair, out)
+            out = rx.sub(functools.partial(_replace, group=group), out)
+        if any(a in low for a in PAIR_ANCHORS):
+            for rx, name, value in _PAIR_RULES:
+                out = rx.sub(functools.partial(self._pair, name=name, value=value), out)
         return text if out == text else out
 
-    def _pair(self, m: re.Match[str]) -> str:
-        if REDACTED in m.group(2) or not self.is_secret_key(m.group(1)):
+    def scrub_name(self, name: str) -> str:
+        """A tool name with any secret in it replaced (a bot token in a URL path becomes the
+        tool name and then the file name); cached, since tool names repeat."""
+        hit = self._name_cache.get(name)
+        if hit is None:
+            hit = self.scrub(name)
+            if len(self._name_cache) < 4096:
+                self._name_cache[name] = hit
+        return hit
+
+    def _pair(self, m: re.Match[str], name: int, value: int) -> str:
+        if REDACTED in m.group(value) or not self.is_secret_key(m.group(name)):
             return m.group(0)
         whole, base = m.group(0), m.start()
-        return whole[: m.start(2) - base] + REDACTED + whole[m.end(2) - base :]
+        return whole[: m.start(value) - base] + REDACTED + whole[m.end(value) - base :]
 
     def redact(self, obj: Any, base_path: str = "") -> tuple[Any, list[str]]:
         """``obj`` JSON-able with secrets replaced, and the dotted paths that were redacted.
@@ -275,6 +293,28 @@ class Redactor:
         A plain-JSON ``obj`` with nothing to redact comes back as itself, not as a copy.
         """
         return prepare(obj, self if self.enabled else None, base_path)
+
+
+def _trie(words: set[str]) -> str:
+    """A regex matching any of ``words``, shaped as a trie (``s(?:ecret|ession|ig)``): Python's
+    ``re`` tries a flat alternation branch by branch at every position, a trie one character
+    at a time, which makes the every-call "is anything suspicious?" scan about twice as fast.
+    Only presence matters, so a word with a shorter word as its prefix is dropped."""
+    kept: list[str] = []
+    for word in sorted(w for w in words if w):
+        if not any(word.startswith(k) for k in kept):
+            kept.append(word)
+
+    def build(items: list[str]) -> str:
+        groups: dict[str, list[str]] = {}
+        for item in items:
+            groups.setdefault(item[:1], []).append(item[1:])
+        alts = [re.escape(ch) + build(rest) for ch, rest in sorted(groups.items()) if ch]
+        if not alts:
+            return ""
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(kept) or "(?!)"
 
 
 def _replace(m: re.Match[str], group: int) -> str:

@@ -10,38 +10,29 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from forensics_tui.capture.format import STATUS_ICONS
 from forensics_tui.capture.paths import resolve_root
+from forensics_tui.capture.safe_io import ReadRefused, inside_root, read_file_bytes
 from forensics_tui.capture.sanitize import safe_text
 
 __all__ = ["read_run", "replay"]
 
 MAX_FILE_BYTES = 20_000_000
-_ICONS = {"ok": "✓", "error": "✗", "skipped": "⊘", "timeout": "⏱", "pending": "◌"}
+_ICONS = STATUS_ICONS
 
 
 def _read(path: str) -> tuple[dict[str, Any] | None, str | None]:
     """One fixture as a dict, or the reason it cannot be one.  Never raises."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        raw = read_file_bytes(path, cap=MAX_FILE_BYTES).data
+    except ReadRefused as exc:
+        return None, exc.reason
     except OSError as exc:
         return None, f"cannot open ({exc.strerror})"
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, "not a regular file"
-        if info.st_size > MAX_FILE_BYTES:
-            return None, f"too large ({info.st_size} bytes)"
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return None, f"cannot read ({exc.strerror})"
-    finally:
-        os.close(fd)
     try:
         obj = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -109,6 +100,9 @@ def replay(
     run = str(run_id)
     if not run or run in (".", "..") or "/" in run or os.sep in run or "\x00" in run:
         _emit(out, f"[replay] not a run id: {safe_text(run)}")
+        return
+    if not inside_root(base / run, base):  # a symlinked run leading out of the root
+        _emit(out, f"[replay] refused: run {safe_text(run)} is a symlink outside the root")
         return
     rows = read_run(base / run)
     if tool_name is not None:

@@ -19,7 +19,12 @@ from forensics_tui.capture.jsonio import (
     set_json_backend,
     truncated_marker,
 )
-from forensics_tui.capture.walker import SCAN_MIN, RedactorLike, Walker, type_name
+from forensics_tui.capture.walker import (
+    SCAN_MIN,
+    RedactorLike,
+    Walker,
+    type_name,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -45,6 +50,28 @@ class _Slow(Exception):
 _SLOW = _Slow()
 
 
+def _safe_keys(red: RedactorLike) -> set[str]:
+    """The keys ``red`` has already judged not secret: one C-level subset test per dict."""
+    safe: set[str] | None = getattr(red, "_fast_safe_keys", None)
+    if safe is None:
+        safe = set()
+        try:
+            red._fast_safe_keys = safe  # type: ignore[attr-defined]
+        except AttributeError:  # a redactor with __slots__: no shortcut, still correct
+            return set()
+    return safe
+
+
+def _check_keys(obj: dict, red: RedactorLike, safe: set[str]) -> None:
+    """Raise for a non-string or secret-looking key; remember the keys found safe."""
+    is_secret = red.is_secret_key
+    for k in obj:
+        if type(k) is not str or is_secret(k):
+            raise _SLOW
+        if len(safe) < 10_000:
+            safe.add(k)
+
+
 def check_plain(
     obj: Any, depth: int, limit: int, strings: list[str], red: RedactorLike | None
 ) -> None:
@@ -54,16 +81,18 @@ def check_plain(
     if t is dict:
         if depth >= limit:
             raise _SLOW
-        cache = red.key_cache if red is not None else None
-        for k in obj:
-            if type(k) is not str:
-                raise _SLOW
-            if cache is not None:
-                hit = cache.get(k)
-                if hit is None:
-                    hit = red.is_secret_key(k)  # type: ignore[union-attr]
-                if hit:
+        if red is not None:
+            safe = _safe_keys(red)
+            if not safe.issuperset(obj):  # only keys never seen before are looked at
+                _check_keys(obj, red, safe)
+        else:
+            for k in obj:
+                if type(k) is not str:
                     raise _SLOW
+        if red is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
+            name = obj.get("name", obj.get("key"))
+            if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
+                raise _SLOW
         items: Any = obj.values()
     elif t is list or t is tuple:
         if depth >= limit:
@@ -83,6 +112,14 @@ def check_plain(
             if v - v != 0.0:  # NaN or infinity
                 raise _SLOW
         elif tv is dict or tv is list or tv is tuple:
+            if (
+                tv is not dict
+                and red is not None
+                and len(v) == 2
+                and type(v[0]) is str
+                and red.is_secret_key(v[0])
+            ):
+                raise _SLOW  # a [secret-name, value] header pair
             check_plain(v, depth + 1, limit, strings, red)
         else:
             raise _SLOW

@@ -26,6 +26,8 @@ __all__ = ["SCAN_MIN", "RedactorLike", "Walker", "type_name"]
 
 REPR_CHARS = 1000
 SCAN_MIN = 8  # no secret shape we detect is shorter than this
+_NAME_FIELDS = frozenset({"name", "key", "header"})
+_VALUE_FIELDS = frozenset({"value", "val"})
 _BIG_INT = 10**4000  # CPython refuses int -> str beyond 4300 digits
 
 
@@ -163,17 +165,46 @@ class Walker:
                 return self._mapping(items(obj), path, depth)
             if isinstance(obj, Mapping):
                 return self._mapping(obj.items(), path, depth)
+            if self.redactor is not None:  # headers as [name, value] pairs
+                return [self._item(v, f"{path}[{i}]", depth) for i, v in enumerate(obj)]
             return [self.walk(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(obj)]
         finally:
             self._active.discard(oid)
 
+    def _item(self, v: Any, path: str, depth: int) -> Any:
+        """A list item; ``[secret-name, value]`` (a header pair) has its value redacted."""
+        if (
+            type(v) in (list, tuple)
+            and len(v) == 2
+            and type(v[0]) is str
+            and self.redactor is not None
+            and self.redactor.is_secret_key(v[0])
+            and _redactable(v[1])
+        ):
+            self.paths.append(f"{path}[1]")
+            return [v[0], REDACTED]
+        return self.walk(v, path, depth + 1)
+
     def _mapping(self, items: Any, path: str, depth: int) -> dict:
         red = self.redactor
         out: dict[str, Any] = {}
+        named_secret = False  # {"name": "X-Api-Key", "value": ...} (HAR, MCP arguments)
+        if red is not None:
+            items = list(items)
+            named_secret = any(
+                k in _NAME_FIELDS and type(v) is str and red.is_secret_key(v) for k, v in items
+            )
         for k, v in items:
             key = _key(k)
+            if red is not None and len(key) >= SCAN_MIN:  # a secret used as a key
+                clean = red.scrub(key)
+                if clean != key:
+                    key = clean if clean not in out else f"{clean}#{len(out)}"
+                    self.paths.append(_path_key(path, key))
             sub = _path_key(path, key)
-            if red is not None and red.is_secret_key(key) and _redactable(v):
+            if (named_secret and key in _VALUE_FIELDS and _redactable(v)) or (
+                red is not None and red.is_secret_key(key) and _redactable(v)
+            ):
                 out[key] = REDACTED
                 self.paths.append(sub)
             else:
@@ -220,7 +251,8 @@ class Walker:
         if isinstance(obj, (set, frozenset)):
             return self._container(_sorted(obj), path, depth)
         if isinstance(obj, tuple) and hasattr(obj, "_asdict"):  # namedtuple
-            return self._container(dict(zip(obj._fields, obj, strict=False)), path, depth)
+            fields = obj._fields  # type: ignore[attr-defined]
+            return self._container(dict(zip(fields, obj, strict=False)), path, depth)
         if isinstance(obj, (Mapping, list, tuple)):
             return self._container(obj, path, depth)
         if hasattr(type(obj), "__dataclass_fields__") and not isinstance(obj, type):

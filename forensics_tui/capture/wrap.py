@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from forensics_tui.capture.calls import CallHandle, current_call
 from forensics_tui.capture.default import get_recorder
@@ -120,7 +120,7 @@ class checkpointed:
         self._call = _start(*self._args)
         return self._call
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
         if self._call is not None:
             self._call._close(exc)
             self._call = None

@@ -13,6 +13,7 @@ from typing import Any
 from forensics_tui.cli.common import fail, open_store
 from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.findings import Finding
+from forensics_tui.core.analysis.naming import RunNameError, resolve_run
 from forensics_tui.core.config import ConfigError, load_config
 from forensics_tui.core.sanitize import safe_line
 
@@ -32,17 +33,19 @@ def open_analysis(root: Path) -> Analysis:
 
 
 def require_run(analysis: Analysis, run_id: str | None) -> Any:
-    """The run ``run_id`` (default: the newest); unknown runs and empty roots exit 2."""
+    """The run ``run_id`` names (default: the newest run that is not a re-execution); what
+    the TUI shows is accepted (see ``core.analysis.naming``).  Unknown or ambiguous names and
+    empty roots exit 2."""
     store = analysis.store
     if run_id is None:
-        run = store.newest_run()
+        run = analysis.newest_run()
         if run is None:
             fail(f"no runs under {store.root}", 2)
         return run
-    run = store.run(run_id)
-    if run is None:
-        fail(f"unknown run {safe_line(run_id, 80)!r} under {store.root}", 2)
-    return run
+    try:
+        return resolve_run(store.runs(), run_id)
+    except RunNameError as exc:
+        fail(f"{safe_line(str(exc), 300)} under {store.root}", 2)
 
 
 def finding_text(finding: Finding, indent: str = "  ") -> Any:

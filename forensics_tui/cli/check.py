@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import finding_text, open_analysis
+from forensics_tui.cli._analysis import finding_text, open_analysis, require_run
 from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
 from forensics_tui.core.analysis.check import CheckError, check_runs, parse_kinds
 from forensics_tui.core.sanitize import safe_line
@@ -23,25 +23,29 @@ __all__ = ["check_cmd"]
     metavar="KIND,KIND",
     help=(
         "Finding kinds that fail the check (default: all): auth_expiry, soft_error, "
-        "schema_drift, partial_step, rate_limited, error, timeout. Failed calls (error, "
-        "timeout) and broken fixture files always fail."
+        "schema_drift, partial_step, rate_limited, error, timeout, unreachable, auth, "
+        "upstream. Failed calls and broken fixture files always fail."
     ),
 )
 @dir_option
 def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | None) -> None:
-    """Check RUNS (default: the newest run) for failures and silent failures; for CI.
+    """Check RUNS (default: the newest agent run) for failures and silent failures; for CI.
 
-    Exit 0 when clean; 1 when a run has a failed call, a broken fixture file or a finding of
-    the --fail-on kinds (each is printed with its evidence); 2 for an unknown run or an empty
-    fixture root.  Calls still pending do not fail a run unless stale.
+    Gates on the run's outcome, the one `runs` shows: exit 0 for ok (or a live run with
+    nothing wrong yet); 1 when a run failed, silently failed (a failed call, a broken fixture
+    file or a finding of the --fail-on kinds, each printed with its evidence), is incomplete
+    or empty; 2 for an unknown run or an empty fixture root.  RUN may be any name the TUI
+    shows (a short id, the compact label).  Calls still pending do not fail a live run
+    unless stale.
     """
     try:
         kinds = parse_kinds(fail_on)
     except CheckError as exc:
         fail(str(exc), 2)
     analysis = open_analysis(root)
+    names = [require_run(analysis, name).run_id for name in runs]
     try:
-        report = check_runs(analysis, list(runs), fail_on=kinds)
+        report = check_runs(analysis, names, fail_on=kinds)
     except CheckError as exc:
         fail(safe_line(str(exc), 300), 2)
     if as_json:
@@ -53,9 +57,15 @@ def check_cmd(root: Path, runs: tuple[str, ...], as_json: bool, fail_on: str | N
         for result in report.runs:
             head = Text("✓ " if result.ok else "✗ ", style="green" if result.ok else "bold red")
             head.append(f"run {safe_line(result.run_id, 80)}: ")
-            problems = len(result.findings) + len(result.broken)
-            head.append("ok" if result.ok else f"{problems} problem(s)")
+            problems = len(result.findings) + len(result.broken) + len(result.run_problems)
+            head.append(result.outcome, "green" if result.ok else "bold red")
+            if result.kind == "reexec":
+                head.append(" (↻ re-execution)", "cyan")
+            if not result.ok:
+                head.append(f", {problems} problem(s)")
             console.print(head)
+            for problem in result.run_problems:
+                console.print(Text(f"  run           {safe_line(problem, 200)}", "red"))
             for finding in result.findings:
                 console.print(finding_text(finding))
             for broken in result.broken:

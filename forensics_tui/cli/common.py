@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from forensics_tui.capture.paths import resolve_root
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = [
     "dir_option",
@@ -60,7 +61,7 @@ def get_root(ctx: click.Context | None, explicit: Path | str | None) -> Path:
 
 def fail(message: str, code: int = 1) -> None:
     """Print one clear line on stderr and exit with ``code``."""
-    click.echo(f"forensics-tui: {message}", err=True)
+    click.echo(safe_line(f"forensics-tui: {message}", 1000), err=True)  # data may be in it
     raise SystemExit(code)
 
 

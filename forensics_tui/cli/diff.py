@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,14 +17,20 @@ __all__ = ["diff_cmd"]
 
 
 @click.command("diff")
-@click.option("--run", "run_id", default=None, help="Run id of the call (default: the newest run).")
-@click.option("--tool", required=True, help="Tool name of the call, as in the fixture.")
+@click.option(
+    "--run", "run_id", default=None, help="Run of the call (default: the newest agent run)."
+)
+@click.option("--tool", default=None, help="Tool name of the call, as in the fixture.")
 @click.option(
     "--index",
+    "--seq",
+    "seq",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Which call of the tool within the run (2 = its second call).",
+    default=None,
+    help=(
+        "Sequence number of the call in its run: the #N the TUI shows "
+        "(default: the first failing or flagged call, of --tool if given)."
+    ),
 )
 @click.option(
     "--against",
@@ -34,34 +41,27 @@ __all__ = ["diff_cmd"]
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @dir_option
 def diff_cmd(
-    root: Path, run_id: str | None, tool: str, index: int, against: str | None, as_json: bool
+    root: Path,
+    run_id: str | None,
+    tool: str | None,
+    seq: int | None,
+    against: str | None,
+    as_json: bool,
 ) -> None:
-    """Diff a call against the same call in its last known-good run.
+    """Diff a call against its baseline: the same call in its last known-good run.
 
-    Prints the changed output fields (- old, + new), whether the input changed, and a one-line
-    root cause: an upstream dependency issue (same input, different answer), the agent's own
-    input, or a transient failure.  Volatile fields (timestamps, request ids) are ignored.
-    Exit 0 with a diff, 1 when there is nothing to compare with, 2 for an unknown run.
+    The call is #N (--index) of the run, else the first failing or flagged call (of --tool).
+    Prints why that baseline, the changed output fields (- old, + new), whether the input
+    changed, and a one-line root cause: an upstream dependency issue (same input, different
+    answer), the agent's own input, or a transient failure.  Volatile fields (timestamps,
+    request ids) are ignored.  Exit 0 with a diff, 1 when there is nothing to compare with,
+    2 for an unknown run or call.
     """
     analysis = open_analysis(root)
     run = require_run(analysis, run_id)
-    call = next(
-        (c for c in run.calls if c.tool == tool and c.occurrence == index and not c.deleted),
-        None,
-    )
-    if call is None:
-        counts: dict[str, int] = {}
-        for c in run.calls:
-            if not c.deleted:
-                counts[c.tool] = counts.get(c.tool, 0) + 1
-        tools = ", ".join(f"{t} ×{n}" if n > 1 else t for t, n in counts.items()) or "none"
-        fail(
-            f"run {safe_line(run.run_id, 80)} has no call #{index} of {safe_line(tool, 80)} "
-            f"(its calls: {safe_line(tools, 200)})",
-            2,
-        )
-    if against is not None and analysis.store.run(against) is None:
-        fail(f"unknown run {safe_line(against, 80)!r} under {analysis.store.root}", 2)
+    call = _pick_call(analysis, run, tool, seq)
+    if against is not None:
+        against = require_run(analysis, against).run_id
     try:
         result = analysis.diff(call, against=against)
     except AnalysisError as exc:
@@ -74,3 +74,34 @@ def diff_cmd(
     console = stdout_console()
     for line in result.text_lines():
         console.print(Text(line, style=diff_line_style(line)))
+
+
+def _pick_call(analysis: Any, run: Any, tool: str | None, seq: int | None) -> Any:
+    calls = [c for c in run.calls if not c.deleted]
+    name = safe_line(run.run_id, 80)
+    if seq is not None:
+        call = next((c for c in calls if c.seq == seq), None)
+        if call is None:
+            fail(f"run {name} has no call #{seq} (its calls: {_listing(calls)})", 2)
+        if tool is not None and call.tool != tool:
+            fail(
+                f"call #{seq} of run {name} is {safe_line(call.tool, 80)}, "
+                f"not {safe_line(tool, 80)}",
+                2,
+            )
+        return call
+    flagged = analysis.flagged_call(run.run_id, tool)
+    if flagged is not None:
+        return flagged.call
+    if tool is None:
+        fail(f"run {name} has no failing or flagged call; name one with --tool or --index", 2)
+    call = next((c for c in calls if c.tool == tool), None)
+    if call is None:
+        fail(f"run {name} has no call of {safe_line(tool, 80)} (its calls: {_listing(calls)})", 2)
+    return call
+
+
+def _listing(calls: list[Any]) -> str:
+    text = ", ".join(f"#{c.seq} {c.tool}" for c in calls[:20]) or "none"
+    more = f" and {len(calls) - 20} more" if len(calls) > 20 else ""
+    return safe_line(text + more, 300)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from forensics_tui.cli.common import dir_option
+from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["import_otlp_cmd"]
 
@@ -22,18 +23,23 @@ def import_otlp_cmd(file: Path, run_id: str | None, root: Path) -> None:
     from forensics_tui.integrations.otlp_json import import_otlp
 
     if not file.is_file():
-        raise click.ClickException(f"no such file: {file}")
+        raise click.ClickException(safe_line(f"no such file: {file}"))
     try:
         summary = import_otlp(file, root, run_id=run_id)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise click.ClickException(f"{file} is not an OTLP JSON export: {exc}") from None
+        message = f"{file} is not an OTLP JSON export: {exc}"
+        raise click.ClickException(safe_line(message, 500)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from None
+        raise click.ClickException(
+            safe_line(f"cannot read {file}: {exc.strerror or exc}")
+        ) from None
+    # Run ids come from the export's trace ids: untrusted, so they are shown escaped.
     runs = ", ".join(f"{rid} ({n})" for rid, n in sorted(summary.runs.items())) or "none"
-    click.echo(
-        f"{summary.written} tool call(s) from {summary.spans} span(s) written to {root}; runs: {runs}"
-    )
-    if summary.spans and not summary.written:
+    line = f"{summary.written} tool call(s) from {summary.spans} span(s) written to {root}; runs: {runs}"
+    click.echo(safe_line(line, 2000))
+    if summary.already:
+        click.echo(f"{summary.already} tool call(s) were already imported (skipped)")
+    if summary.spans and not summary.written and not summary.already:
         click.echo(
             "no span was a recognised tool call (see the README's Capture section)", err=True
         )

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from forensics_tui import __version__
+from forensics_tui.core.sanitize import safe_line
 
 # name -> "module:attribute"; each helper module defines one click command.
 COMMANDS: dict[str, str] = {
@@ -46,7 +47,7 @@ class LazyGroup(click.Group):
             exc.show()  # click's usage hint, then the error
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"forensics-tui: {exc.format_message()}", err=True)
+            click.echo(safe_line(f"forensics-tui: {exc.format_message()}", 1000), err=True)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as exc:
         if os.environ.get("FORENSICS_DEBUG"):
             raise
-        click.echo(f"forensics-tui: internal error: {type(exc).__name__}: {exc}", err=True)
+        message = f"forensics-tui: internal error: {type(exc).__name__}: {exc}"
+        click.echo(safe_line(message, 1000), err=True)
         sys.exit(1)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from forensics_tui.capture.sanitize import safe_line
 from forensics_tui.cli.common import dir_option
 
 __all__ = ["mcp_proxy"]
@@ -41,6 +42,6 @@ def mcp_proxy(
     try:
         code = run_proxy(command, recorder)
     except FileNotFoundError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(safe_line(f"Error: {exc}", 1000), err=True)
         sys.exit(1)
     sys.exit(code)

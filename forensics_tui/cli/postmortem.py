@@ -9,6 +9,7 @@ import click
 from forensics_tui.cli._analysis import open_analysis, require_run
 from forensics_tui.cli.common import dir_option, fail, json_text
 from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
+from forensics_tui.core.analysis.postmortem_file import save_postmortem
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["postmortem_cmd"]
@@ -42,8 +43,10 @@ def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None
         click.echo(text, nl=False)
         return
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        save_postmortem(text, output=output)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"post-mortem of run {safe_line(run.run_id, 80)} written to {output}", err=True)
+    click.echo(
+        f"post-mortem of run {safe_line(run.run_id, 80)} written to {safe_line(str(output))}",
+        err=True,
+    )

@@ -1,10 +1,12 @@
 """``forensics-tui reexec``: send one recorded call again, after showing exactly what goes out.
 
 The request is always shown first (masked, with an equivalent curl line).  ``--dry-run`` stops
-there (exit 0); ``--yes`` sends; with neither, a terminal is asked (POST/PUT/PATCH/DELETE need
-the method typed, python targets ``yes``) and anything else sends nothing and exits 1.  A refusal
-(host, scheme, missing secret, ...) exits 1 with its reason.  After a send the exit code is 0
-whatever the endpoint answered (the answer is the new fixture); 1 if it could not be recorded.
+there (exit 0), and shows the request even when a policy would refuse it, with the reason
+(exit 1); ``--yes`` sends; with neither, a terminal is asked (every method but GET, HEAD and
+OPTIONS needs the method typed, python targets ``yes``) and anything else sends nothing and
+exits 1.  A refusal (host, scheme, missing secret, ...) exits 1 with its reason.  After a send
+the exit code is 0 when the re-executed call is ok, 1 when it failed (error or timeout: the
+answer is still recorded as the new fixture) or could not be sent or recorded.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def reexec_command(
         Refused,
         execute,
         prepare,
+        preview,
         resolve_fixture,
         scanned_store,
     )
@@ -138,8 +141,12 @@ def reexec_command(
     try:
         request = prepare(fixture, policy)
     except Refused as exc:
-        refused = ReexecResult(fixture, False, "refused", reason=str(exc))
-        finish(refused, 1, f"refused: {exc}")
+        shown = preview(fixture, policy) if dry_run else None
+        if shown is not None and not as_json:
+            _show_request(shown, policy, err=False)
+        refused = ReexecResult(fixture, False, "refused", request=shown, reason=str(exc))
+        word = "dry run: would be refused" if dry_run else "refused"
+        finish(refused, 1, f"{word}: {exc}")
         return
     if not as_json:
         _show_request(request, policy, err=False)
@@ -163,5 +170,7 @@ def reexec_command(
         echo_json(result.to_json())
     else:
         _report(result)
-    if result.new_call_id is None:  # sent, but the evidence could not be written
+    if result.new_call_id is None:  # not sent, or sent but the evidence could not be written
+        sys.exit(1)
+    if result.status != "ok":  # the re-executed call failed (error, timeout): say so to scripts
         sys.exit(1)

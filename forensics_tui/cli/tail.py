@@ -127,7 +127,9 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
             batch = await queue.get()
             for kind, path in batch:
                 if kind == "lost":
-                    click.echo(f"watch lost: {path} disappeared; waiting for it…", err=True)
+                    click.echo(
+                        safe_line(f"watch lost: {path} disappeared; waiting for it…"), err=True
+                    )
             events = store.apply_changes(batch)
             if any(e.kind in ("rescanned", "run_added") for e in events) or any(
                 kind == "rescan" for kind, _ in batch
@@ -164,7 +166,7 @@ def tail_cmd(root: Path, run: str | None, lines: int | None, as_json: bool, once
             printer.emit(calls[-lines:] if lines else ([] if lines == 0 else calls))
             return
         if not root.is_dir():
-            click.echo(f"waiting for {root} to appear…", err=True)
+            click.echo(safe_line(f"waiting for {root} to appear…"), err=True)
         asyncio.run(_stream(root, printer, store, lines))
     except KeyboardInterrupt:
         return

@@ -13,6 +13,7 @@ Sections and keys::
                   timeout_s = 10,
                   max_response_bytes = 10485760
     [reexec.secrets]  "replay.headers.Authorization" = "NOTIFY_TOKEN"
+                      (or = {env = "NOTIFY_TOKEN", hosts = ["api.notify.example"]})
     [patterns]    min_runs = 3
     [keys]        action_id = "key"                       # remap TUI bindings by id
     [ui]          timezone = "local"                      # or "UTC", "Europe/Paris"
@@ -66,6 +67,7 @@ class Config:
     reexec_python_modules: list[str] = field(default_factory=list)
     reexec_mcp_commands: list[str] = field(default_factory=list)
     reexec_secrets: dict[str, str] = field(default_factory=dict)
+    reexec_secret_hosts: dict[str, list[str]] = field(default_factory=dict)
     reexec_timeout_s: float = 10.0
     reexec_max_response_bytes: int = 10 * 1024 * 1024
     patterns_min_runs: int = 3
@@ -106,6 +108,28 @@ def _names(data: dict[str, Any], key: str, where: str, meaning: str) -> dict[str
     if not all(isinstance(v, str) for v in table.values()):
         raise ConfigError(f"[{where}] values must be {meaning}")
     return dict(table)
+
+
+def _secrets(reexec: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """``[reexec.secrets]``: ``"path" = "ENV_VAR"``, or ``"path" = {env = "ENV_VAR",
+    hosts = ["api.example.com"]}`` to bind the secret to the hosts it may be sent to."""
+    table = _table(reexec, "secrets", "reexec.secrets")
+    names: dict[str, str] = {}
+    hosts: dict[str, list[str]] = {}
+    for path, value in table.items():
+        if isinstance(value, str):
+            names[path] = value
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("env"), str):
+            raise ConfigError(
+                f'[reexec.secrets] "{path}" must be an environment variable name or '
+                '{env = "VAR", hosts = ["host", ...]}'
+            )
+        names[path] = value["env"]
+        bound = _list_of_str(value, "hosts", f"reexec.secrets.{path}")
+        if bound is not None:
+            hosts[path] = bound
+    return names, hosts
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -150,9 +174,7 @@ def load_config(path: Path | None = None) -> Config:
     cap = _number(reexec, "max_response_bytes", "reexec")
     if cap is not None:
         config.reexec_max_response_bytes = int(cap)
-    config.reexec_secrets = _names(
-        reexec, "secrets", "reexec.secrets", "environment variable names"
-    )
+    config.reexec_secrets, config.reexec_secret_hosts = _secrets(reexec)
 
     patterns = _table(data, "patterns")
     min_runs = _number(patterns, "min_runs", "patterns")

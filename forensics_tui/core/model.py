@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensics_tui.capture.format import CALL_STATUSES as STATUSES
+from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
+from forensics_tui.capture.format import STATUS_ICONS as CALL_ICONS
+
 __all__ = [
     "BROKEN",
     "FINAL_STATUSES",
@@ -26,19 +30,11 @@ __all__ = [
     "status_icon",
 ]
 
-STATUSES: tuple[str, ...] = ("ok", "error", "skipped", "timeout", "pending")
-FINAL_STATUSES: frozenset[str] = frozenset({"ok", "error", "skipped", "timeout"})
+
 BROKEN = "broken"
 """Pseudo-status of a file the loader could not read; its reason is in ``Call.problem``."""
 
-STATUS_ICONS: dict[str, str] = {
-    "ok": "✓",
-    "error": "✗",
-    "skipped": "⊘",
-    "timeout": "⏱",
-    "pending": "◌",
-    BROKEN: "!",
-}
+STATUS_ICONS: dict[str, str] = {**CALL_ICONS, BROKEN: "!"}
 # Colour names understood by both Rich and Textual; one map for CLI and TUI alike.
 STATUS_COLORS: dict[str, str] = {
     "ok": "green",
@@ -48,8 +44,6 @@ STATUS_COLORS: dict[str, str] = {
     "pending": "cyan",
     BROKEN: "bright_red",
 }
-
-RUN_STATUSES: tuple[str, ...] = ("running", "ok", "failed", "crashed")
 
 
 def status_icon(status: str) -> str:

@@ -8,30 +8,67 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
 
 __all__ = [
+    "CallFacts",
+    "ScopeToken",
     "active_recorder",
     "call_scope",
+    "child_recorder",
+    "current_facts",
     "decode_json",
+    "enter_scope",
+    "exit_scope",
     "failure_status",
     "finish_failed",
     "is_timeout",
     "on_failure",
     "pick_recorder",
+    "real_failure",
     "using_recorder",
+    "with_child_facts",
 ]
 
 _ACTIVE: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar(
     "forensics_active_recorder", default=None
 )
+
+
+@dataclass
+class CallFacts:
+    """What code nested inside a tool call learned while it ran: its HTTP children's failures.
+
+    Frameworks that mask a tool's exception (a string for the model, "Error details are
+    redacted") still let the tool's HTTP exchanges through, so the parent call can record the
+    real failure from here.  Shared (not copied) by tasks spawned inside the call.
+    """
+
+    call_id: str | None = None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, failure: dict[str, Any]) -> None:
+        if len(self.failures) < 32:
+            self.failures.append(failure)
+
+
+_FACTS: contextvars.ContextVar[CallFacts | None] = contextvars.ContextVar(
+    "forensics_call_facts", default=None
+)
+
+
+def current_facts() -> CallFacts | None:
+    """The facts collector of the tool call running in this context, if any."""
+    return _FACTS.get()
 
 
 def active_recorder() -> Recorder | None:
@@ -52,22 +89,40 @@ def using_recorder(recorder: Recorder | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
+ScopeToken = tuple[Any, Any, Any, CallFacts]
+
+
+def enter_scope(recorder: Recorder, handle: Any) -> ScopeToken:
+    """Make ``recorder`` active and ``handle`` the current call in this context (see
+    ``call_scope``); for callback APIs whose start and end are separate calls."""
+    from forensics_tui.capture.calls import current_call as var
+
+    facts = CallFacts(getattr(handle, "call_id", None))
+    return (var.set(facts.call_id), _ACTIVE.set(recorder), _FACTS.set(facts), facts)
+
+
+def exit_scope(token: ScopeToken) -> None:
+    """Undo ``enter_scope``; tolerant of being called from another context (then a no-op)."""
+    from forensics_tui.capture.calls import current_call as var
+
+    call_token, rec_token, facts_token, _ = token
+    for cvar, tok in ((_FACTS, facts_token), (_ACTIVE, rec_token), (var, call_token)):
+        with contextlib.suppress(ValueError):  # set in another context: it ends with its task
+            cvar.reset(tok)
+
+
 @contextmanager
-def call_scope(recorder: Recorder, handle: Any) -> Iterator[None]:
+def call_scope(recorder: Recorder, handle: Any) -> Iterator[CallFacts]:
     """While inside, ``recorder`` is active and ``current_call_id()`` is ``handle.call_id``.
 
     So HTTP exchanges (and nested calls) made by the tool land in the same run and carry
-    ``meta.parent_call``.
+    ``meta.parent_call``; their failures are noted in the yielded ``CallFacts``.
     """
-    from forensics_tui.capture.calls import current_call as var
-
-    call_token = var.set(getattr(handle, "call_id", None))
-    rec_token = _ACTIVE.set(recorder)
+    token = enter_scope(recorder, handle)
     try:
-        yield
+        yield token[3]
     finally:
-        _ACTIVE.reset(rec_token)
-        var.reset(call_token)
+        exit_scope(token)
 
 
 def is_timeout(exc: BaseException) -> bool:
@@ -92,9 +147,24 @@ def failure_status(exc: BaseException) -> str:
     return "timeout" if is_timeout(exc) else "error"
 
 
-def finish_failed(handle: Any, exc: BaseException) -> None:
-    """Finish a call in flight with the exception that ended it."""
-    handle.finish(None, failure_status(exc), error=exc)
+def with_child_facts(error: Any, facts: CallFacts | None) -> Any:
+    """The call's error record plus the HTTP status code and call id of its failed HTTP child
+    (the exception a tool raised for a 401 rarely says 401 in a structured way)."""
+    child = facts.failures[-1] if facts is not None and facts.failures else None
+    if child is None:
+        return error
+    from forensics_tui.capture.calls import error_info
+
+    info = dict(error_info(error) or {})
+    if child.get("status_code") is not None:
+        info.setdefault("status_code", child["status_code"])
+    info.setdefault("from_child_call", child.get("call_id"))
+    return info
+
+
+def finish_failed(handle: Any, exc: BaseException, facts: CallFacts | None = None) -> None:
+    """Finish a call in flight with the exception that ended it (and its HTTP child's facts)."""
+    handle.finish(None, failure_status(exc), error=with_child_facts(exc, facts))
 
 
 @contextmanager
@@ -115,6 +185,38 @@ def decode_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def child_recorder(fallback: Recorder | None = None) -> Recorder:
+    """For what happens *inside* a tool call (HTTP): the call's recorder first, so the child
+    lands in its parent's run; else ``fallback``; else the process recorder."""
+    active = _ACTIVE.get()
+    if active is not None:
+        return active
+    return pick_recorder(fallback)
+
+
+def real_failure(
+    error: dict[str, Any] | None, facts: CallFacts | None, masked_by: str
+) -> tuple[str | None, dict[str, Any] | None]:
+    """A masked error made truthful: ``(status or None, error)``.
+
+    When a child HTTP exchange of the call failed, its type, message and status code are the
+    real failure (and a child timeout makes the call a ``timeout``); otherwise the error is
+    kept and says which framework hid the details (``masked_by``).
+    """
+    error = dict(error or {"type": "Error", "message": "", "traceback": None})
+    child = facts.failures[-1] if facts is not None and facts.failures else None
+    if child is None:
+        error["masked_by"] = masked_by
+        return None, error
+    error["masked_message"] = error.get("message")
+    error["type"] = child.get("type") or error.get("type")
+    error["message"] = child.get("message") or error.get("message")
+    error["from_child_call"] = child.get("call_id")
+    if child.get("status_code") is not None:
+        error["status_code"] = child["status_code"]
+    return child.get("status"), error
 
 
 def pick_recorder(explicit: Recorder | None = None) -> Recorder:

@@ -19,7 +19,12 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from forensics_tui.integrations._common import failure_status, pick_recorder
+from forensics_tui.integrations._common import (
+    CallFacts,
+    child_recorder,
+    current_facts,
+    failure_status,
+)
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -29,6 +34,7 @@ __all__ = [
     "Settings",
     "begin",
     "decode_body",
+    "error_message",
     "http_tool_name",
     "is_streaming",
     "suppressed",
@@ -52,7 +58,7 @@ class Settings:
     recorder: Recorder | None = None
     clients: tuple[str, ...] = ()
     max_body: int = 256 * 1024  # characters of a body kept in the fixture
-    max_buffer: int = 10 * 1024 * 1024  # larger declared bodies are passed through unread
+    max_buffer: int = 10 * 1024 * 1024  # kept for compatibility: bodies are teed, never buffered
 
 
 def suppressed() -> bool:
@@ -124,6 +130,21 @@ def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -
     return text, False
 
 
+def error_message(exc: BaseException, url: str) -> str:
+    """``str(exc)``, or the type name and the URL when that is empty (httpx's async timeouts)."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = ""
+    return text or f"{type(exc).__name__} while requesting {url}"
+
+
+def _is_cancel(exc: BaseException) -> bool:
+    import asyncio
+
+    return isinstance(exc, asyncio.CancelledError) or type(exc).__name__ == "Cancelled"
+
+
 @dataclass
 class Exchange:
     """One request in flight, with its pending fixture already on disk."""
@@ -136,8 +157,20 @@ class Exchange:
     recorder: Recorder
     settings: Settings
     handle: Any = None
+    facts: CallFacts | None = None
+    done: bool = False
 
     def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
+        if self.done:
+            return
+        self.done = True
+        if status != "ok" and self.facts is not None:
+            failure = {"status": status, "call_id": getattr(self.handle, "call_id", None)}
+            if isinstance(error, dict):
+                failure.update(type=error.get("type"), message=error.get("message"))
+            if isinstance(output, dict) and output.get("status_code") is not None:
+                failure["status_code"] = output["status_code"]
+            self.facts.note(failure)
         if self.handle is None:
             return
         _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
@@ -151,10 +184,15 @@ class Exchange:
         reason: str | None = None,
         streamed: bool = False,
         http_version: str | None = None,
+        truncated: bool = False,
+        stream: str | None = None,
+        failure: BaseException | None = None,
     ) -> None:
+        """The response arrived (``body`` as far as it was read; ``failure`` if reading it
+        failed, ``stream`` saying how the caller's reading ended)."""
         hdrs = headers_dict(headers)
         ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
-        value, truncated = decode_body(body, ctype, self.settings.max_body)
+        value, cut = decode_body(body, ctype, self.settings.max_body)
         try:
             reason = reason or HTTPStatus(status_code).phrase
         except ValueError:
@@ -162,24 +200,55 @@ class Exchange:
         # Same shape as the ``http`` re-execution's output, so a replay diffs cleanly; the
         # response headers (Retry-After, rate-limit headers) go to meta.response.
         output: dict[str, Any] = {"status_code": status_code, "body": value}
-        if truncated:
+        if truncated or cut:
             output["truncated"] = True
-        error = None
+        status, error = "ok", None
         if status_code >= 400:
             retry = next((v for k, v in hdrs.items() if k.lower() == "retry-after"), None)
             message = f"HTTP {status_code} {reason}".strip()
             if retry is not None:
                 message += f" (Retry-After: {retry})"
+            status = "error"
             error = {"type": "HTTPStatusError", "message": message, "traceback": None}
         response: dict[str, Any] = {"reason": reason, "headers": hdrs}
         if http_version:
             response["http_version"] = http_version
         extra: dict[str, Any] = {"streamed": streamed, "response": response}
-        self._finish(output, "error" if error else "ok", error, **extra)
+        if stream is not None:
+            extra["stream"] = stream
+            if stream != "complete":
+                output["incomplete"] = True
+        if failure is not None:  # the body broke off: that is what the caller got
+            status = "timeout" if _is_cancel(failure) else failure_status(failure)
+            error = _failure_error(failure, self.url)
+            extra["stream"] = "failed"
+            output["incomplete"] = True
+            if _is_cancel(failure):
+                extra["cancelled"] = _cancel_note(self.facts)
+        self._finish(output, status, error, **extra)
 
     def failure(self, exc: BaseException) -> None:
         """The exchange ended with ``exc`` instead of a response (``timeout`` or ``error``)."""
-        self._finish(None, failure_status(exc), exc)
+        meta: dict[str, Any] = {}
+        if _is_cancel(exc):  # cancelled by an enclosing timeout: part of it, not a new error
+            meta["cancelled"] = _cancel_note(self.facts)
+            self._finish(None, "timeout", _failure_error(exc, self.url), **meta)
+            return
+        self._finish(None, failure_status(exc), _failure_error(exc, self.url), **meta)
+
+
+def _cancel_note(facts: CallFacts | None) -> str:
+    if facts is not None and facts.call_id:
+        return f"cancelled by the timeout of its parent call {facts.call_id}"
+    return "cancelled by an enclosing timeout"
+
+
+def _failure_error(exc: BaseException, url: str) -> dict[str, Any]:
+    from forensics_tui.capture.calls import error_info
+
+    info = error_info(exc) or {}
+    info["message"] = error_message(exc, url)
+    return info
 
 
 def _safely(action: Any) -> Any:
@@ -213,7 +282,7 @@ def begin(
     hdrs = headers_dict(headers)
     ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
     value, _ = decode_body(body, ctype, settings.max_body)
-    recorder = _safely(lambda: pick_recorder(settings.recorder))
+    recorder = _safely(lambda: child_recorder(settings.recorder))
     if recorder is None:
         return None
     replay: dict[str, Any] = {"kind": "http", "method": method.upper(), "url": url}
@@ -229,6 +298,7 @@ def begin(
     if timeout is not None:
         meta["timeout"] = timeout
     exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)
+    exchange.facts = current_facts()
     request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
     with no_capture():
         exchange.handle = _safely(

@@ -117,9 +117,10 @@ def _decode(value: Any) -> Any:
 def _error(span: SpanView) -> dict[str, Any] | None:
     for name, attrs in span.events:
         if name == "exception":
+            kind = str(attrs.get("exception.type") or "Exception")
             return {
-                "type": str(attrs.get("exception.type") or "Exception"),
-                "message": str(attrs.get("exception.message") or span.status_message or ""),
+                "type": kind,
+                "message": str(attrs.get("exception.message") or span.status_message or kind),
                 "traceback": attrs.get("exception.stacktrace"),
             }
     if span.status == "error" or "error.type" in span.attributes:

@@ -1,4 +1,5 @@
-"""Record every HTTP exchange made through httpx, httpx2 or requests as a fixture.
+"""Record every HTTP exchange made through httpx, httpx2, requests, aiohttp, urllib.request or
+urllib3 as a fixture.
 
     from forensics_tui.integrations import http
     http.install()                  # process-wide, until http.uninstall()
@@ -9,8 +10,15 @@ Each exchange becomes one fixture named ``http METHOD host/path`` (ids in the pa
 ``{id}``, port and query dropped, so it matches across runs) with the request as ``input``
 (method, url, headers, body), the response as ``output`` (status_code, reason, headers, body),
 an ``http`` replay spec, and ``meta.parent_call`` linking it to the tool call it ran inside.
-Timeouts are ``timeout``, connection errors ``error``, HTTP status >= 400 ``error``.
-Responses of type ``text/event-stream`` are passed through unread (``meta.streamed``).
+Timeouts are ``timeout``, connection errors ``error``, HTTP status >= 400 ``error`` (the code
+stays in ``output.status_code``), an exchange cancelled by an enclosing timeout ``timeout``
+(``meta.cancelled``).  The response body is recorded as the caller reads it (``_http_tee``):
+nothing is read ahead of the caller, a body that stalls or breaks off is the ``timeout`` /
+``error`` the caller got, and one closed early or dropped is finished with ``meta.stream``.
+
+Inside a tool call recorded by an integration (``ForensicsMiddleware``, ``ForensicsHooks``,
+``ForensicsCallbackHandler``, ``ForensicsTracingProcessor``...), the exchange is written to
+that call's recorder and run; elsewhere to ``install()``'s recorder, else ``get_recorder()``.
 """
 
 from __future__ import annotations
@@ -42,10 +50,12 @@ def install(
 ) -> list[str]:
     """Start recording HTTP made through ``clients`` (those installed); returns the patched ones.
 
-    ``recorder`` defaults to the one active for the enclosing tool call, else ``get_recorder()``
-    at the time of each request, so ``FORENSICS_FIXTURE_DIR``/``FORENSICS_RUN_ID`` apply.
-    ``max_body`` caps the characters of a body kept in a fixture; responses declaring more than
-    ``max_buffer`` bytes are passed through unread.  Calling it again replaces the settings.
+    An exchange made inside a recorded tool call goes to that call's recorder; others go to
+    ``recorder``, else ``get_recorder()`` at the time of each request, so
+    ``FORENSICS_FIXTURE_DIR``/``FORENSICS_RUN_ID`` apply.  ``max_body`` caps the characters of
+    a body kept in a fixture (the rest still reaches the caller).  ``max_buffer`` is accepted
+    for compatibility and unused: bodies are teed as read, never buffered.  Calling it again
+    replaces the settings.
     """
     global _settings
     with _lock:

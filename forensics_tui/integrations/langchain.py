@@ -8,9 +8,17 @@ pending fixture when the call starts, the final one from the ``ToolMessage`` (``
 -> ``error``) or the exception (timeouts -> ``timeout``).  While the tool runs its call is the
 current one, so HTTP captured by ``integrations.http`` links to it.
 
+Placed outside ``ToolErrorMiddleware`` (earlier in the list), it only sees the error
+``ToolMessage`` the inner middleware made of the exception: the real failure is then taken from
+the tool's failed HTTP child when there is one (a child timeout makes the call a ``timeout``),
+else the error says ``masked_by: "langchain"``.  Put it last (innermost) to see exceptions.
+
 ``ForensicsCallbackHandler`` does the same from ``on_tool_start/end/error`` for anything that
-takes ``callbacks=[...]`` (chains, legacy agents, bare tools); callbacks cannot wrap the tool,
-so HTTP made inside is not linked.  Imports LangChain: only import this module when you use it.
+takes ``callbacks=[...]`` (chains, legacy agents, bare tools).  It runs inline, in the context
+the tool is started from, so while a tool runs its call is the current one there: HTTP made by
+the tool lands in the handler's recorder and run, linked to the call.  Calls are keyed by
+LangChain's per-call ``run_id``, so concurrent runs never mix.  Imports LangChain: only import
+this module when you use it.
 """
 
 from __future__ import annotations
@@ -26,11 +34,15 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 
 from forensics_tui.integrations._common import (
+    CallFacts,
     call_scope,
     decode_json,
+    enter_scope,
+    exit_scope,
     finish_failed,
     on_failure,
     pick_recorder,
+    real_failure,
 )
 
 if TYPE_CHECKING:
@@ -41,13 +53,15 @@ if TYPE_CHECKING:
 __all__ = ["ForensicsCallbackHandler", "ForensicsMiddleware"]
 
 
-def _result(result: Any) -> tuple[Any, str, dict[str, Any] | None]:
+def _result(result: Any, facts: CallFacts | None) -> tuple[Any, str, dict[str, Any] | None]:
     """``(output, status, error)`` from what a tool call produced."""
     if isinstance(result, ToolMessage):
         output = decode_json(result.content)
-        if result.status == "error":
+        if result.status == "error":  # an exception, turned into a message by an inner layer
             message = output if isinstance(output, str) else json.dumps(output, default=str)
-            return None, "error", {"type": "ToolError", "message": message, "traceback": None}
+            error = {"type": "ToolError", "message": message, "traceback": None}
+            status, error = real_failure(error, facts, "langchain")
+            return None, status or "error", error
         return output, "ok", None
     update = getattr(result, "update", None)  # a langgraph Command
     if update is not None:
@@ -55,8 +69,8 @@ def _result(result: Any) -> tuple[Any, str, dict[str, Any] | None]:
     return decode_json(result), "ok", None
 
 
-def _finish(handle: Any, result: Any) -> None:
-    output, status, error = _result(result)
+def _finish(handle: Any, result: Any, facts: CallFacts | None = None) -> None:
+    output, status, error = _result(result, facts)
     handle.finish(output, status, error=error)
 
 
@@ -75,16 +89,22 @@ class ForensicsMiddleware(AgentMiddleware):
 
     def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
         recorder, handle = self._start(request)
-        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle):
+        with (
+            call_scope(recorder, handle) as facts,
+            on_failure(partial(finish_failed, handle, facts=facts)),
+        ):
             result = handler(request)
-        _finish(handle, result)
+        _finish(handle, result, facts)
         return result
 
     async def awrap_tool_call(self, request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
         recorder, handle = self._start(request)
-        with on_failure(partial(finish_failed, handle)), call_scope(recorder, handle):
+        with (
+            call_scope(recorder, handle) as facts,
+            on_failure(partial(finish_failed, handle, facts=facts)),
+        ):
             result = await handler(request)
-        _finish(handle, result)
+        _finish(handle, result, facts)
         return result
 
 
@@ -115,20 +135,26 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
         if parent_run_id:
             meta["lc_parent_run_id"] = str(parent_run_id)
         tool_input = inputs if inputs is not None else decode_json(input_str)
-        handle = pick_recorder(self.recorder).start_call(name, tool_input, meta=meta)
+        recorder = pick_recorder(self.recorder)
+        handle = recorder.start_call(name, tool_input, meta=meta)
+        token = enter_scope(recorder, handle)  # the tool runs in a copy of this context
         with self._lock:
-            self._calls[run_id] = handle
+            self._calls[run_id] = (handle, token)
 
-    def _pop(self, run_id: UUID) -> Any:
+    def _pop(self, run_id: UUID) -> tuple[Any, CallFacts | None]:
         with self._lock:
-            return self._calls.pop(run_id, None)
+            live = self._calls.pop(run_id, None)
+        if live is None:
+            return None, None
+        exit_scope(live[1])
+        return live[0], live[1][3]
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        handle = self._pop(run_id)
+        handle, facts = self._pop(run_id)
         if handle is not None:
-            _finish(handle, output)
+            _finish(handle, output, facts)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        handle = self._pop(run_id)
+        handle, facts = self._pop(run_id)
         if handle is not None:
-            finish_failed(handle, error)
+            finish_failed(handle, error, facts)

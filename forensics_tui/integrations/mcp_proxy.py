@@ -22,7 +22,12 @@ import threading
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from forensics_tui.integrations._mcp_wire import MODERN_META_KEY, call_outcome, id_key
+from forensics_tui.integrations._mcp_wire import (
+    MODERN_META_KEY,
+    call_outcome,
+    id_key,
+    is_empty_result,
+)
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -65,8 +70,11 @@ class CallTracker:
                 continue  # a request or notification from the server, not an answer
             result = message.get("result")
             if isinstance(result, dict):
-                info = result.get("serverInfo") or (result.get("_meta") or {}).get(
-                    "io.modelcontextprotocol/serverInfo"
+                meta = result.get("_meta")
+                info = result.get("serverInfo") or (
+                    meta.get("io.modelcontextprotocol/serverInfo")
+                    if isinstance(meta, dict)
+                    else None
                 )
                 if isinstance(info, dict) and isinstance(info.get("name"), str):
                     self.server_name = info["name"]
@@ -75,7 +83,8 @@ class CallTracker:
                 handle = self._pending.pop(key, None) if key else None
             if handle is not None:
                 status, output, error = call_outcome(message)
-                self._finish(handle, output, status, error)
+                extra = {"empty_result": True} if is_empty_result(message) else None
+                self._finish(handle, output, status, error, extra)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -120,11 +129,11 @@ class CallTracker:
             error = {"type": "Cancelled", "message": message, "traceback": None}
             self._finish(handle, None, "timeout", error)
 
-    def _finish(self, handle: Any, output: Any, status: str, error: Any) -> None:
+    def _finish(self, handle: Any, output: Any, status: str, error: Any, meta: Any = None) -> None:
         if status != "ok":
             self.failed += 1
         try:
-            handle.finish(output, status, error=error)
+            handle.finish(output, status, error=error, meta=meta)
         except Exception as exc:
             print(f"forensics-tui mcp-proxy: could not record a result: {exc}", file=sys.stderr)
 
@@ -147,19 +156,28 @@ def _messages(line: bytes) -> list[dict[str, Any]]:
     return [m for m in items if isinstance(m, dict)]
 
 
+def _observe(observe: Any, line: bytes) -> None:
+    """Record a frame; a frame the tracker cannot make sense of never stops the relay."""
+    try:
+        observe(line)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            print(f"forensics-tui mcp-proxy: could not record a frame: {exc!r}", file=sys.stderr)
+
+
 def _pump(source: IO[bytes], sink: IO[bytes], observe: Any, before: bool) -> None:
     """Copy lines from ``source`` to ``sink`` exactly; ``observe`` each (before or after)."""
     try:
         for line in iter(source.readline, b""):
             if before:
-                observe(line)
+                _observe(observe, line)
             try:
                 sink.write(line)
                 sink.flush()
             except (BrokenPipeError, OSError, ValueError):
                 return
             if not before:
-                observe(line)
+                _observe(observe, line)
     except (OSError, ValueError):
         return
 

@@ -8,7 +8,9 @@ kept (its tail goes in the outcome) instead of reaching the operator's terminal.
 
 Running a command from a fixture is running code: the command's program must be allowed by
 ``[reexec] mcp_commands`` in the config file or ``$FORENSICS_REEXEC_MCP_COMMANDS``
-(comma-separated program names or paths).
+(comma-separated program names or paths, optionally with their exact arguments), compared by
+resolved absolute path; the recorded ``cwd`` is ignored and the server gets a minimal
+environment.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ import collections
 import json
 import os
 import queue
+import re
 import shlex
+import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from forensics_tui import __version__
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     from forensics_tui.core.model import Fixture
     from forensics_tui.core.reexec.policy import ReexecPolicy
 
-__all__ = ["ALLOW_ENV", "McpExecutor", "reexecute_mcp", "register"]
+__all__ = ["ALLOW_ENV", "McpExecutor", "allowed_command", "child_env", "reexecute_mcp", "register"]
 
 ALLOW_ENV = "FORENSICS_REEXEC_MCP_COMMANDS"
 _CALL_ID = "forensics-reexec-call"
@@ -202,8 +207,80 @@ def reexecute_mcp(
     return done(status, output, error)
 
 
+_INTERPRETERS = re.compile(
+    r"(python|pypy|node|nodejs|deno|bun|ruby|perl|php|lua|java|sh|bash|zsh|dash|ksh|fish|"
+    r"env|uv|uvx|npx|pnpx|pipx|poetry|pwsh|powershell|cmd|osascript|tclsh|wish)"
+    r"[0-9.]*(\.exe)?",
+    re.IGNORECASE,
+)
+_CHILD_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME")
+_CHILD_ENV_WINDOWS = ("SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "USERPROFILE", "COMSPEC")
+
+
+def _program_path(program: str, search_path: str | None, *, relative_ok: bool) -> str | None:
+    """The real absolute path of an executable program, or None.  A bare name is looked up on
+    the operator's PATH; a relative path (``./server``) depends on a directory the fixture may
+    choose, so it only counts in the operator's own configuration (``relative_ok``)."""
+    if os.sep in program or (os.altsep and os.altsep in program):
+        if not os.path.isabs(program) and not relative_ok:
+            return None
+        found: str | None = os.path.abspath(program)
+    else:
+        found = shutil.which(program, path=search_path)
+    if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        return None
+    return os.path.realpath(found)
+
+
+def allowed_command(command: list[str], policy: ReexecPolicy) -> list[str]:
+    """``command`` with its program as the resolved absolute path that was checked; ``Refused``
+    unless an allowlist entry (``[reexec] mcp_commands`` or ``$FORENSICS_REEXEC_MCP_COMMANDS``)
+    names the same real file and, where the entry gives arguments, the same arguments.  An
+    interpreter or shell (``python``, ``node``, ``sh``, ``npx``...) is allowed only with its
+    arguments configured: allowing ``python`` alone would allow ``python -c ...``."""
+    search_path = policy.env.get("PATH", os.defpath)
+    entries = [c.strip() for c in policy.env.get(ALLOW_ENV, "").split(",") if c.strip()]
+    entries += list(policy.mcp_commands)
+    program = _program_path(command[0], search_path, relative_ok=False)
+    hint = f"add it to [reexec] mcp_commands or ${ALLOW_ENV} to re-execute"
+    if program is None:
+        raise Refused(
+            f"the MCP server program {command[0]!r} is not allowed: not an executable on your PATH "
+            f"(relative paths are never run from a fixture); {hint}"
+        )
+    interpreter = _INTERPRETERS.fullmatch(os.path.basename(program)) or _INTERPRETERS.fullmatch(
+        os.path.basename(command[0])
+    )
+    for entry in entries:
+        try:
+            words = shlex.split(entry)
+        except ValueError:
+            continue
+        if not words or _program_path(words[0], search_path, relative_ok=True) != program:
+            continue
+        if len(words) > 1 and command[1:] != words[1:]:
+            continue
+        if len(words) == 1 and interpreter and len(command) > 1:
+            raise Refused(
+                f"{command[0]!r} is an interpreter: allowing it alone would run any code; "
+                f'allow the exact command instead (mcp_commands = ["{shlex.join(command)}"])'
+            )
+        return [program, *command[1:]]
+    raise Refused(f"the MCP server program {command[0]!r} ({program}) is not allowed; {hint}")
+
+
+def child_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The minimal environment an MCP server started from a fixture gets: PATH, HOME, locale,
+    temp dir, user; none of the operator's tokens or keys."""
+    names = _CHILD_ENV + (_CHILD_ENV_WINDOWS if os.name == "nt" else ())
+    return {name: env[name] for name in names if name in env}
+
+
 class McpExecutor:
-    """``{"kind": "mcp", "command", "tool", "arguments", "protocol_version"?, "cwd"?}``."""
+    """``{"kind": "mcp", "command", "tool", "arguments", "protocol_version"?, "cwd"?}``.
+
+    The recorded ``cwd`` is not used: the server starts in the operator's current directory.
+    """
 
     kind = "mcp"
     secret_roots = ("replay",)
@@ -211,29 +288,29 @@ class McpExecutor:
     def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
         spec, fills = fill_secrets(fixture.replay, "replay", policy.secrets, policy.env)
         command, tool, _ = _validate(spec)
-        allowed = {c.strip() for c in policy.env.get(ALLOW_ENV, "").split(",") if c.strip()}
-        allowed.update(policy.mcp_commands)  # [reexec] mcp_commands in the config file
-        program = command[0]
-        if program not in allowed and os.path.basename(program) not in allowed:
-            raise Refused(
-                f"the MCP server program {program!r} is not allowed; "
-                f"add it to [reexec] mcp_commands or ${ALLOW_ENV} to re-execute"
-            )
+        checked = allowed_command(command, policy)
+        notes = ["starts the MCP server process, calls the tool once, then stops it"]
+        notes.append("the server gets a minimal environment (PATH, HOME, locale, user)")
+        recorded_cwd = spec.pop("cwd", None)
+        if recorded_cwd:
+            notes.append(f"recorded cwd {recorded_cwd!r} ignored (runs in the current directory)")
+        spec["command"] = checked
         body = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
         return Request(
             kind="mcp",
             method="tools/call",
-            target=f"{tool} via {shlex.join(command)}",
+            target=f"{tool} via {shlex.join(checked)}",
             body=body,
             body_is_json=True,
             fills=tuple(fills),
-            notes=("starts the MCP server process, calls the tool once, then stops it",),
+            notes=tuple(notes),
         )
 
     def send(self, request: Request, policy: ReexecPolicy) -> Outcome:
         wire = request.wire_body()
         spec = json.loads(wire) if wire else {}
-        return reexecute_mcp(spec, timeout=policy.timeout_s)
+        spec.pop("cwd", None)
+        return reexecute_mcp(spec, timeout=policy.timeout_s, env=child_env(policy.env))
 
 
 def register() -> None:

@@ -10,11 +10,17 @@ instruments each ``FunctionTool`` of the agents it sees (``on_agent_start``): th
 invoker, failure-error function and timeout-error function note the *real* exception, which the
 fixture records (``error`` with its type and traceback, or ``timeout``), while the model still
 gets the same string as before.  Exceptions the SDK re-raises are recorded too.  While a tool
-runs its call is the current one, so HTTP captured by ``integrations.http`` links to it.
+runs its call is the current one, so HTTP captured by ``integrations.http`` links to it and
+lands in the hooks' recorder.  Calls in flight are keyed by the SDK's per-call ``ToolContext``
+object (tool-call ids such as ``call_0`` repeat across runs), so concurrent runs sharing one
+hooks instance, or one tool, never mix up their calls.
 
 ``ForensicsTracingProcessor`` records function spans from the SDK's tracing instead (use one of
-the two, not both).  Tracing reports only what it was given: the SDK's timeout message becomes
-``timeout``, span errors ``error`` (with details only when the SDK includes them).
+the two, not both): a pending fixture when a function span starts (the tool's HTTP lands in the
+processor's recorder, linked to it), the final one when it ends.  Tracing reports only what it
+was given: the SDK's timeout message becomes ``timeout``; a span error's details are redacted
+by default, so the real failure is taken from the tool's failed HTTP child when there is one,
+else the error says ``masked_by: "openai-agents-tracing"``.
 Imports the ``agents`` package: only import this module when you use it.
 """
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +42,18 @@ from agents.tool import (
 from agents.tracing import TracingProcessor
 from agents.tracing.span_data import FunctionSpanData
 
-from forensics_tui.integrations._common import call_scope, decode_json, is_timeout, pick_recorder
+from forensics_tui.integrations._common import (
+    CallFacts,
+    ScopeToken,
+    call_scope,
+    decode_json,
+    enter_scope,
+    exit_scope,
+    is_timeout,
+    pick_recorder,
+    real_failure,
+    with_child_facts,
+)
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -51,20 +69,30 @@ class _Live:
     handle: Any
     failure: BaseException | None = None
     timed_out: bool = False
+    facts: CallFacts | None = None
 
 
-_LIVE: dict[str, _Live] = {}  # tool_call_id -> call in flight (shared by every hooks instance)
+# The SDK makes one ToolContext per tool call and passes that same object to on_tool_start,
+# the tool's invoker, its failure/timeout functions and on_tool_end: the only key that is
+# unique across concurrent runs.  Weak, so a call the SDK dropped does not leak.
+_LIVE: weakref.WeakKeyDictionary[Any, _Live] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def _live(ctx: Any) -> _Live | None:
     with _LOCK:
-        return _LIVE.get(getattr(ctx, "tool_call_id", None) or "")
+        try:
+            return _LIVE.get(ctx)
+        except TypeError:  # not weak-referenceable: not a context we registered
+            return None
 
 
 def _pop(ctx: Any) -> _Live | None:
     with _LOCK:
-        return _LIVE.pop(getattr(ctx, "tool_call_id", None) or "", None)
+        try:
+            return _LIVE.pop(ctx, None)
+        except TypeError:
+            return None
 
 
 def _instrument(tool: FunctionTool) -> None:
@@ -78,7 +106,7 @@ def _instrument(tool: FunctionTool) -> None:
         if live is None:
             return await invoke(ctx, arguments)
         try:
-            with call_scope(live.recorder, live.handle):
+            with call_scope(live.recorder, live.handle) as live.facts:
                 return await invoke(ctx, arguments)
         except asyncio.CancelledError:
             live.timed_out = tool.timeout_seconds is not None
@@ -124,6 +152,7 @@ def _finish_failed(ctx: Any, live: _Live, exc: BaseException | None) -> None:
         return
     timed_out = live.timed_out or (exc is not None and is_timeout(exc))
     error = exc if exc is not None else TimeoutError("the tool timed out")
+    error = with_child_facts(error, live.facts)
     live.handle.finish(None, "timeout" if timed_out else "error", error=error)
 
 
@@ -144,9 +173,11 @@ class ForensicsHooks(RunHooks):
         meta = {"integration": "openai-agents", "tool_call_id": call_id, "agent": agent.name}
         arguments = decode_json(getattr(context, "tool_arguments", None))
         handle = recorder.start_call(tool.name, arguments, meta=meta)
-        if call_id:
+        try:
             with _LOCK:
-                _LIVE[call_id] = _Live(recorder, handle)
+                _LIVE[context] = _Live(recorder, handle)
+        except TypeError:  # a context the SDK made unreferenceable: record it unlinked
+            handle.finish(None, "error", error={"type": "Untracked", "message": "no context"})
 
     async def on_tool_end(self, context: Any, agent: Any, tool: Any, result: Any) -> None:
         live = _pop(context)
@@ -155,9 +186,44 @@ class ForensicsHooks(RunHooks):
         if live.failure is not None or live.timed_out:
             status = "timeout" if live.timed_out or is_timeout(live.failure) else "error"  # type: ignore[arg-type]
             meta = {"model_visible_result": result}
-            live.handle.finish(None, status, error=live.failure, meta=meta)
+            error = with_child_facts(live.failure, live.facts)
+            live.handle.finish(None, status, error=error, meta=meta)
         else:
             live.handle.finish(decode_json(result), "ok")
+
+
+def _span_duration(span: Any) -> float | None:
+    if not (span.started_at and span.ended_at):
+        return None
+    from datetime import datetime
+
+    start = datetime.fromisoformat(span.started_at)
+    return (datetime.fromisoformat(span.ended_at) - start).total_seconds() * 1000
+
+
+def _span_outcome(span: Any, facts: Any) -> tuple[str, Any, dict[str, Any] | None, dict]:
+    """``(status, output, error, meta extras)`` of an ended function span."""
+    data = span.span_data
+    output = decode_json(data.output)
+    text = data.output if isinstance(data.output, str) else ""
+    extra: dict[str, Any] = {}
+    status, error = "ok", None
+    if span.error:
+        details = span.error.get("data") or {}
+        message = str(details.get("error") or span.error.get("message") or "tool error")
+        # Tracing never carries the exception's type, and by default not its message either.
+        found, error = real_failure(
+            {"type": "ToolError", "message": message, "traceback": None},
+            facts,
+            "openai-agents-tracing",
+        )
+        status = found or "error"
+    if "timed out after" in text:  # the SDK's own timeout message
+        status = "timeout"
+        error = {"type": "ToolTimeoutError", "message": text, "traceback": None}
+    if status != "ok":
+        extra["model_visible_result"], output = output, None
+    return status, output, error, extra
 
 
 class ForensicsTracingProcessor(TracingProcessor):
@@ -167,6 +233,7 @@ class ForensicsTracingProcessor(TracingProcessor):
         self.recorder = recorder
         self.run_per_trace = run_per_trace
         self._runs: dict[str, Recorder] = {}
+        self._spans: dict[str, tuple[Any, ScopeToken]] = {}  # span_id -> call in flight
         self._lock = threading.Lock()
 
     def _recorder_for(self, trace_id: str) -> Recorder:
@@ -190,44 +257,53 @@ class ForensicsTracingProcessor(TracingProcessor):
             recorder.end()
 
     def on_span_start(self, span: Any) -> None:
-        return None
-
-    def on_span_end(self, span: Any) -> None:
+        """A function span starts in the tool's own context: its pending fixture, and the
+        scope that sends the tool's HTTP to this recorder."""
         data = span.span_data
         if not isinstance(data, FunctionSpanData):
             return
-        output = decode_json(data.output)
-        status, error = "ok", None
-        text = data.output if isinstance(data.output, str) else ""
-        if span.error:
-            status = "error"
-            details = span.error.get("data") or {}
-            message = str(details.get("error") or span.error.get("message") or "tool error")
-            error = {"type": "ToolError", "message": message, "traceback": None}
-        if "timed out after" in text:  # the SDK's own timeout message
-            status = "timeout"
-            error = {"type": "ToolTimeoutError", "message": text, "traceback": None}
+        recorder = self._recorder_for(span.trace_id)
         meta = {
             "integration": "openai-agents-tracing",
             "trace_id": span.trace_id,
             "span_id": span.span_id,
             "parent_span_id": span.parent_id,
         }
-        if status != "ok":
-            meta["model_visible_result"], output = output, None
-        duration = None
-        if span.started_at and span.ended_at:
-            from datetime import datetime
+        handle = recorder.start_call(data.name, decode_json(data.input), meta=meta)
+        token = enter_scope(recorder, handle)
+        with self._lock:
+            self._spans[span.span_id] = (handle, token)
 
-            start = datetime.fromisoformat(span.started_at)
-            duration = (datetime.fromisoformat(span.ended_at) - start).total_seconds() * 1000
+    def on_span_end(self, span: Any) -> None:
+        data = span.span_data
+        if not isinstance(data, FunctionSpanData):
+            return
+        with self._lock:
+            live = self._spans.pop(span.span_id, None)
+        facts = None
+        if live is not None:
+            exit_scope(live[1])
+            facts = live[1][3]
+        status, output, error, extra = _span_outcome(span, facts)
+        if live is not None:
+            if data.input is not None:  # the SDK sets the arguments after the span started
+                live[0].set_input(decode_json(data.input))
+            live[0].finish(output, status, error=error, meta=extra or None)
+            return
+        meta = {
+            "integration": "openai-agents-tracing",
+            "trace_id": span.trace_id,
+            "span_id": span.span_id,
+            "parent_span_id": span.parent_id,
+            **extra,
+        }
         self._recorder_for(span.trace_id).record(
             data.name,
             decode_json(data.input),
             output,
             status,
             error=error,
-            duration_ms=duration,
+            duration_ms=_span_duration(span),
             meta=meta,
             ts=span.started_at,
         )

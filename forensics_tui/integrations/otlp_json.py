@@ -3,7 +3,9 @@
 Accepts one ``ExportTraceServiceRequest`` object per file or one per line (JSON Lines), with
 ids in hex as the OTLP JSON encoding specifies.  ``import_otlp`` writes each tool span as a
 fixture; spans of one trace go to one run (``otlp-<trace id>``) unless a run id is given.
-Stdlib only.
+Importing is idempotent: a span whose (trace id, span id) is already a fixture of its run is
+skipped, so importing the same export twice (or an export that overlaps an earlier one) adds
+nothing.  Stdlib only.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +129,32 @@ class ImportSummary:
     spans: int = 0
     written: int = 0
     runs: dict[str, int] = field(default_factory=dict)
+    already: int = 0  # tool spans skipped: imported before
+
+
+_FIXTURE_CAP = 8 * 1024 * 1024
+
+
+def imported_spans(run_dir: Path) -> set[tuple[str, str]]:
+    """``(trace id, span id)`` of every fixture already in ``run_dir`` (read safely)."""
+    from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
+
+    seen: set[tuple[str, str]] = set()
+    try:
+        names = [e.name for e in os.scandir(run_dir) if e.name.endswith(".json")]
+    except OSError:
+        return seen
+    for name in names:
+        if name == "run.json" or name.startswith("."):
+            continue
+        try:
+            raw = read_file_bytes(run_dir / name, root=run_dir, cap=_FIXTURE_CAP)
+            meta = json.loads(raw.data).get("meta") or {}
+        except (OSError, ReadRefused, ValueError, AttributeError):
+            continue  # a broken or foreign file is not an import of ours
+        if isinstance(meta, dict) and meta.get("span_id"):
+            seen.add((str(meta.get("trace_id") or ""), str(meta["span_id"])))
+    return seen
 
 
 def import_otlp(path: Path, root: Path, *, run_id: str | None = None) -> ImportSummary:
@@ -135,6 +164,7 @@ def import_otlp(path: Path, root: Path, *, run_id: str | None = None) -> ImportS
     spans = read_otlp(path.read_text("utf-8"))
     summary = ImportSummary(spans=len(spans))
     recorders: dict[str, Recorder] = {}
+    seen: dict[str, set[tuple[str, str]]] = {}
     for span in spans:
         if tool_call_of(span) is None:
             continue
@@ -144,9 +174,16 @@ def import_otlp(path: Path, root: Path, *, run_id: str | None = None) -> ImportS
             service = span.resource.get("service.name")
             recorder = Recorder(root, rid, agent=str(service) if service else None)
             recorders[rid] = recorder
+            seen[rid] = imported_spans(recorder.run_dir)
+        key = (span.trace_id, span.span_id)
+        if key in seen[rid]:
+            summary.already += 1
+            continue
+        seen[rid].add(key)
         if record_span(recorder, span):
             summary.written += 1
             summary.runs[rid] = summary.runs.get(rid, 0) + 1
     for recorder in recorders.values():
-        recorder.end()
+        if recorder._started:  # a run that got nothing new keeps its manifest as it was
+            recorder.end()
     return summary

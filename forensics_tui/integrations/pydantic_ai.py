@@ -28,6 +28,7 @@ from forensics_tui.integrations._common import (
     finish_failed,
     is_timeout,
     pick_recorder,
+    with_child_facts,
 )
 
 if TYPE_CHECKING:
@@ -127,22 +128,23 @@ class ForensicsCapability(AbstractCapability[Any]):
         if tool_def.timeout is not None:
             meta["timeout_s"] = tool_def.timeout
         handle = recorder.start_call(call.tool_name, args, meta=meta)
+        facts = None
         try:
-            with call_scope(recorder, handle):
+            with call_scope(recorder, handle) as facts:
                 result = await handler(args)
         except _SKIPS as exc:
             handle.finish(None, "skipped", meta={"skipped_by": type(exc).__name__})
             raise
         except pai_exc.ToolRetryError as exc:
             timed_out = str(exc).startswith(_TIMED_OUT) or is_timeout(exc)
-            error = _raised_by_tool(exc)
+            error = with_child_facts(_raised_by_tool(exc), facts)
             handle.finish(None, "timeout" if timed_out else "error", error=error)
             raise
         except asyncio.CancelledError as exc:
             handle.finish(None, "timeout", error=exc)
             raise
         except BaseException as exc:
-            finish_failed(handle, exc)
+            finish_failed(handle, exc, facts)
             raise
         handle.finish(result, "ok")
         return result

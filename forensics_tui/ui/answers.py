@@ -40,15 +40,8 @@ class Answers:
         return frozenset(f.kind for f in self.findings.get(call_id, ()))
 
 
-def _outcome(run_analysis: Any, now: float | None, stale_after_s: float) -> str | None:
-    outcome = getattr(run_analysis, "outcome", None)
-    if callable(outcome):
-        return str(outcome(now, stale_after_s))
-    from forensics_tui.core.analysis.postmortem import run_outcome  # older core: its rule
-
-    run = run_analysis.run
-    broken = any(c.status in ("error", "timeout", "skipped", "broken") for c in run.calls)
-    return run_outcome(run.status, bool(run_analysis.findings) or broken)
+def _outcome(run_analysis: Any, now: float | None, stale_after_s: float) -> str:
+    return str(run_analysis.outcome(now, stale_after_s))
 
 
 def answers_from(
@@ -69,14 +62,10 @@ def answers_from(
             names = {f.kind for f in found}
             if names:
                 kinds[call_id] = frozenset(names)
-        for call_id, verdict in getattr(run_analysis, "verdicts", {}).items():
-            kind = getattr(verdict, "kind", None)
-            if kind:
-                kinds[call_id] = kinds.get(call_id, frozenset()) | {str(kind)}
+        for call_id, verdict in run_analysis.verdicts.items():
+            kinds[call_id] = kinds.get(call_id, frozenset()) | {str(verdict.kind)}
         total = sum(1 for f in run_analysis.findings if f.kind in BADGE_KINDS)
         if total:
             counts[run_analysis.run_id] = total
-        outcome = _outcome(run_analysis, now, stale_after_s)
-        if outcome is not None:
-            outcomes[run_analysis.run_id] = outcome
+        outcomes[run_analysis.run_id] = _outcome(run_analysis, now, stale_after_s)
     return Answers(findings, counts, outcomes, kinds, computed=True)

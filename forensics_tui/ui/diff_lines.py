@@ -106,6 +106,8 @@ def side_by_side_lines(diff: Any, width: int) -> list[Text]:
     width = max(40, width)
     col = (width - 3) // 2
     out: list[Text] = _verdict(diff, width)
+    if getattr(diff, "baseline_reason", None):  # why this baseline: the analysis model's rule
+        out.extend(wrap(f"# baseline: {safe_line(diff.baseline_reason)}", width, "dim"))
     out.extend(
         _columns(
             f"baseline: run {safe_line(diff.baseline_run)}",

@@ -79,7 +79,8 @@ def _unique(runs: list[tuple[str, str | None]], short: bool) -> dict[str, str]:
             seen[tail[:size]] += 1
         for member, tail in tails.items():
             cut = tail[:size]
-            if seen[cut] > 1:  # the same last part: only the whole id tells them apart
+            shadowed = any(t != tail and t.startswith(cut) for t in tails.values())
+            if seen[cut] > 1 or shadowed:  # "live" vs "live2": only the whole id is unambiguous
                 out[member] = safe_line(member)
             elif stamp:
                 out[member] = f"{stamp} {cut}"

@@ -32,7 +32,9 @@ def test_diff_json(v1: Path) -> None:
     )
     data = json.loads(result.output)
     # run 05's post_reply is ok with no finding: the last known-good (docs/ARCHITECTURE.md)
-    assert data["baseline_run"] == "20260305_090000" and data["index"] == 1
+    # "index" is the call's sequence number (#5), the number the TUI's detail header shows
+    assert data["baseline_run"] == "20260305_090000" and data["index"] == 5
+    assert "post_reply" in data["baseline_reason"] and "20260305_090000" in data["baseline_reason"]
     assert data["status"] == {"old": "ok", "new": "error"}
     assert {"path": "status_code", "kind": "changed", "old": 201, "new": 503} in data["changes"]
     assert "upstream" in data["verdict"] and data["input_changed"] is False
@@ -46,7 +48,7 @@ def test_diff_against_another_run_and_index(v1: Path) -> None:
         "--tool",
         "tag_ticket",
         "--index",
-        "2",
+        "3",
         "--against",
         "20260301_090000",
         "--json",
@@ -54,7 +56,7 @@ def test_diff_against_another_run_and_index(v1: Path) -> None:
         str(v1),
     )
     data = json.loads(result.output)
-    assert data["baseline_run"] == "20260301_090000" and data["index"] == 2
+    assert data["baseline_run"] == "20260301_090000" and data["index"] == 3
     assert data["status"] == {"old": "ok", "new": "skipped"}
 
 
@@ -66,8 +68,8 @@ def test_diff_without_baseline_exits_1(v1: Path) -> None:
 
 def test_diff_unknown_call_or_run_exits_2(v1: Path) -> None:
     result = run("diff", "--run", "20260301_090000", "--tool", "nope", "--dir", str(v1))
-    assert result.exit_code == 2 and "no call #1 of nope" in result.output
-    assert "(its calls: crm_lookup, tag_ticket ×3, post_reply)" in result.output
+    assert result.exit_code == 2 and "has no call of nope" in result.output
+    assert "(its calls: #1 crm_lookup, #2 tag_ticket, #3 tag_ticket" in result.output
     assert len(result.output.strip().splitlines()) == 1
     result = run("diff", "--tool", "crm_lookup", "--against", "nope", "--dir", str(v1))
     assert result.exit_code == 2 and "unknown run 'nope'" in result.output
@@ -89,7 +91,7 @@ def test_fixture_strings_print_literally(tmp_path: Path) -> None:
     diff = run("diff", "--tool", "[bold]x", "--dir", str(root))
     assert diff.exit_code == 0 and '+ error: "[red]bad[/red] token expired"' in diff.output
     patterns = run("patterns", "--dir", str(root))
-    assert "  [bold]x  auth_expiry  " in patterns.output
+    assert "  [bold]x  auth  " in patterns.output
     markdown = run("postmortem", "r1", "--dir", str(root)).output
     assert "#1 `[bold]x`" in markdown and "[link=http://e]y[/link]" in markdown
     for args in (("check", "r1"), ("diff", "--tool", "[bold]x"), ("patterns",), ("postmortem", "r1", "--format", "json")):  # fmt: skip
@@ -125,9 +127,18 @@ def test_check_json(v1: Path) -> None:
     data = json.loads(result.output)
     assert result.exit_code == 1 and data["ok"] is False
     first, second = data["runs"]
-    assert set(first) == {"run_id", "ok", "findings", "broken"}
+    assert set(first) == {"run_id", "ok", "outcome", "kind", "findings", "broken", "run_problems"}
+    assert first["outcome"] == "silent_failure"
     assert {f["kind"] for f in first["findings"]} == {"auth_expiry", "schema_drift"}
-    assert second == {"run_id": "20260302_090000", "ok": True, "findings": [], "broken": []}
+    assert second == {
+        "run_id": "20260302_090000",
+        "ok": True,
+        "outcome": "ok",
+        "kind": "agent",
+        "findings": [],
+        "broken": [],
+        "run_problems": [],
+    }
 
 
 def test_check_broken_files_and_pending(tmp_path: Path) -> None:
@@ -196,21 +207,29 @@ def test_postmortem_json_and_file(v1: Path, tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert list(data) == [
         "run_id",
+        "kind",
         "outcome",
         "chain",
         "first_failure",
+        "root_cause",
+        "causes",
         "diff",
         "findings",
         "recurring",
     ]
     assert data["outcome"] == "failed"
-    assert set(data["chain"][0]) == {"seq", "tool", "status", "call_id", "findings"}
+    assert set(data["chain"][0]) == {"seq", "tool", "status", "call_id", "kind", "findings"}
     first = data["first_failure"]
     assert set(first) == {
         "call_id",
         "seq",
         "tool",
         "status",
+        "kind",
+        "classification",
+        "endpoint",
+        "children",
+        "baseline",
         "input",
         "output",
         "error",

@@ -51,10 +51,11 @@ def test_05_partial_step_and_rate_limited(v1_analysis: Analysis) -> None:
 
 def test_06_to_08_error_and_promoted_pattern(v1_analysis: Analysis) -> None:
     for run_id in ("20260306_090000", "20260307_090000", "20260308_090000"):
-        assert _kinds(v1_analysis, run_id) == {("error", "post_reply")}
+        # a 5xx is the upstream kind
+        assert _kinds(v1_analysis, run_id) == {("upstream", "post_reply")}
     patterns = v1_analysis.patterns()
     top = patterns[0]
-    assert top.promoted and top.tool == "post_reply" and top.kind == "error"
+    assert top.promoted and top.tool == "post_reply" and top.kind == "upstream"
     assert top.to_json()["run_count"] == 3
     assert top.runs == ["20260306_090000", "20260307_090000", "20260308_090000"]
     assert top.fixed_since is None

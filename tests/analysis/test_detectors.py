@@ -56,7 +56,7 @@ FLAGGED = [
     ("rate limit wording", "ok", {"error": {"message": "Rate limit exceeded"}}, {"rate_limited"}),
     ("error status", "error", None, {"error"}),
     ("timeout status", "timeout", None, {"timeout"}),
-    ("429 error", "error", {"status_code": 429}, {"error", "rate_limited"}),
+    ("429 error", "error", {"status_code": 429}, {"rate_limited"}),  # one kind per call
 ]
 
 NOT_FLAGGED = [

@@ -28,6 +28,9 @@ def test_json_shape_matches_the_issue() -> None:
         "status",
         "changes",
         "verdict",
+        "call_id",
+        "baseline_call_id",
+        "baseline_reason",
     ]
     assert data["run"] == "20260102_000000" and data["baseline_run"] == "20260101_000000"
     assert data["index"] == 2 and data["status"] == {"old": "ok", "new": "ok"}

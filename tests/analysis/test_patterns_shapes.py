@@ -56,6 +56,7 @@ def test_promoted_first_then_by_count() -> None:
         "runs",
         "first_seen",
         "last_seen",
+        "messages",
         "promoted",
         "fixed_since",
     }

@@ -46,16 +46,25 @@ def test_replays(fixture):
 
 
 def test_plugin_runs_fixture_tests(pytester: pytest.Pytester, v1: Path) -> None:
+    """03 (token_expired in a 200) and 04 (schema drift) are flagged by the analysis: by
+    default they are never handed over as passing cases; ``flagged="xfail"`` keeps them as
+    expected failures, with the finding as the reason."""
     pytester.makepyfile(test_generated=TEST_MODULE)
     result = pytester.runpytest_subprocess("--forensics-dir", str(v1), "-v", *_plugin_args())
-    result.assert_outcomes(passed=6, failed=2)  # 03 and 04 changed their output
+    result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["*20260301_090000/000001_crm_lookup? PASSED*"])
-    result.stdout.fnmatch_lines(["*20260303_090000/000001_crm_lookup? FAILED*"])
-    result.stdout.fnmatch_lines(["*did not replay*", "*- body.error*"])
+    assert "20260303_090000/000001_crm_lookup" not in result.stdout.str()
+    xfail = TEST_MODULE.replace('status="ok")', 'status="ok", flagged="xfail")')
+    pytester.makepyfile(test_generated=xfail)
+    result = pytester.runpytest_subprocess("--forensics-dir", str(v1), "-v", "-rx", *_plugin_args())
+    result.assert_outcomes(passed=6, xfailed=2)  # 03 and 04 changed their output
+    result.stdout.fnmatch_lines(["XFAIL*20260303_090000/000001_crm_lookup* - auth_expiry*"])
 
 
 def test_fixture_params_filters_and_ids(v1: Path) -> None:
-    params = fixture_params(v1, tool="tag_ticket", status="skipped")
+    # the skipped call was rate limited: flagged, so only handed over when asked
+    assert fixture_params(v1, tool="tag_ticket", status="skipped") == []
+    params = fixture_params(v1, tool="tag_ticket", status="skipped", flagged="include")
     assert [p.id for p in params] == ["20260305_090000/000003_tag_ticket"]
     assert params[0].values[0].status == "skipped"
     assert fixture_params(v1 / "missing") == []

@@ -363,7 +363,7 @@ def test_mixed_partial_step_only_against_the_same_task(mixed: tuple[Path, Analys
     _, analysis = mixed
     partial = analysis.findings("m05_sync")
     assert [(f.kind, f.tool, f.call_id) for f in partial] == [("partial_step", "push", None)]
-    assert "m03_sync" in partial[0].evidence and "#3" in partial[0].evidence
+    assert "m03_sync" in partial[0].evidence and "the 3rd" in partial[0].evidence
     assert analysis.last_good_run("m06_report").run_id == "m04_report"
 
 

@@ -40,6 +40,8 @@ def test_runs_json_counts_and_order(corpus_copy) -> None:
         "run_id": "20260308_090000",
         "started_at": "2026-03-08T09:00:00+00:00",
         "status": "failed",
+        "outcome": "failed",
+        "kind": "agent",
         "calls": 5,
         "counts": {"ok": 4, "error": 1},
     }

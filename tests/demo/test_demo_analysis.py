@@ -50,9 +50,19 @@ def _check(demo: tuple[Path, list[str]], n: int) -> tuple[int, list[dict[str, An
     return result.exit_code, data["runs"][0]["findings"]
 
 
-def _diff(demo: tuple[Path, list[str]], n: int, tool: str, index: int = 1) -> dict[str, Any]:
+def _diff(
+    demo: tuple[Path, list[str]], n: int, tool: str, occurrence: int | None = None
+) -> dict[str, Any]:
+    """``diff`` of the ``occurrence``-th call of ``tool`` in run ``n`` (``--index`` takes the
+    sequence number, as the TUI shows it); None: the tool's first failing or flagged call."""
     root, runs = demo
-    return _json(root, "diff", "--run", runs[n - 1], "--tool", tool, "--index", str(index))
+    args = ["diff", "--run", runs[n - 1], "--tool", tool]
+    if occurrence is not None:
+        store = FixtureStore(root)
+        store.scan()
+        calls = [c for c in store.calls(runs[n - 1]) if c.tool == tool]
+        args += ["--index", str(calls[occurrence - 1].seq)]
+    return _json(root, *args)
 
 
 def test_healthy_runs_pass_check(demo: tuple[Path, list[str]]) -> None:
@@ -64,12 +74,12 @@ def test_healthy_runs_pass_check(demo: tuple[Path, list[str]]) -> None:
 def test_every_broken_run_fails_check_with_the_right_kinds(demo: tuple[Path, list[str]]) -> None:
     expected = {
         3: {("timeout", "fetch_stock")},
-        4: {("error", "upsert_records")},
+        4: {("auth", "upsert_records")},  # a 401 is the auth kind
         5: {("auth_expiry", "upsert_records"), ("schema_drift", "upsert_records")},
         6: {("schema_drift", "fetch_stock")},
         7: {("rate_limited", "upsert_records"), ("partial_step", "upsert_records")},
-        8: {("error", "send_notification")},
-        11: {("error", "send_notification")},
+        8: {("upstream", "send_notification")},  # a 503 is the upstream kind
+        11: {("upstream", "send_notification")},
     }
     for n, kinds in expected.items():
         code, findings = _check(demo, n)
@@ -81,7 +91,7 @@ def test_partial_step_only_where_a_step_was_skipped(demo: tuple[Path, list[str]]
     every = [f for n in range(1, 12) for f in _check(demo, n)[1]]
     partial = [f for f in every if f["kind"] == "partial_step"]
     assert [(f["run_id"], f["call_id"]) for f in partial] == [(runs[6], f"{runs[6]}-000004")]
-    assert "#3" in partial[0]["evidence"] and "skipped" in partial[0]["evidence"]
+    assert "#4" in partial[0]["evidence"] and "skipped" in partial[0]["evidence"]
     assert not any("request_id" in f["evidence"] for f in every)
 
 
@@ -179,7 +189,7 @@ def test_recurring_notification_failure(demo: tuple[Path, list[str]]) -> None:
     root, runs = demo
     patterns = _json(root, "patterns")
     top = patterns[0]
-    assert top["promoted"] and top["tool"] == "send_notification" and top["kind"] == "error"
+    assert top["promoted"] and top["tool"] == "send_notification" and top["kind"] == "upstream"
     assert top["run_count"] == 4 and top["runs"] == runs[7:]
     assert top["first_seen"] == runs[7] and top["last_seen"] == runs[10]
     assert top["fixed_since"] is None
@@ -187,7 +197,7 @@ def test_recurring_notification_failure(demo: tuple[Path, list[str]]) -> None:
     timeout = next(p for p in patterns if p["kind"] == "timeout")
     assert timeout["fixed_since"] == runs[3]  # fetch_stock worked again in run 4
     text = _cli(root, "patterns").stdout
-    assert text.startswith("★ 4 run(s)  send_notification  error")
+    assert text.startswith("★ 4 run(s)  send_notification  upstream")
 
 
 def test_postmortems(demo: tuple[Path, list[str]]) -> None:
@@ -214,3 +224,50 @@ def test_postmortems(demo: tuple[Path, list[str]]) -> None:
     skipped = json.loads(_cli(root, "postmortem", runs[6], "--format", "json").stdout)
     assert skipped["first_failure"]["seq"] == 4 and skipped["first_failure"]["status"] == "skipped"
     assert skipped["recurring"] is None
+
+
+def test_a_reexecution_does_not_become_the_story(
+    demo: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """The walkthrough's `r` writes a re-execution run (as core.reexec.result does); `check` and
+    `postmortem` without RUN still answer for the newest agent run, the re-execution is
+    labelled and compared with its original, and `patterns` does not count it."""
+    import shutil
+
+    from forensics_tui.capture import Recorder
+
+    src, runs = demo
+    root = tmp_path / "fixtures"
+    shutil.copytree(src, root)
+    store = FixtureStore(root)
+    store.scan()
+    original = next(c for c in store.calls(runs[10]) if c.tool == "send_notification")
+    loaded = store.load(original)
+    rec = Recorder(
+        root,
+        "20991231_235959_000000_reexec",
+        agent="forensics-tui reexec",
+        labels={"reexec_of": original.call_id, "reexec_of_run": original.run_id},
+    )
+    rec.record(
+        original.tool,
+        loaded.input,  # type: ignore[union-attr]
+        {"status_code": 200, "body": {"delivered": True}},  # the service recovered
+        "ok",
+        meta={"reexec_of": {"call_id": original.call_id, "run_id": original.run_id}},
+    )
+    rec.end()
+    reexec = {r["run_id"]: r for r in _json(root, "runs")}["20991231_235959_000000_reexec"]
+    assert reexec["kind"] == "reexec" and reexec["outcome"] == "ok"
+    check = _json(root, "check")
+    assert [r["run_id"] for r in check["runs"]] == [runs[10]]
+    assert _cli(root, "check", "20991231_235959_000000_reexec").exit_code == 0
+    pm = json.loads(_cli(root, "postmortem", "--format", "json").stdout)
+    assert pm["run_id"] == runs[10] and pm["first_failure"]["tool"] == "send_notification"
+    diff = _json(root, "diff", "--run", "20991231_235959_000000_reexec", "--index", "1")
+    assert (
+        diff["baseline_call_id"] == original.call_id and "re-execution" in diff["baseline_reason"]
+    )
+    assert diff["status"] == {"old": "error", "new": "ok"}
+    patterns = _json(root, "patterns")
+    assert all("20991231_235959_000000_reexec" not in p["runs"] for p in patterns)

@@ -46,6 +46,17 @@ def read_fixtures(root: Path, run_id: str | None = None) -> list[dict[str, Any]]
     return found
 
 
+@pytest.fixture(autouse=True)
+def _default_root_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Whatever lands in the default recorder goes to the test's tmp dir, never the user's."""
+    from forensics_tui.capture import set_recorder
+
+    monkeypatch.setenv("FORENSICS_FIXTURE_DIR", str(tmp_path / "default-root"))
+    set_recorder(None)
+    yield
+    set_recorder(None)
+
+
 @pytest.fixture
 def fault_server() -> Iterator[FaultServer]:
     with FaultServer() as server:

@@ -74,14 +74,14 @@ MCP = Expected(
     items_tool="fetch_items",
     rows={
         ("run-02", "fetch_items"): Row("✓", "token_expired", "auth_expiry"),
-        # a tool error is all the proxy sees of the upstream timeout: ✗, the message says why
-        ("run-03", "fetch_items"): Row("✗", "upstream timeout"),
+        # only the server's message crosses the wire, and it says the upstream timed out: ⏱
+        ("run-03", "fetch_items"): Row("⏱", "upstream timeout"),
         ("run-04", "fetch_items"): Row("✗", "401"),
         ("run-05", "fetch_items"): Row("✗", "429", "rate_limited"),
         ("run-06", "fetch_items"): Row("✓", "records", "schema_drift"),
     },
     stops={"fetch_items"},
-    pattern=("fetch_items", "error", "upstream timeout"),
+    pattern=("fetch_items", "timeout", "upstream timeout"),
 )
 
 

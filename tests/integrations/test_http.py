@@ -138,13 +138,14 @@ def test_async_clients(client: str, fault_server: FaultServer, tmp_path: Path) -
         assert asyncio.run(go()) == [200, 200]
     found = read_fixtures(tmp_path, "run1")
     assert [f["status"] for f in found] == ["ok", "ok", "timeout"]
+    assert "/timeout" in found[2]["error"]["message"]  # ReadTimeout's str() is empty here
     assert found[1]["input"]["body"] == {"q": "x"}
     assert found[1]["replay"]["json"] == {"q": "x"}
     assert found[1]["output"]["body"] == {"q": "x"}
 
 
 @pytest.mark.parametrize("client", ["httpx", "httpx2", "requests"])
-def test_event_stream_is_not_consumed(
+def test_event_stream_is_teed_as_read(
     client: str, fault_server: FaultServer, tmp_path: Path
 ) -> None:
     rec = Recorder(tmp_path, "run1")
@@ -159,7 +160,8 @@ def test_event_stream_is_not_consumed(
     assert text == "data: one\n\ndata: two\n\n"
     fx = _one(tmp_path, "run1")
     assert fx["meta"]["streamed"] is True
-    assert fx["output"]["body"] is None
+    assert fx["output"]["body"] == "data: one\n\ndata: two\n\n"  # what the caller read
+    assert (fx["status"], fx["meta"].get("stream")) == ("ok", None)  # read to the end
 
 
 @pytest.mark.parametrize("client", ["httpx", "httpx2"])

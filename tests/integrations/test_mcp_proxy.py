@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,11 @@ require_extra("httpx2")
 from mcp.client import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
-from forensics_tui.integrations.mcp_reexec import McpExecutor, reexecute_mcp  # noqa: E402
+from forensics_tui.integrations.mcp_reexec import (  # noqa: E402
+    ALLOW_ENV,
+    McpExecutor,
+    reexecute_mcp,
+)
 
 
 def run_session(root: Path, fault: FaultServer, mode: str, calls: list[tuple[str, dict]]) -> list:
@@ -193,10 +197,38 @@ def test_reexecute_timeout_and_executor_allowlist(tmp_path: Path) -> None:
     fixture = Fixture(Path("x.json"), "r", "r-1", 1, "slow", "ok", replay=spec)
     with pytest.raises(Refused, match="not allowed"):
         McpExecutor().build(fixture, ReexecPolicy(env={}))
-    allowed = ReexecPolicy(env={"FORENSICS_REEXEC_MCP_COMMANDS": sys.executable})
+    # an interpreter is allowed with its exact arguments (alone it would run ``python -c``)
+    with pytest.raises(Refused, match="interpreter"):
+        McpExecutor().build(fixture, ReexecPolicy(env={ALLOW_ENV: sys.executable}))
+    allowed = ReexecPolicy(env={ALLOW_ENV: shlex.join(server_command())})
     request = McpExecutor().build(fixture, allowed)
     assert request.kind == "mcp"
     assert "slow via" in request.describe()
-    # the same program allowed by the config file ([reexec] mcp_commands)
-    by_config = ReexecPolicy(env={}, mcp_commands=(os.path.basename(sys.executable),))
+    # the same command allowed by the config file ([reexec] mcp_commands)
+    by_config = ReexecPolicy(env={}, mcp_commands=(shlex.join(server_command()),))
     assert McpExecutor().build(fixture, by_config).kind == "mcp"
+
+
+def test_odd_replies_recorded_as_what_they_are_and_relayed(tmp_path: Path) -> None:
+    server = [sys.executable, str(Path(__file__).with_name("mcp_scripted_server.py"))]
+    peer = RawPeer(proxy_command(tmp_path, *server), child_env("http://127.0.0.1:9", "odd-run"))
+    names = ["masked", "structured", "empty", "prose", "weird_meta", "after"]
+    replies = []
+    for number, name in enumerate(names, 1):
+        peer.send(
+            {"jsonrpc": "2.0", "id": number, "method": "tools/call", "params": {"name": name}}
+        )
+        replies.append(json.loads(peer.recv()))
+    code, _, _ = peer.finish()
+    assert code == 0
+    assert replies[4]["result"]["_meta"] == "x"  # the non-conforming reply, forwarded as is
+    assert replies[5]["result"]["content"][0]["text"] == '{"ok": true}'  # and the proxy kept going
+    found = {f["tool"]: f for f in read_fixtures(tmp_path, "odd-run")}
+    assert (found["masked"]["status"], found["masked"]["error"]["masked_by"]) == ("error", "mcp")
+    structured = found["structured"]["error"]
+    assert (structured["type"], structured["message"]) == ("AuthError", "token expired")
+    assert found["empty"]["status"] == "ok" and found["empty"]["meta"]["empty_result"] is True
+    assert found["prose"]["status"] == "error"
+    assert found["prose"]["error"]["message"] == "Error: upstream returned HTTP 401"
+    assert (found["weird_meta"]["status"], found["weird_meta"]["output"]) == ("ok", "fine")
+    assert (found["after"]["status"], found["after"]["output"]) == ("ok", {"ok": True})

@@ -186,3 +186,26 @@ def test_import_otlp_json_lines_base64_ids_and_bad_input(tmp_path: Path) -> None
     assert "not an OTLP JSON export" in result.output and "Traceback" not in result.output
     missing = CliRunner().invoke(cli, ["import-otlp", str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and "no such file" in missing.output
+
+
+def test_import_otlp_twice_adds_nothing(tmp_path: Path) -> None:
+    export = tmp_path / "traces.json"
+    export.write_text(json.dumps(otlp_export()))
+    root = tmp_path / "fixtures"
+    args = ["import-otlp", str(export), "--dir", str(root)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    before = sorted(p.relative_to(root) for p in root.rglob("*.json"))
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "0 tool call(s) from 5 span(s)" in again.output
+    assert "4 tool call(s) were already imported" in again.output
+    assert sorted(p.relative_to(root) for p in root.rglob("*.json")) == before
+    assert len(read_fixtures(root, "otlp-5b8efff798038103")) == 2
+    # an overlapping export (one span new) adds just that span
+    data = otlp_export()
+    spans = data["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[1] = dict(spans[1], spanId="ffffffffffffffff")
+    export.write_text(json.dumps(data))
+    third = CliRunner().invoke(cli, args)
+    assert "1 tool call(s) from 5 span(s)" in third.output, third.output
+    assert len(read_fixtures(root, "otlp-5b8efff798038103")) == 3

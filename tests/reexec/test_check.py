@@ -177,9 +177,10 @@ def test_config_mapping_wins_over_default_name(tmp_path: Path) -> None:
     )
     request = prepare(fixture, policy)
     assert ("Authorization", "from-mapping") in request.wire_headers()
-    assert request.secret_sources == [
-        {"path": "replay.headers.Authorization", "env": "NOTIFY_TOKEN"}
+    assert [(s["path"], s["env"]) for s in request.secret_sources] == [
+        ("replay.headers.Authorization", "NOTIFY_TOKEN")
     ]
+    assert request.secret_sources[0]["to"].startswith("127.0.0.1:")
 
 
 # -- the request shown for confirmation -------------------------------------------------------

@@ -57,7 +57,7 @@ def test_yes_sends_records_and_reports(root: Path, server: LocalServer) -> None:
     path = _original(root, server.url("/401"))
     before = path.read_bytes(), path.stat().st_mtime_ns
     result = _invoke(root, str(path), "--yes", "--allow-host", f"127.0.0.1:{server.port}")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # sent and recorded, but the call failed
     assert len(server.requests) == 1
     assert "sent: ✗ error (HTTPStatusError: 401 Unauthorized)" in result.stdout
     assert "new call " in result.stdout and "vs original:" in result.stdout
@@ -149,7 +149,7 @@ def test_timeout_option(root: Path, server: LocalServer) -> None:
     result = _invoke(
         root, str(path), "--yes", "--json", "--timeout", "0.3", "--allow-host", "127.0.0.1"
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["status"] == "timeout"
 
 

@@ -82,17 +82,23 @@ def test_secrets_never_reach_the_disk(tmp_path: Path, server: LocalServer) -> No
 def test_audit_line_says_who_when_what_and_result(tmp_path: Path, server: LocalServer) -> None:
     original = _original(tmp_path, server.url("/401"))
     result = _run(tmp_path, original)
-    (line,) = _audit(tmp_path)
+    before, line = _audit(tmp_path)  # one line before sending, one with the result
+    assert before["phase"] == "sending" and before["sent"] is False
+    assert before["result"]["status"] == "sending" and line["phase"] == "result"
     assert line["user"] and line["ts"] and line["action"] == "reexec"
     assert line["original"]["call_id"] == "20260303_090000-000001"
     assert line["request"]["method"] == "GET"
     assert line["request"]["secrets"] == [
-        {"path": "replay.headers.Authorization", "env": "FORENSICS_SECRET_AUTHORIZATION"}
+        {
+            "path": "replay.headers.Authorization",
+            "env": "FORENSICS_SECRET_AUTHORIZATION",
+            "to": f"127.0.0.1:{server.port}",
+        }
     ]
     assert line["result"]["status"] == "error"
     assert line["result"]["new_call_id"] == result.new_call_id
     _run(tmp_path, original)
-    assert len(_audit(tmp_path)) == 2  # appended, never rewritten
+    assert len(_audit(tmp_path)) == 4  # appended, never rewritten
 
 
 @pytest.mark.parametrize(("path", "code"), [("/401", 401), ("/500", 500)])

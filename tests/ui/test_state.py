@@ -198,6 +198,7 @@ def test_unique_labels_never_collide_and_stay_pasteable() -> None:
     labels = unique_labels(ids)
     assert labels["20261127_145633_000000"] == "11-27 14:56:33 000000"
     assert labels["20261127_145633_914877_live2"] == "11-27 14:56:33 live2"
+    assert labels["20261127_145633_914877_live"] == "20261127_145633_914877_live"  # a prefix
     assert labels["20261127_145633_914877_7a3b2c"] == "11-27 14:56:33 7a3b2c"
     assert run_label("20261127_145633_914877_7a3b2c") == "11-27 14:56:33 7a3b"
     assert unique_labels([("\x1b[31m" + "a" * 30, None)])  # sanitised, no crash
@@ -231,3 +232,27 @@ def test_call_index_and_rows_keep_order_under_updates() -> None:
     merged = Delta(calls=[late], removed_runs={"x"})
     merged.merge(Delta(runs={"x": _run("20260301_090000")}))
     assert "x" not in merged.removed_runs and bool(merged)
+
+
+def test_every_label_pastes_back_into_the_core_run_resolver(tmp_path: Path) -> None:
+    from forensics_tui.core.analysis.naming import resolve_run
+    from forensics_tui.core.storage.factories import make_run_dir
+
+    ids = [
+        "20261127_145633_914877_live",
+        "20261127_145633_914877_live2",
+        "20261127_145633_914877_7a3b2c",
+        "20261127_145633_914877_9f00aa",
+        "20261127_150000_000000",
+        "20261127_150000_000001",
+        "20260303_090000",
+    ]
+    for run_id in ids:
+        make_run_dir(tmp_path, run_id, [{"tool": "t"}], started_at="2026-11-27T14:56:33+00:00")
+    store = FixtureStore(tmp_path)
+    store.scan()
+    runs = store.runs()
+    for short in (False, True):
+        labels = unique_labels([(r.run_id, r.started_at) for r in runs], short=short)
+        for run_id, label in labels.items():
+            assert resolve_run(runs, label).run_id == run_id, (label, short)

@@ -3,22 +3,23 @@
 Accepting a run (optionally one tool of it) makes those ok calls known-good even if they carry
 findings (typically ``schema_drift`` after an intended API change), so later runs are compared
 with them.  The record is ``<root>/.accepted.json`` — a dot-file, which readers and the watcher
-ignore — written atomically (temp file + ``os.replace``).
+ignore — read and written only through the safe reader and writer (``storage.safe_read``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from forensics_tui.core.storage.safe_read import ReadRefused, read_text, write_file
+
 __all__ = ["ACCEPTED_FILE", "AcceptError", "Acceptance", "AcceptedShapes"]
 
 ACCEPTED_FILE = ".accepted.json"
+ACCEPTED_MAX_BYTES = 16 * 1024 * 1024
 
 
 class AcceptError(Exception):
@@ -60,10 +61,12 @@ class AcceptedShapes:
     def load(cls, root: Path) -> AcceptedShapes:
         """Read ``<root>/.accepted.json``; missing means none, unusable sets ``problem``."""
         path = Path(root) / ACCEPTED_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+        try:  # the safe reader: a FIFO, a device or a symlink out of the root is refused
+            data = json.loads(read_text(path, root=root, cap=ACCEPTED_MAX_BYTES))
         except FileNotFoundError:
             return cls()
+        except ReadRefused as exc:
+            return cls(problem=f"{path}: {exc.reason}")
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             return cls(problem=f"{path}: unreadable ({type(exc).__name__})")
         items = data.get("accepted") if isinstance(data, dict) else None
@@ -92,11 +95,7 @@ class AcceptedShapes:
         path = root / ACCEPTED_FILE
         payload = {"format": 1, "accepted": [e.to_json() for e in self.entries]}
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".accepted.", suffix=".tmp", dir=root)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, indent=2)
-                handle.write("\n")
-            os.replace(tmp, path)
+            write_file(path, (json.dumps(payload, indent=2) + "\n").encode("utf-8"))
         except OSError as exc:
             raise AcceptError(f"cannot write {path}: {exc.strerror or exc}") from None
         return path

@@ -33,6 +33,7 @@ class GoodCall:
 
     call: Call
     shape: Shape | None
+    accepted: bool = False  # good because an operator accepted it (it carries findings)
 
 
 def call_is_good(call: Call, has_findings: bool, accepted: bool) -> bool:

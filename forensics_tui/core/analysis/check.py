@@ -1,9 +1,11 @@
-"""The CI gate behind ``forensics-tui check``: does a run have anything that should fail a build?
+"""The CI gate behind ``forensics-tui check``: the run's outcome, with the reasons listed.
 
-A run fails when a call is ``error`` or ``timeout``, a fixture file is broken, a pending call
-is stale (older than ``stale_after_s`` or its writer process is gone), or a finding of the
-chosen kinds exists.  Pending calls of a live run do not fail it.  Unknown runs and an empty
-root are usage problems (``CheckError``, exit 2), distinct from a failing check (exit 1).
+``check`` reads the analysis model's outcome (the one ``runs`` shows): it passes ``ok`` and
+``running`` runs and fails the others, listing each cause: a failed call, a broken fixture
+file, a stale pending call (older than ``stale_after_s`` or its writer gone), a finding, an
+empty run.  ``--fail-on`` narrows which finding kinds on *ok* calls count; failed calls and
+broken files always do.  Unknown runs and an empty root are usage problems (``CheckError``,
+exit 2), distinct from a failing check (exit 1).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forensics_tui.core.analysis.engine import Analysis
-from forensics_tui.core.analysis.findings import FINDING_KINDS, SEVERITY, Finding
+from forensics_tui.core.analysis.findings import FAILED_KINDS, FINDING_KINDS, SEVERITY, Finding
 from forensics_tui.core.model import BROKEN, Call, Run
 from forensics_tui.core.storage.ordering import ts_key
 
 __all__ = ["CheckError", "CheckReport", "RunCheck", "check_runs", "parse_kinds", "stale_reason"]
 
-ALWAYS_FAIL = frozenset({"error", "timeout"})
+ALWAYS_FAIL = FAILED_KINDS
 
 
 class CheckError(Exception):
@@ -30,19 +32,25 @@ class CheckError(Exception):
 @dataclass(slots=True)
 class RunCheck:
     run_id: str
+    outcome: str = "ok"
+    kind: str = "agent"
     findings: list[Finding] = field(default_factory=list)
     broken: list[dict[str, Any]] = field(default_factory=list)
+    run_problems: list[str] = field(default_factory=list)  # empty run, run says it failed
 
     @property
     def ok(self) -> bool:
-        return not self.findings and not self.broken
+        return not self.findings and not self.broken and not self.run_problems
 
     def to_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "ok": self.ok,
+            "outcome": self.outcome,
+            "kind": self.kind,
             "findings": [f.to_json() for f in self.findings],
             "broken": list(self.broken),
+            "run_problems": list(self.run_problems),
         }
 
 
@@ -99,11 +107,15 @@ def check_runs(
     fail_on: Iterable[str] | None = None,
     now: float | None = None,
 ) -> CheckReport:
-    """Check ``run_ids`` (default: the newest run)."""
+    """Check ``run_ids`` (default: the newest run that is not a re-execution).
+
+    Only the named runs and the runs before them are analysed (their baselines), never the
+    runs after them.
+    """
     kinds = parse_kinds(fail_on) if not isinstance(fail_on, frozenset) else fail_on
     store = analysis.store
     if not run_ids:
-        newest = store.newest_run()
+        newest = analysis.newest_run()
         if newest is None:
             raise CheckError(f"no runs under {store.root}")
         run_ids = [newest.run_id]
@@ -115,8 +127,13 @@ def check_runs(
     report = CheckReport([])
     for run_id in run_ids:
         ra = analysis.run_analysis(run_id)
-        result = RunCheck(run_id)
-        result.findings = [f for f in ra.findings if f.kind in kinds or f.kind in ALWAYS_FAIL]
+        outcome = ra.outcome(now, stale_after)
+        result = RunCheck(run_id, outcome, ra.kind)
+        for finding in ra.findings:
+            cv = ra.verdicts.get(finding.call_id or "")
+            failed = cv is not None and cv.status in ("error", "timeout")
+            if finding.kind in kinds or finding.kind in ALWAYS_FAIL or failed:
+                result.findings.append(finding)
         if ra.run.manifest_problem:  # an unreadable run.json, or a run dir refused as a whole
             result.broken.append(
                 {"call_id": None, "path": str(ra.run.path), "problem": ra.run.manifest_problem}
@@ -128,10 +145,15 @@ def check_runs(
                 result.broken.append(
                     {"call_id": call.call_id, "path": str(call.path), "problem": call.problem}
                 )
-            reason = stale_reason(call, ra.run, now, stale_after)
-            if reason is not None:
-                result.findings.append(
-                    Finding("timeout", run_id, call.call_id, call.tool, SEVERITY["timeout"], reason)
-                )
+        for call, reason in ra.stale_calls(now, stale_after):
+            result.findings.append(
+                Finding("timeout", run_id, call.call_id, call.tool, SEVERITY["timeout"], reason)
+            )
+        if outcome == "empty":
+            result.run_problems.append("the run recorded no calls")
+        elif outcome == "failed" and not result.findings and not result.broken:
+            result.run_problems.append(f"the run's status is {ra.run.status!r}")
+        elif outcome == "incomplete" and not result.findings:
+            result.run_problems.append(f"the run is {ra.run.status}: it never finished")
         report.runs.append(result)
     return report

@@ -15,14 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensics_tui.core.analysis.classify import Classification, classify, error_text
 from forensics_tui.core.analysis.signals import is_error_key, is_status_key, quote
-from forensics_tui.core.analysis.symptoms import Symptom, symptom
 from forensics_tui.core.analysis.treediff import Change, DiffLimits, clip, diff_values
 from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["CallDiff", "diff_calls", "diff_line_style", "explain", "render_value", "wildcard"]
+__all__ = [
+    "CallDiff",
+    "diff_calls",
+    "diff_line_style",
+    "explain",
+    "render_value",
+    "run_name",
+    "wildcard",
+]
 
 
 @dataclass(slots=True)
@@ -43,6 +51,7 @@ class CallDiff:
     error_old: Any = None
     error_new: Any = None
     notes: list[str] = field(default_factory=list)  # limits hit: the diff is incomplete
+    baseline_reason: str | None = None  # why the baseline is that call (analysis model)
 
     @property
     def input_changed(self) -> bool:
@@ -64,6 +73,9 @@ class CallDiff:
             "status": {"old": self.status_old, "new": self.status_new},
             "changes": [c.to_json() for c in self.changes],
             "verdict": self.verdict,
+            "call_id": self.call_id,
+            "baseline_call_id": self.baseline_call_id,
+            "baseline_reason": self.baseline_reason,
         }
 
     def text_lines(self, width: int = 160) -> list[str]:
@@ -72,7 +84,9 @@ class CallDiff:
         Starts with ``Comparing: run_<baseline> vs run_<run>`` and ends with the verdict line;
         lines starting ``-``/``+`` are old/new values (the CLI colours them by that prefix).
         """
-        lines = [f"Comparing: run_{safe_line(self.baseline_run)} vs run_{safe_line(self.run)}"]
+        lines = [f"Comparing: {run_name(self.baseline_run)} vs {run_name(self.run)}"]
+        if self.baseline_reason:
+            lines.append(f"# baseline: {safe_line(self.baseline_reason, width)}")
         if self.status_changed:
             lines.append(f"- status: {safe_line(self.status_old)}")
             lines.append(f"+ status: {safe_line(self.status_new)}")
@@ -89,6 +103,12 @@ class CallDiff:
 
     def text(self, width: int = 160) -> str:
         return "\n".join(self.text_lines(width))
+
+
+def run_name(run_id: str) -> str:
+    """``run_<id>`` as the seed's output names runs, never ``run_run_…`` (sanitised)."""
+    text = safe_line(run_id)
+    return text if text.startswith("run_") else f"run_{text}"
 
 
 def render_value(value: Any, limit: int = 160) -> str:
@@ -140,12 +160,7 @@ def _change_lines(changes: list[Change], prefix: str, width: int) -> list[str]:
 
 
 def _error_text(error: Any) -> str | None:
-    if not error:
-        return None
-    if isinstance(error, dict):
-        parts = [str(error.get("type") or ""), str(error.get("message") or "")]
-        return ": ".join(p for p in parts if p) or None
-    return str(error)
+    return error_text(error) or None
 
 
 _INDEX = re.compile(r"\[\d+\]")
@@ -192,8 +207,9 @@ def explain(
     error_old: Any = None,
     error_new: Any = None,
     *,
-    symptom_new: Symptom | None = None,
+    symptom_new: Classification | None = None,
     output_missing: bool = False,
+    subject: str | None = None,
 ) -> str:
     """The one-line verdict: upstream, the agent's input, transient, or no difference.
 
@@ -216,17 +232,17 @@ def explain(
         verdict = f"input changed: the agent sent different {_fields(input_changes)}"
         extra = [status] if status else []
         if symptom_new is not None:
-            extra.append(symptom_new.describe())
+            extra.append(symptom_new.describe(subject))
         if changes:
             extra.append(f"the output changed with it ({len(changes)} field(s))")
         return "; ".join([verdict, *extra])
     if input_changes and symptom_new is not None:
-        parts = [f"upstream dependency issue: {symptom_new.describe()}", status, output_part]
+        parts = [f"upstream dependency issue: {symptom_new.describe(subject)}", status, output_part]
         parts.append(f"the input also changed ({_fields(input_changes)}), unlikely to cause this")
         return "; ".join(p for p in parts if p)
     if changes or (status and output_missing):
         if symptom_new is not None:
-            head = f"upstream dependency issue: same input, but {symptom_new.describe()}"
+            head = f"upstream dependency issue: same input, but {symptom_new.describe(subject)}"
             return "; ".join(p for p in (head, status, output_part) if p)
         salient = _salient(changes)
         if salient:
@@ -240,7 +256,7 @@ def explain(
     if error_changed and not status:
         return f"upstream dependency issue: same input and output, but the error is now {err_new}"
     if status:
-        cause = f" ({symptom_new.describe()})" if symptom_new is not None else ""
+        cause = f" ({symptom_new.describe(subject)})" if symptom_new is not None else ""
         return (
             f"transient/flaky: nothing recorded differs but the {status}{cause}; likely a "
             "transient upstream failure (retry with backoff)"
@@ -255,15 +271,17 @@ def diff_calls(
     ignore: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
     index: int | None = None,
     limits: DiffLimits | None = None,
+    subject: str | None = None,
 ) -> CallDiff:
     """Diff ``current`` against ``baseline`` (its match in another run); never raises."""
     ignore = tuple(ignore)
     out = diff_values(baseline.output, current.output, ignore=ignore, limits=limits)
     inp = diff_values(baseline.input, current.input, ignore=ignore, limits=limits)
     notes = [f"output: {n}" for n in out.notes] + [f"input: {n}" for n in inp.notes]
-    now, before = symptom(current), symptom(baseline)
-    if now is not None and before is not None and now.kind == before.kind:
-        now = None  # the baseline had the same problem: it explains nothing
+    now: Classification | None = classify(current)
+    before = classify(baseline)
+    if now is not None and (not now.problem or now.kind == before.kind):
+        now = None  # healthy, or the baseline had the same problem: it explains nothing
     verdict = explain(
         inp.changes,
         out.changes,
@@ -273,6 +291,7 @@ def diff_calls(
         current.error,
         symptom_new=now,
         output_missing=current.output is None and baseline.output is not None,
+        subject=subject,
     )
     if notes:
         verdict += f" (diff incomplete: {notes[0]})"

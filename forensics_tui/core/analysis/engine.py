@@ -1,6 +1,7 @@
-"""The analysis facade: findings, last known-good baselines, diffs and patterns for a store.
+"""The analysis model, computed once: verdicts, findings, baselines, causes, diffs, patterns.
 
-``Analysis(store, config)`` is what the CLI and the TUI call.  It is pure Python with no
+``Analysis(store, config)`` is what the CLI, the TUI and the pytest plugin call
+(docs/ARCHITECTURE.md, "Analysis model").  It is pure Python with no
 global state, guarded by its own lock, so a UI runs it in a thread worker.  Work is cached at
 two levels: per fixture file (stateless findings, output shape, error message; keyed by
 mtime/size/status) and per run (comparative findings and baselines).  When a run changes, only
@@ -10,27 +11,43 @@ that run and the runs after it are recomputed, and their files are not re-read.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forensics_tui.core.analysis.accept import AcceptedShapes
 from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, call_is_good
+from forensics_tui.core.analysis.classify import Classification, classify, is_cancelled
 from forensics_tui.core.analysis.diff import CallDiff, diff_calls
 from forensics_tui.core.analysis.findings import (
     Finding,
-    detect_call,
+    call_finding,
     detect_missing_calls,
     detect_schema_drift,
     detect_skipped,
     error_message,
+    ordinal,
 )
 from forensics_tui.core.analysis.patterns import Pattern, Sighting, find_patterns
 from forensics_tui.core.analysis.shapes import Shape, output_shape
+from forensics_tui.core.analysis.verdict import (
+    PASSING_OUTCOMES,
+    Baseline,
+    CallVerdict,
+    Cause,
+    group_causes,
+    run_kind,
+    static_outcome,
+)
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import BROKEN, Call, Fixture, Run
+from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.storage.loader import load_fixture
 
-__all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis"]
+__all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis", "call_subject"]
+
+_HEALTHY = Classification("ok")
 
 
 class AnalysisError(Exception):
@@ -41,31 +58,82 @@ class AnalysisError(Exception):
 class CallFacts:
     """What one fixture file says on its own (cached until the file changes)."""
 
-    findings: tuple[Finding, ...]
+    classification: Classification
     shape: Shape | None
     message: str | None  # the error message, for failure signatures
+    parent_call: str | None = None
+    endpoint: str | None = None
+    cancelled: bool = False
+    reexec_of: str | None = None  # call id of the original, for a re-execution's call
 
 
 @dataclass(slots=True)
 class RunAnalysis:
+    """One run's verdict (docs/ARCHITECTURE.md, "Analysis model")."""
+
     run: Run
     fingerprint: tuple[Any, ...]
     accepted: tuple[bool, frozenset[str]]  # whole run accepted, accepted tools
-    findings: list[Finding] = field(default_factory=list)  # call order, call-less last
-    by_call: dict[str, list[Finding]] = field(default_factory=dict)
-    baselines: dict[str, Call] = field(default_factory=dict)  # call_id -> last known-good match
-    baseline_run: str | None = None
+    kind: str = "agent"  # agent | reexec | imported
+    findings: list[Finding] = field(default_factory=list)  # one per cause's call, then missing
+    by_call: dict[str, list[Finding]] = field(default_factory=dict)  # active findings per call
+    verdicts: dict[str, CallVerdict] = field(default_factory=dict)  # call_id -> verdict
+    causes: list[Cause] = field(default_factory=list)
+    baselines: dict[str, Call] = field(default_factory=dict)  # call_id -> baseline call
+    baseline_run: str | None = None  # for missing steps
+    baseline_run_reason: str | None = None
+    reexec_of: str | None = None  # the original call of a re-execution
     good_calls: list[GoodCall] = field(default_factory=list)
     good: bool = False
+    base_outcome: str = "ok"  # without the clock; see ``outcome``
 
     @property
     def run_id(self) -> str:
         return self.run.run_id
 
+    @property
+    def first_failure(self) -> Cause | None:
+        """The first cause with a call (in sequence order), else the first missing step."""
+        return next((c for c in self.causes if c.call_id), self.causes[0] if self.causes else None)
+
+    def outcome(self, now: float | None = None, stale_after_s: float = 600.0) -> str:
+        """``ok``, ``running``, ``silent_failure``, ``failed``, ``incomplete`` or ``empty``;
+        a live run whose pending call is stale (by ``now``) is ``incomplete``."""
+        if self.base_outcome == "running" and self.stale_calls(now, stale_after_s):
+            return "incomplete"
+        return self.base_outcome
+
+    def stale_calls(self, now: float | None, stale_after_s: float) -> list[tuple[Call, str]]:
+        from forensics_tui.core.analysis.check import stale_reason
+
+        when = time.time() if now is None else now
+        out = []
+        for cv in self.verdicts.values():
+            reason = stale_reason(cv.call, self.run, when, stale_after_s)
+            if reason is not None:
+                out.append((cv.call, reason))
+        return out
+
+    def passing(self, now: float | None = None, stale_after_s: float = 600.0) -> bool:
+        return self.outcome(now, stale_after_s) in PASSING_OUTCOMES
+
+    def to_json(self, now: float | None = None, stale_after_s: float = 600.0) -> dict[str, Any]:
+        first = self.first_failure
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "outcome": self.outcome(now, stale_after_s),
+            "first_failure": first.to_json() if first else None,
+            "causes": [c.to_json() for c in self.causes],
+            "baseline_run": self.baseline_run,
+            "baseline_run_reason": self.baseline_run_reason,
+            "reexec_of": self.reexec_of,
+        }
+
 
 def _fingerprint(run: Run) -> tuple[Any, ...]:
     calls = tuple((c.call_id, c.status, c.mtime_ns, c.size, c.deleted) for c in run.calls)
-    return (run.status, run.task, run.is_reexec, calls)
+    return (run.status, run.task, run.is_reexec, bool(run.manifest_problem), calls)
 
 
 class Analysis:
@@ -79,6 +147,7 @@ class Analysis:
         self.accepted = accepted if accepted is not None else AcceptedShapes.load(store.root)
         self._lock = threading.RLock()
         self._facts: dict[str, tuple[tuple[int, int, str], CallFacts]] = {}
+        self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
         self._runs: list[RunAnalysis] = []
         self._by_id: dict[str, RunAnalysis] = {}
         self._accepted_sig: tuple[Any, ...] | None = None
@@ -97,24 +166,40 @@ class Analysis:
             self.accepted.add(run_id, tool)
             self.accepted.save(self.store.root)
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None) -> list[RunAnalysis]:
-        """Bring every run's analysis up to date with the store; returns them oldest first."""
+    def refresh(
+        self, progress: Callable[[int, int], None] | None = None, *, until: str | None = None
+    ) -> list[RunAnalysis]:
+        """Bring every run's analysis up to date with the store; returns them oldest first.
+
+        ``until``: stop after that run (its baselines need only the runs before it), so one
+        run's verdict never costs the analysis of the runs after it.
+        """
         with self._lock:
             runs = self.store.runs()
             first = self._first_stale(runs)
+            stop = len(runs)
+            if until is not None:
+                stop = next((i + 1 for i, r in enumerate(runs) if r.run_id == until), stop)
+            if first >= stop:
+                return list(self._runs[:stop])
             index = BaselineIndex()
             for cached in self._runs[:first]:
                 index.record(cached.run, cached.good_calls, cached.good)
             fresh = self._runs[:first]
-            for i, run in enumerate(runs[first:], start=first):
+            for i, run in enumerate(runs[first:stop], start=first):
                 fresh.append(self._analyse(run, index))
                 if progress is not None:
                     progress(i + 1, len(runs))
             self._runs = fresh
             self._by_id = {ra.run_id: ra for ra in fresh}
-            live = {os_path for ra in fresh for os_path in (str(c.path) for c in ra.run.calls)}
-            for stale in [p for p in self._facts if p not in live]:
-                del self._facts[stale]
+            if stop == len(runs):
+                live = {str(c.path) for ra in fresh for c in ra.run.calls}
+                stale = [p for p in self._facts if p not in live]
+                for path in stale:
+                    del self._facts[path]
+                if stale:  # forget shapes no cached call uses any more
+                    used = {id(f.shape) for _, f in self._facts.values() if f.shape is not None}
+                    self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
             return list(fresh)
 
     def _accepted_key(self, run: Run) -> tuple[bool, frozenset[str]]:
@@ -159,43 +244,72 @@ class Analysis:
         hit = self._facts.get(path)
         if hit is not None and hit[0] == key:
             return hit[1]
-        facts = CallFacts((), None, None)
+        facts = CallFacts(Classification(call.status), None, None)
         if call.status not in (BROKEN, "pending") and not call.deleted:
-            fixture = self.store.load(call)
+            # read past the store's fixture cache: facts are what is kept, never payloads
+            fixture = load_fixture(call.path, root=self.store.root, run_id=call.run_id)
             if isinstance(fixture, Fixture):
-                shape = output_shape(fixture.output) if fixture.status == "ok" else None
-                found = tuple(detect_call(fixture))
-                facts = CallFacts(found, shape, error_message(fixture))
+                facts = _facts_of(fixture)
+                if facts.shape is not None:  # most calls of a tool share one shape: keep one
+                    shape_key = frozenset(facts.shape.items())
+                    shape = self._shapes.setdefault(shape_key, facts.shape)
+                    if shape is not facts.shape:
+                        facts = replace(facts, shape=shape)
+            del fixture
         self._facts[path] = (key, facts)
         return facts
 
     def _analyse(self, run: Run, index: BaselineIndex) -> RunAnalysis:
         calls = [c for c in run.calls if not c.deleted]
         whole, accepted_tools = self._accepted_key(run)
-        ra = RunAnalysis(run, _fingerprint(run), (whole, accepted_tools))
+        kind = run_kind(run)
+        reexec = kind == "reexec"
+        ra = RunAnalysis(run, _fingerprint(run), (whole, accepted_tools), kind)
         shapes: dict[str, Shape | None] = {}
+        found_by_call: dict[str, list[Finding]] = {}
         for call in calls:
             facts = self.facts(call)
-            found = list(facts.findings)
-            base = index.last_good_call(call)
-            if base is not None:
-                ra.baselines[call.call_id] = base.call
-                if facts.shape is not None and base.shape is not None:
-                    drift = detect_schema_drift(call, facts.shape, base.shape, base.call.run_id)
-                    if drift is not None:
-                        found.append(drift)
+            classification = facts.classification if call.status != BROKEN else _HEALTHY
+            found = [f for f in [call_finding(call, classification)] if f is not None]
+            baseline: Baseline | None = None
+            if reexec:
+                baseline = self._reexec_baseline(facts.reexec_of or _label_of(run))
+                ra.reexec_of = ra.reexec_of or (baseline.call_id if baseline else None)
+                base_call = self.store.call(baseline.call_id) if baseline else None
+                if base_call is not None:
+                    ra.baselines[call.call_id] = base_call
+            else:
+                base = index.last_good_call(call)
+                if base is not None:
+                    baseline = _baseline_of(base, call)
+                    ra.baselines[call.call_id] = base.call
+                    if facts.shape is not None and base.shape is not None:
+                        drift = detect_schema_drift(call, facts.shape, base.shape, base.call.run_id)
+                        if drift is not None:
+                            found.append(drift)
             shapes[call.call_id] = facts.shape
-            ra.by_call[call.call_id] = found
+            found_by_call[call.call_id] = found
+            ra.verdicts[call.call_id] = CallVerdict(
+                call,
+                classification,
+                baseline=baseline,
+                parent_call=facts.parent_call,
+                endpoint=facts.endpoint,
+                cancelled=facts.cancelled,
+                message=facts.message,
+            )
         status = run.status
         skipped = detect_skipped(
-            run.run_id, ((c.call_id, c.tool, c.status, c.occurrence) for c in calls), status
+            run.run_id, ((c.call_id, c.tool, c.status, c.seq) for c in calls), status
         )
         for finding in skipped:
-            ra.by_call.setdefault(finding.call_id or "", []).append(finding)
-        base_run = index.last_good_run(run)
+            found_by_call.setdefault(finding.call_id or "", []).append(finding)
+        # an empty run is "empty" (check says it recorded no calls), not a list of missing steps
+        base_run = None if reexec or not calls else index.last_good_run(run)
         missing: list[Finding] = []
         if base_run is not None:
             ra.baseline_run = base_run.run_id
+            ra.baseline_run_reason = _run_reason(run, base_run)
             missing = detect_missing_calls(
                 run.run_id,
                 (c.tool for c in calls),
@@ -203,19 +317,47 @@ class Analysis:
                 (c.tool for c in base_run.calls if not c.deleted),
                 status,
             )
-        for call in calls:
-            ra.findings.extend(ra.by_call.get(call.call_id, []))
-        ra.findings.extend(missing)
         all_good = bool(calls)
         for call in calls:
-            accepted = whole or call.tool in accepted_tools
-            good = call_is_good(call, bool(ra.by_call.get(call.call_id)), accepted)
+            cv = ra.verdicts[call.call_id]
+            found = found_by_call.get(call.call_id, [])
+            accepted = (whole or call.tool in accepted_tools) and call.status == "ok"
+            if accepted:  # an operator's "this is normal now" silences the call's findings
+                cv.accepted_findings, cv.findings = found, []
+            else:
+                cv.findings = found
+            ra.by_call[call.call_id] = list(cv.findings)
+            good = call_is_good(call, bool(found), accepted)
             all_good = all_good and good
             if good:
-                ra.good_calls.append(GoodCall(call, shapes.get(call.call_id)))
-        ra.good = all_good and (whole or not missing)
+                ra.good_calls.append(GoodCall(call, shapes.get(call.call_id), bool(found)))
+        active_missing = [] if whole else missing
+        ordered = [ra.verdicts[c.call_id] for c in calls]
+        ra.causes = group_causes(ordered, active_missing)
+        folded = {child for cause in ra.causes for child in cause.children}
+        for cause in ra.causes:
+            if cause.call_id is None or cause.call_id in folded:
+                continue
+            for finding in ra.by_call.get(cause.call_id, []):
+                if cause.children and finding is ra.by_call[cause.call_id][0]:
+                    finding = _with_evidence(finding, cause.evidence)
+                ra.findings.append(finding)
+        ra.findings.extend(active_missing)
+        ra.good = all_good and not active_missing and not reexec
+        ra.base_outcome = static_outcome(run, ordered, ra.causes)
         index.record(run, ra.good_calls, ra.good)
         return ra
+
+    def _reexec_baseline(self, original_id: str | None) -> Baseline | None:
+        original = self.store.call(original_id) if original_id else None
+        if original is None:
+            return None
+        return Baseline(
+            original.call_id,
+            original.run_id,
+            original.seq,
+            f"re-execution of call #{original.seq} {original.tool} of run {original.run_id}",
+        )
 
     # -- questions -------------------------------------------------------------------------
 
@@ -223,8 +365,9 @@ class Analysis:
         self.refresh()
 
     def run_analysis(self, run_id: str) -> RunAnalysis:
+        """One run's verdict; analyses that run and the runs before it, not the ones after."""
         with self._lock:
-            self._ensure()
+            self.refresh(until=run_id)
             ra = self._by_id.get(run_id)
         if ra is None:
             raise AnalysisError(f"unknown run {run_id!r}")
@@ -233,6 +376,33 @@ class Analysis:
     def runs(self) -> list[RunAnalysis]:
         with self._lock:
             return self.refresh()
+
+    def verdict(self, call: Call) -> CallVerdict:
+        """The verdict of ``call`` (raises ``AnalysisError`` when it is not in the store)."""
+        cv = self.run_analysis(call.run_id).verdicts.get(call.call_id)
+        if cv is None:
+            raise AnalysisError(f"unknown call {call.call_id!r}")
+        return cv
+
+    def outcome(self, run_id: str, now: float | None = None) -> str:
+        """The run's outcome (what ``runs`` shows and ``check`` gates on)."""
+        return self.run_analysis(run_id).outcome(now, self.config.stale_after_s)
+
+    def newest_run(self) -> Run | None:
+        """The newest run that is not a re-execution (the default of check, diff, postmortem)."""
+        for run in reversed(self.store.runs()):
+            if run_kind(run) != "reexec":
+                return run
+        return None
+
+    def flagged_call(self, run_id: str, tool: str | None = None) -> CallVerdict | None:
+        """The first flagged call of ``run_id`` (of ``tool``, when given), in sequence order."""
+        ra = self.run_analysis(run_id)
+        for call in ra.run.calls:
+            cv = ra.verdicts.get(call.call_id)
+            if cv is not None and cv.flagged and (tool is None or cv.tool == tool):
+                return cv
+        return None
 
     def findings(self, run_id: str | None = None) -> list[Finding]:
         """Findings of one run (or of every run, oldest run first)."""
@@ -245,8 +415,12 @@ class Analysis:
         return list(ra.by_call.get(call.call_id, []))
 
     def last_good_call(self, call: Call) -> Call | None:
-        """The matching call in the last known-good run for ``call``, if any."""
+        """The call ``call`` is compared with (its ``Baseline``), if any."""
         return self.run_analysis(call.run_id).baselines.get(call.call_id)
+
+    def baseline(self, call: Call) -> Baseline | None:
+        """The baseline of ``call`` with the reason it is that one."""
+        return self.verdict(call).baseline
 
     def last_good_run(self, run_id: str) -> Run | None:
         base = self.run_analysis(run_id).baseline_run
@@ -260,19 +434,31 @@ class Analysis:
             base = self.store.matching(call, against)
             if base is None:
                 raise AnalysisError(
-                    f"run {against} has no {call.tool} #{call.occurrence} to compare with"
+                    f"run {against} has no {ordinal(call.occurrence)} {call.tool} call to "
+                    f"compare #{call.seq} with"
                 )
         else:
             base = self.last_good_call(call)
             if base is None:
                 raise AnalysisError(
-                    f"no baseline: no earlier known-good run has {call.tool} #{call.occurrence}"
+                    f"no baseline: no earlier known-good run has a {ordinal(call.occurrence)} "
+                    f"{call.tool} call (this is #{call.seq})"
                 )
         old, new = self.store.load(base), self.store.load(call)
         for item in (old, new):
             if not isinstance(item, Fixture):
                 raise AnalysisError(f"cannot load {item}")
-        return diff_calls(old, new, ignore=self.config.diff_ignore, index=call.occurrence)  # type: ignore[arg-type]
+        cv = self.verdict(call)
+        result = diff_calls(
+            old,  # type: ignore[arg-type]
+            new,  # type: ignore[arg-type]
+            ignore=self.config.diff_ignore,
+            index=call.seq,
+            subject=call_subject(cv),
+        )
+        if against is None and cv.baseline is not None:
+            result.baseline_reason = cv.baseline.reason
+        return result
 
     def patterns(self, min_runs: int | None = None) -> list[Pattern]:
         """Every failure signature, promoted first (``min_runs`` defaults to the config's)."""
@@ -280,22 +466,84 @@ class Analysis:
             return self._patterns(min_runs)
 
     def _patterns(self, min_runs: int | None) -> list[Pattern]:
-        analyses = self.refresh()
-        calls: dict[str, Call] = {}
+        analyses = [ra for ra in self.refresh() if ra.kind != "reexec"]
         sightings: list[Sighting] = []
         good: dict[tuple[str, int], list[str]] = {}
         for ra in analyses:
-            for call in ra.run.calls:
-                calls[call.call_id] = call
             for gc in ra.good_calls:
                 good.setdefault((gc.call.tool, gc.call.occurrence), []).append(ra.run_id)
-            for f in ra.findings:
-                call = calls.get(f.call_id) if f.call_id else None
-                message = f.evidence
-                if call is not None and f.kind in ("error", "timeout"):
-                    message = self.facts(call).message or f.evidence
-                occurrence = call.occurrence if call is not None else 0
-                sightings.append(Sighting(f.run_id, f.call_id, f.tool, occurrence, f.kind, message))
+            for cause in ra.causes:
+                cv = ra.verdicts.get(cause.call_id or "")
+                occurrence = cv.call.occurrence if cv is not None else 0
+                message = cause.message or cause.evidence
+                sightings.append(
+                    Sighting(ra.run_id, cause.call_id, cause.tool, occurrence, cause.kind, message)
+                )
         order = [ra.run_id for ra in analyses]
         limit = min_runs if min_runs is not None else self.config.patterns_min_runs
         return find_patterns(order, sightings, good, min_runs=limit)
+
+
+def _facts_of(fixture: Fixture) -> CallFacts:
+    shape = output_shape(fixture.output) if fixture.status == "ok" else None
+    meta = fixture.meta if isinstance(fixture.meta, dict) else {}
+    parent = meta.get("parent_call")
+    origin = meta.get("reexec_of")
+    if isinstance(origin, dict):
+        origin = origin.get("call_id")
+    return CallFacts(
+        classify(fixture),
+        shape,
+        error_message(fixture),
+        parent if isinstance(parent, str) else None,
+        _endpoint(fixture),
+        is_cancelled(fixture),
+        origin if isinstance(origin, str) else None,
+    )
+
+
+def _endpoint(fixture: Fixture) -> str | None:
+    """``METHOD url`` (query string dropped) of an HTTP call or replay spec, else None."""
+    for source in (fixture.replay, fixture.input):
+        if isinstance(source, dict) and isinstance(source.get("url"), str):
+            url = source["url"].split("?", 1)[0].split("#", 1)[0]
+            method = source.get("method")
+            text = f"{method} {url}" if isinstance(method, str) and method else url
+            return safe_line(text, 200)
+    return None
+
+
+def call_subject(cv: CallVerdict) -> str:
+    """``send_notification #5 (POST https://hooks.example/notify)``: how a root-cause line
+    names what failed."""
+    name = f"{cv.tool} #{cv.seq}"
+    return f"{name} ({cv.endpoint})" if cv.endpoint else name
+
+
+def _label_of(run: Run) -> str | None:
+    value = run.labels.get("reexec_of")
+    return value if isinstance(value, str) else None
+
+
+def _baseline_of(base: GoodCall, call: Call) -> Baseline:
+    how = "accepted by an operator" if base.accepted else "ok with no finding"
+    reason = (
+        f"last known-good: run {base.call.run_id} is the most recent earlier run whose "
+        f"{ordinal(call.occurrence)} {call.tool} call (#{base.call.seq}) was {how}"
+    )
+    return Baseline(base.call.call_id, base.call.run_id, base.call.seq, reason)
+
+
+def _run_reason(run: Run, base: Run) -> str:
+    if run.task is not None and base.task is not None:
+        scope = f"of task {run.task}"
+    else:
+        scope = "that starts with the same tool"
+    return (
+        f"run {base.run_id} is the most recent earlier run {scope} whose calls were all "
+        "known-good (used for missing steps)"
+    )
+
+
+def _with_evidence(finding: Finding, evidence: str) -> Finding:
+    return replace(finding, evidence=evidence)

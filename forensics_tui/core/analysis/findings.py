@@ -9,27 +9,29 @@ must still be shown as plain, sanitised text.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from forensics_tui.core.analysis.classify import Classification, classify, error_text, finding_kind
 from forensics_tui.core.analysis.shapes import Shape, compare_shapes
-from forensics_tui.core.analysis.signals import AUTH_WORDS, RATE_WORDS, Signals, quote, scan_output
 from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = [
+    "FAILED_KINDS",
     "FINDING_KINDS",
     "SEVERITY",
     "Finding",
+    "call_finding",
     "detect_call",
     "detect_missing_calls",
     "detect_schema_drift",
     "detect_skipped",
     "error_message",
     "format_error",
+    "ordinal",
 ]
 
 FINDING_KINDS: tuple[str, ...] = (
@@ -40,17 +42,24 @@ FINDING_KINDS: tuple[str, ...] = (
     "rate_limited",
     "error",
     "timeout",
+    "unreachable",
+    "auth",
+    "upstream",
 )
+FAILED_KINDS = frozenset({"error", "timeout", "unreachable", "auth", "upstream"})
+"""Finding kinds of failed calls (plus ``rate_limited`` when the call failed): always fatal."""
 SEVERITY: dict[str, str] = {
     "auth_expiry": "high",
     "soft_error": "high",
     "partial_step": "high",
     "error": "high",
     "timeout": "high",
+    "unreachable": "high",
+    "auth": "high",
+    "upstream": "high",
     "schema_drift": "medium",
     "rate_limited": "medium",
 }
-_TIMEOUT_TYPE = re.compile(r"time[\s_-]?out|deadline", re.IGNORECASE)
 
 
 @dataclass(slots=True, frozen=True)
@@ -81,18 +90,9 @@ def _finding(kind: str, fixture: Fixture | Call, evidence: str) -> Finding:
     )
 
 
-def _field(path: str, value: Any, root: str = "output") -> str:
-    where = f"{root}.{path}" if path and not path.startswith("[") else f"{root}{path}"
-    return f"{where} = {quote(value)}"
-
-
 def format_error(error: Any) -> str | None:
     """``"<type>: <message>"`` for a fixture's ``error`` object (None when there is none)."""
-    if isinstance(error, dict):
-        kind, message = error.get("type"), error.get("message")
-        parts = [str(p) for p in (kind, message) if p]
-        return ": ".join(parts) or None
-    return str(error) if error else None
+    return error_text(error) or None
 
 
 def error_message(fixture: Fixture) -> str | None:
@@ -100,69 +100,18 @@ def error_message(fixture: Fixture) -> str | None:
     return format_error(fixture.error)
 
 
-def _failure(fixture: Fixture, signals: Signals) -> Finding | None:
-    message = error_message(fixture)
-    error_type = fixture.error.get("type") if isinstance(fixture.error, dict) else None
-    timed_out = fixture.status == "timeout" or (
-        fixture.status == "error"
-        and isinstance(error_type, str)
-        and _TIMEOUT_TYPE.search(error_type)
-    )
-    if not timed_out and fixture.status != "error":
+def call_finding(fixture: Fixture | Call, classification: Classification) -> Finding | None:
+    """The finding a call's classification raises (None for a healthy call)."""
+    kind = finding_kind(classification)
+    if kind is None:
         return None
-    kind = "timeout" if timed_out else "error"
-    proof = [f"status = {quote(fixture.status)}"]
-    if message:
-        proof.append(f"error = {quote(message, 120)}")
-    proof += [_field(path, code) for path, code in signals.codes[:1]]
-    return _finding(kind, fixture, "; ".join(proof))
-
-
-def _rate_limited(fixture: Fixture, signals: Signals) -> Finding | None:
-    proof = [_field(p, c) for p, c in signals.codes if c == 429][:1]
-    proof += [_field(p, v) for p, v in signals.retry_after][:1]
-    proof += [_field(p, t) for p, t in signals.texts if RATE_WORDS.search(t)][:1]
-    message = error_message(fixture)
-    if message and (RATE_WORDS.search(message) or re.search(r"\b429\b", message)):
-        proof.append(f"error = {quote(message, 120)}")
-    if not proof:
-        return None
-    return _finding("rate_limited", fixture, f"status {fixture.status} with " + "; ".join(proof))
-
-
-def _auth_expiry(fixture: Fixture, signals: Signals) -> Finding | None:
-    proof = [_field(p, c) for p, c in signals.codes if c in (401, 403)][:1]
-    proof += [_field(p, t) for p, t in signals.texts if AUTH_WORDS.search(t)][:2]
-    if not proof:
-        return None
-    return _finding("auth_expiry", fixture, "status ok but " + "; ".join(proof))
-
-
-def _soft_error(fixture: Fixture, signals: Signals) -> Finding | None:
-    proof = [_field(p, v) for p, v in signals.errors][:2]
-    proof += [_field(p, v) for p, v in signals.flags][:1]
-    proof += [_field(p, t) for p, t in signals.text_errors][:1]
-    texts = {p for p, _ in signals.text_errors}
-    proof += [_field(p, c) for p, c in signals.codes if c >= 400 and p not in texts][:1]
-    proof += [_field(p, v) for p, v in signals.bad_status][:1]
-    if not proof:
-        return None
-    return _finding("soft_error", fixture, "status ok but " + "; ".join(proof))
+    return _finding(kind, fixture, classification.evidence)
 
 
 def detect_call(fixture: Fixture) -> list[Finding]:
-    """Findings that need only the fixture itself: error, timeout, rate_limited, auth_expiry,
-    soft_error.  An auth or rate-limit problem in an ok call is not also a ``soft_error``."""
-    if fixture.status == "pending":
-        return []
-    signals = scan_output(fixture.output)
-    found: list[Finding | None] = [_failure(fixture, signals), _rate_limited(fixture, signals)]
-    if fixture.status == "ok":
-        auth = _auth_expiry(fixture, signals)
-        found.append(auth)
-        if auth is None and found[1] is None:
-            found.append(_soft_error(fixture, signals))
-    return [f for f in found if f is not None]
+    """Findings that need only the fixture itself: one per call, from :func:`classify`."""
+    found = call_finding(fixture, classify(fixture))
+    return [found] if found is not None else []
 
 
 def detect_schema_drift(
@@ -182,8 +131,8 @@ def detect_schema_drift(
 
 
 def detect_skipped(run_id: str, calls: Iterable[tuple[str, str, str, int]], run_status: str) -> list[Finding]:  # fmt: skip
-    """``partial_step`` for each skipped call ``(call_id, tool, status, occurrence)`` of a run
-    that claims success."""
+    """``partial_step`` for each skipped call ``(call_id, tool, status, seq)`` of a run that
+    claims success; ``#seq`` is the call's sequence number, as on every surface."""
     if run_status != "ok":
         return []
     return [
@@ -193,11 +142,9 @@ def detect_skipped(run_id: str, calls: Iterable[tuple[str, str, str, int]], run_
             call_id,
             tool,
             SEVERITY["partial_step"],
-            safe_line(
-                f'{tool} #{occurrence} has status = "skipped" while the run\'s status is "ok"'
-            ),
+            safe_line(f'{tool} #{seq} has status = "skipped" while the run\'s status is "ok"'),
         )
-        for call_id, tool, status, occurrence in calls
+        for call_id, tool, status, seq in calls
         if status == "skipped"
     ]
 
@@ -217,12 +164,18 @@ def detect_missing_calls(
     out: list[Finding] = []
     for tool, count in had.items():
         if have[tool] < count:
-            missing = ", ".join(f"#{n}" for n in range(have[tool] + 1, count + 1))
+            missing = ", ".join(ordinal(n) for n in range(have[tool] + 1, count + 1))
             evidence = (
                 f"run made {have[tool]} {tool} call(s); last known-good run {baseline_run} made "
-                f'{count} (missing {missing}) while the run\'s status is "ok"'
+                f'{count} (missing the {missing}) while the run\'s status is "ok"'
             )
             out.append(
                 Finding("partial_step", run_id, None, tool, "high", safe_line(evidence, 300))
             )
     return out
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``: occurrences are words, ``#N`` is a sequence number."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,10 +1,13 @@
 """Recurring failures ("sprint-match"): the same failure signature across distinct runs.
 
-A signature is ``(tool, kind, normalised message)``: the message is the call's error message,
-else the finding's evidence, with numbers, ids, timestamps and URL query strings stripped, so
-"503 (attempt 6)" and "503 (attempt 7)" are one signature.  Seen in ``min_runs`` distinct runs
-it is *promoted*.  ``fixed_since`` is the first run after the last sighting in which the same
-call (tool and occurrence) was known-good.
+A signature is ``(tool, kind)``: the same tool failing the same way, whatever the exception
+class or the wording (ReadTimeout, ConnectTimeout and TimeoutError are all ``timeout``).  The
+normalised message (numbers, ids, timestamps, URL query strings stripped) is detail: the
+newest one is shown, every distinct one is kept.  Seen in ``min_runs`` distinct runs a
+signature is *promoted*.  ``fixed_since`` is the first run after the last sighting in which the
+same call (tool and occurrence) was known-good.  Sightings come from the analysis model's
+causes, so a tool call and its failing child calls are one sighting, and re-execution runs are
+never sightings.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ def normalise_message(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def signature(tool: str, kind: str, message: str) -> str:
-    return f"{tool}:{kind}:{message}"
+def signature(tool: str, kind: str) -> str:
+    return f"{tool}:{kind}"
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,6 +77,7 @@ class Pattern:
     promoted: bool = False
     fixed_since: str | None = None
     example: str = ""  # the newest sighting's message as it was (shown by the TUI, not JSON)
+    messages: list[str] = field(default_factory=list)  # distinct normalised messages
 
     @property
     def run_count(self) -> int:
@@ -101,6 +105,7 @@ class Pattern:
             "runs": list(self.runs),
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
+            "messages": list(self.messages),
             "promoted": self.promoted,
             "fixed_since": self.fixed_since,
         }
@@ -124,12 +129,15 @@ def find_patterns(
         if s.run_id not in position:
             continue
         message = normalise_message(s.message)
-        key = signature(s.tool, s.kind, message)
+        key = signature(s.tool, s.kind)
         pattern = by_sig.get(key)
         if pattern is None:
             pattern = by_sig[key] = Pattern(key, s.tool, s.kind, message)
+        if message not in pattern.messages:
+            pattern.messages.append(message)
         if not pattern.runs or position[s.run_id] >= position[pattern.runs[-1]]:
             pattern.example = s.message
+            pattern.message = message
         if not pattern.runs or pattern.runs[-1] != s.run_id:
             pattern.runs.append(s.run_id)
         if s.call_id:

@@ -18,42 +18,41 @@ from forensics_tui.core.analysis.treediff import clip
 from forensics_tui.core.model import Fixture, status_icon
 from forensics_tui.core.sanitize import safe_line, safe_text
 
-__all__ = ["build_postmortem", "md_block", "md_code", "postmortem_markdown", "run_outcome"]
+__all__ = ["build_postmortem", "md_block", "md_code", "postmortem_markdown"]
 
 _BLOCK_LIMIT = 20_000
 _TICKS = re.compile(r"`+")
 
 
-def run_outcome(status: str, has_problems: bool) -> str:
-    """``ok``, ``failed``, ``crashed``, ``running``, or ``silent_failure``: the run claims
-    ``ok`` but has findings or unreadable fixture files."""
-    if status == "ok" and has_problems:
-        return "silent_failure"
-    return status
-
-
 def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
-    """The post-mortem JSON for ``run_id`` (raises ``AnalysisError`` for an unknown run)."""
+    """The post-mortem JSON for ``run_id`` (raises ``AnalysisError`` for an unknown run).
+
+    Everything comes from the analysis model: the outcome, the first failure (the first
+    cause), the causes, each call's classification and the baseline with its reason.
+    """
     ra = analysis.run_analysis(run_id)
     calls = [c for c in ra.run.calls if not c.deleted]
-    chain = [
-        {
-            "seq": c.seq,
-            "tool": c.tool,
-            "status": c.status,
-            "call_id": c.call_id,
-            "findings": [f.kind for f in ra.by_call.get(c.call_id, [])],
-        }
-        for c in calls
-    ]
-    first = next(
-        (c for c in calls if (c.status not in ("ok", "pending")) or ra.by_call.get(c.call_id)),
-        None,
-    )
+    chain = []
+    for c in calls:
+        cv = ra.verdicts[c.call_id]
+        chain.append(
+            {
+                "seq": c.seq,
+                "tool": c.tool,
+                "status": c.status,
+                "call_id": c.call_id,
+                "kind": cv.kind,
+                "findings": [f.kind for f in cv.findings],
+            }
+        )
+    cause = ra.first_failure
+    first = next((c for c in calls if cause and c.call_id == cause.call_id), None)
     first_failure: dict[str, Any] | None = None
     diff: dict[str, Any] | None = None
     recurring: dict[str, Any] | None = None
-    if first is not None:
+    root_cause: str | None = None
+    if first is not None and cause is not None:
+        cv = ra.verdicts[first.call_id]
         loaded = analysis.store.load(first) if first.status != "broken" else None
         fixture = loaded if isinstance(loaded, Fixture) else None
         error: Any = fixture.error if fixture else {"type": "broken", "message": first.problem}
@@ -64,26 +63,39 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
             "seq": first.seq,
             "tool": first.tool,
             "status": first.status,
+            "kind": cause.kind,
+            "classification": cv.classification.to_json(),
+            "endpoint": cause.endpoint,
+            "children": list(cause.children),
+            "baseline": cv.baseline.to_json() if cv.baseline else None,
             "input": clip(fixture.input) if fixture else None,
             "output": clip(fixture.output) if fixture else None,
             "error": clip(error),
-            "findings": [f.to_json() for f in ra.by_call.get(first.call_id, [])],
+            "findings": [f.to_json() for f in cv.findings],
         }
         try:
             diff = analysis.diff(first).to_json()
         except AnalysisError:
             diff = None
+        subject = f"{first.tool} #{first.seq}"
+        if cause.endpoint:
+            subject += f" ({cause.endpoint})"
+        detail = diff["verdict"] if diff else f"{cause.kind}: {cause.evidence}"
+        root_cause = f"{subject}: {detail}"
         for pattern in analysis.patterns():
             if pattern.promoted and first.call_id in pattern.call_ids:
                 recurring = pattern.to_json()
                 break
+    elif cause is not None:  # only missing steps
+        root_cause = f"{cause.tool}: {cause.evidence}"
     return {
         "run_id": ra.run_id,
-        "outcome": run_outcome(
-            ra.run.status, bool(ra.findings) or any(c.status == "broken" for c in calls)
-        ),
+        "kind": ra.kind,
+        "outcome": analysis.outcome(ra.run_id),
         "chain": chain,
         "first_failure": first_failure,
+        "root_cause": root_cause,
+        "causes": [c.to_json() for c in ra.causes],
         "diff": diff,
         "findings": [f.to_json() for f in ra.findings],
         "recurring": recurring,
@@ -130,15 +142,21 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
     out = [f"# Post-mortem: run {md_code(pm['run_id'], 120)}", ""]
     first = pm["first_failure"]
     summary = f"**Outcome:** {md_code(pm['outcome'])} · **Findings:** {len(pm['findings'])}"
+    if pm.get("kind") == "reexec":
+        summary += " · ↻ re-execution"
     if first:
         summary += f" · **First failure:** #{first['seq']} {md_code(first['tool'], 80)}"
-    out += [summary, "", "## Tool-call chain", "", "| # |  | Tool | Status | Findings |"]
-    out.append("|---:|:-:|---|---|---|")
+    out += [summary, ""]
+    if pm.get("root_cause"):
+        out += [f"**Root cause:** {md_code(pm['root_cause'], 600)}", ""]
+    out += ["## Tool-call chain", "", "| # |  | Tool | Status | Kind | Findings |"]
+    out.append("|---:|:-:|---|---|---|---|")
     for step in pm["chain"]:
         kinds = ", ".join(step["findings"])
         out.append(
             f"| {step['seq']} | {status_icon(step['status'])} | "
-            f"{md_code(step['tool'], 80, table=True)} | {step['status']} | {kinds} |"
+            f"{md_code(step['tool'], 80, table=True)} | {step['status']} | {step['kind']} | "
+            f"{kinds} |"
         )
     out.append("")
     if first is None:
@@ -147,9 +165,13 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
         out += [
             f"## First failure: #{first['seq']} {md_code(first['tool'], 80)}",
             "",
-            f"- **Status:** {md_code(first['status'])}",
+            f"- **Status:** {md_code(first['status'])} · **Kind:** {md_code(first['kind'])}",
             f"- **Call id:** {md_code(first['call_id'], 120)}",
         ]
+        if first.get("endpoint"):
+            out.append(f"- **Endpoint:** {md_code(first['endpoint'], 200)}")
+        if first.get("children"):
+            out.append(f"- **Same cause in child calls:** {len(first['children'])}")
         message = format_error(first["error"])
         if message:
             out.append(f"- **Error:** {md_code(message, 400)}")
@@ -158,8 +180,9 @@ def postmortem_markdown(pm: dict[str, Any]) -> str:
     diff = pm["diff"]
     if diff is not None:
         out += [f"## Diff against last known-good run {md_code(diff['baseline_run'], 120)}", ""]
+        if diff.get("baseline_reason"):
+            out += [f"Why this baseline: {md_code(diff['baseline_reason'], 300)}", ""]
         out += [md_block(_diff_text(diff), "diff"), ""]
-        out += [f"**Root cause:** {md_code(diff['verdict'], 500)}", ""]
     elif first is not None:
         out += ["## Diff", "", "No earlier known-good run to compare with.", ""]
     out += ["## Findings", ""]

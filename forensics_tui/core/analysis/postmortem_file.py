@@ -1,14 +1,17 @@
 """Where a post-mortem file goes and how it is written: the one writer the CLI and TUI share.
 
-The file lands atomically (a temp file in the same directory, then ``os.replace``) with the
-fixtures' permissions (0700 directory, 0600 file), so a reader never sees half a report.
+A post-mortem quotes a run's inputs and outputs, so it gets the fixtures' permissions (0700
+directory, 0600 file) and goes through the safe writer: no symlink or FIFO planted at
+``<root>/.postmortems`` or at the file's name (or its temp name) is ever followed, and a short
+write on a full disk raises instead of leaving half a report.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
+
+from forensics_tui.core.storage.safe_read import private_dirs, write_file
 
 __all__ = ["POSTMORTEM_DIR", "postmortem_path", "save_postmortem"]
 
@@ -27,22 +30,16 @@ def save_postmortem(
 ) -> Path:
     """Write ``text`` to ``output``, else to ``postmortem_path(root, run_id)``; return the path.
 
-    Raises ``OSError`` (an unwritable root) and ``ValueError`` (neither root nor output).
+    Under the root, ``.postmortems`` must be a real directory (made 0700); an explicit
+    ``output`` gets its missing parent directories made 0700.  Raises ``OSError``.
     """
+    data = text.encode("utf-8")
     if output is None:
         if root is None:
             raise ValueError("save_postmortem needs root or output")
         target = postmortem_path(root, run_id)
+        private_dirs(root, POSTMORTEM_DIR)
     else:
         target = Path(output)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return write_file(target, data)

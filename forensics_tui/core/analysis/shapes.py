@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from forensics_tui.core.analysis.treediff import json_type
@@ -55,17 +56,21 @@ def output_shape(value: Any) -> Shape:
         if depth >= _MAX_DEPTH:
             continue
         if kind == "object":
+            room = _MAX_NODES - nodes  # never stack more than can still be visited
             if _is_map(node):
                 seen[path].add("map")
-                stack.extend((f"{path}{{}}", item, depth + 1) for item in node.values())
+                inner = f"{path}{{}}"
+                stack.extend((inner, item, depth + 1) for item in islice(node.values(), room))
             else:
-                stack.extend((_child(path, str(k)), v, depth + 1) for k, v in node.items())
+                items = islice(node.items(), room)
+                stack.extend((_child(path, str(k)), v, depth + 1) for k, v in items)
             if not node:
                 seen[path].add(_EMPTY)
         elif kind == "array":
             if not node:
                 seen[path].add(_EMPTY)
-            stack.extend((f"{path}[]", item, depth + 1) for item in node)
+            inner = f"{path}[]"
+            stack.extend((inner, item, depth + 1) for item in islice(node, _MAX_NODES - nodes))
     return {path: frozenset(kinds) for path, kinds in seen.items()}
 
 

@@ -17,7 +17,7 @@ CLI and the TUI share::
 
 from __future__ import annotations
 
-from forensics_tui.core.reexec.check import check, prepare
+from forensics_tui.core.reexec.check import check, prepare, preview
 from forensics_tui.core.reexec.flow import (
     FixtureNotFound,
     execute,
@@ -55,6 +55,7 @@ __all__ = [
     "executor_for",
     "host_refusal",
     "prepare",
+    "preview",
     "reexecute",
     "register_executor",
     "resolve_fixture",

@@ -2,7 +2,8 @@
 
 ``execute`` is what runs after a confirmation (in a worker thread in the TUI): it sends once,
 records the new fixture, diffs it against the original and against the original's last
-known-good match, and appends the audit line.  ``reexecute`` wraps the whole flow around a
+known-good match.  The audit log gets a line before the send (``"sent": false``, status
+``sending``) and one with the result after it.  ``reexecute`` wraps the whole flow around a
 ``confirm`` callback; nothing is sent unless it returns True.
 """
 
@@ -18,10 +19,12 @@ from forensics_tui.core.reexec.kinds import Outcome, Refused, executor_for
 from forensics_tui.core.reexec.policy import ReexecPolicy
 from forensics_tui.core.reexec.request import Request
 from forensics_tui.core.reexec.result import (
+    AUDIT_FILE,
     ReexecResult,
     append_audit,
     file_sha256,
     record_outcome,
+    scrub_outcome,
 )
 
 __all__ = ["FixtureNotFound", "execute", "reexecute", "resolve_fixture", "scanned_store", "send"]
@@ -101,16 +104,15 @@ def _diffs(
 ) -> tuple[Any, Any, str | None]:
     """Diff against the original and the last known-good call; a failure is a note."""
     from forensics_tui.core.analysis.diff import diff_calls
+    from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS
 
-    if ignore is None:
-        from forensics_tui.core.config import DEFAULT_VOLATILE_FIELDS as ignore
-    ignore = tuple(ignore)
-    against_original = diff_calls(original, new, ignore=ignore)
+    fields = tuple(DEFAULT_VOLATILE_FIELDS if ignore is None else ignore)
+    against_original = diff_calls(original, new, ignore=fields)
     try:
         good = _last_good(original, root, store, analysis)
     except Exception as exc:  # the analysis reads the whole root: a bad root must not hide
         return against_original, None, f"no last known-good diff: {type(exc).__name__}: {exc}"
-    against_good = diff_calls(good, new, ignore=ignore) if good is not None else None
+    against_good = diff_calls(good, new, ignore=fields) if good is not None else None
     return against_original, against_good, None
 
 
@@ -134,7 +136,13 @@ def execute(
 
     root = Path(root)
     sha256 = file_sha256(fixture.path)
-    outcome = send(request, policy)
+    try:  # the audit line goes first: a send that hangs or kills us is still on record
+        pending = ReexecResult(fixture, False, "sending", request=request)
+        append_audit(root, pending, sha256, phase="sending")
+    except OSError as exc:
+        reason = f"not sent: cannot write the audit log {root / AUDIT_FILE}: {exc}"
+        return ReexecResult(fixture, False, "refused", request=request, reason=reason)
+    outcome = scrub_outcome(send(request, policy), request.secret_values())
     result = ReexecResult(fixture, True, outcome.status, request=request, outcome=outcome)
     try:
         recorded = record_outcome(fixture, request, outcome, root, sha256)
@@ -151,7 +159,10 @@ def execute(
             result.diff, result.diff_last_good, result.reason = _diffs(
                 fixture, new, root, store=store, analysis=analysis, ignore=diff_ignore
             )
-    append_audit(root, result, sha256)
+    try:
+        append_audit(root, result, sha256)
+    except OSError as exc:
+        result.reason = f"{result.reason + '; ' if result.reason else ''}audit: {exc}"
     return result
 
 

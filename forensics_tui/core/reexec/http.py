@@ -2,8 +2,10 @@
 
 Sending is deliberately narrow: redirects are never followed (the 3xx is the answer, and no
 credential reaches another host), proxies, ``.netrc`` and other environment settings are ignored
-(``trust_env=False``), connect/read timeouts apply, and the body is streamed and cut at the size
-cap (``truncated``).  Failures of the target (401, refused connection, timeout) are outcomes to
+(``trust_env=False``), the host is resolved once and the connection goes to the checked address
+(``transport``), one deadline covers the whole exchange, ``Accept-Encoding: identity`` is sent
+and whatever encoding still arrives is decoded under the size cap (``decode``), and the body is
+cut at the cap (``truncated``).  Failures of the target (401, refused connection, timeout) are outcomes to
 record, never exceptions.
 """
 
@@ -16,14 +18,16 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from forensics_tui.core.reexec.decode import decode_body
 from forensics_tui.core.reexec.kinds import Outcome, Refused
 from forensics_tui.core.reexec.policy import (
     host_refusal,
     normalise_host,
-    resolved_metadata_refusal,
+    resolve_checked,
+    url_target,
 )
 from forensics_tui.core.reexec.request import Request
-from forensics_tui.core.reexec.secrets_fill import MARKER, fill_secrets
+from forensics_tui.core.reexec.secrets_fill import MARKER, check_secret_hosts, fill_secrets
 
 if TYPE_CHECKING:
     from forensics_tui.core.model import Fixture
@@ -36,13 +40,18 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # HTAB is allowed
 _PLACEHOLDER = re.compile("\u27e6secret-[^\u27e7]*\u27e7")
 _COMPUTED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "host"})
-TOTAL_TIME_FACTOR = 3  # whole response within 3 x the timeout (curl --max-time says the same)
+TOTAL_TIME_FACTOR = 3  # the whole exchange within 3 x the timeout (as curl --max-time)
 _KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "location", "retry-after")
 
 
 def _host_port(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{normalise_host(parts.hostname or '')}:{parts.port or ''}"
+    """``host:port`` exactly as httpx will connect (IDNA 2008 ASCII host, default port)."""
+    try:
+        _, host, port = url_target(url)
+    except ValueError:
+        parts = urlsplit(url)
+        return f"!{normalise_host(parts.hostname or '')}:{parts.port or ''}"
+    return f"{normalise_host(host)}:{port}"
 
 
 def _headers(spec: Any, url: str) -> list[tuple[str, str]]:
@@ -109,7 +118,16 @@ class HttpExecutor:
                 headers.append(("Content-Type", "application/json"))
         elif payload is not None:
             body = payload if isinstance(payload, str) else json.dumps(payload)
-        notes.append("httpx adds Host, Accept, Accept-Encoding, User-Agent, Content-Length")
+        for fill in fills:  # a header value goes out as ASCII; say which secret, not its value
+            if not fill.value.isascii() and any(fill.placeholder in v for _, v in headers):
+                raise Refused(
+                    f"${fill.env_var} (for {fill.path}) is not ASCII; refusing to send it"
+                )
+        if not any(k.lower() == "accept-encoding" for k, _ in headers):
+            headers.append(("Accept-Encoding", "identity"))  # no decompression bomb
+        notes.append("httpx adds Host, Accept, User-Agent, Content-Length")
+        host = _host_port(url)
+        check_secret_hosts(fills, url, policy.secret_hosts)
         return Request(
             kind="http",
             method=method.upper(),
@@ -118,26 +136,32 @@ class HttpExecutor:
             body=body,
             body_is_json=is_json,
             fills=tuple(fills),
-            host=_host_port(url),
+            host=host,
             notes=tuple(notes),
         )
 
     def send(self, request: Request, policy: ReexecPolicy) -> Outcome:
-        import httpx  # lazily: importing the core stays cheap
+        import httpx  # lazily: importing the core stays cheap (httpx loads rich)
+
+        from forensics_tui.core.reexec.transport import pinned_transport
 
         url = request.wire_url()
         if _host_port(url) != request.host:
             return Outcome("error", error=_err("Refused", "a secret changed the URL's host"))
-        hostname = urlsplit(url).hostname
-        refusal = resolved_metadata_refusal(normalise_host(hostname or ""), policy.allow_hosts)
-        if refusal is not None:
-            return Outcome("error", error=_err("Refused", refusal))
         start = time.perf_counter()
-        cap = policy.max_response_bytes
         total = policy.timeout_s * TOTAL_TIME_FACTOR
-        deadline = start + total
         try:
-            with httpx.Client(follow_redirects=False, trust_env=False) as client:
+            _, host, port = url_target(url)
+            addresses = resolve_checked(host, port, policy.allow_hosts, policy.resolver)
+        except ValueError as exc:
+            kind = "Refused" if "metadata" in str(exc) else "ConnectError"
+            return Outcome("error", error=_err(kind, str(exc)), duration_ms=_ms(start))
+        transport = pinned_transport(host, addresses, total_s=total)
+        cap = policy.max_response_bytes
+        try:
+            with httpx.Client(
+                follow_redirects=False, trust_env=False, transport=transport
+            ) as client:
                 req = client.build_request(
                     request.method,
                     url,
@@ -147,17 +171,13 @@ class HttpExecutor:
                 )
                 response = client.send(req, stream=True)
                 try:
-                    data, truncated = bytearray(), False
-                    for chunk in response.iter_bytes():
-                        data += chunk
-                        if len(data) > cap:
-                            del data[cap:]
+                    raw, truncated = bytearray(), False
+                    for chunk in response.iter_raw():
+                        raw += chunk
+                        if len(raw) > cap:  # on the wire
+                            del raw[cap:]
                             truncated = True
                             break
-                        if time.perf_counter() > deadline:  # a trickle within read timeouts
-                            raise httpx.ReadTimeout(
-                                f"the response took longer than {total:g}s in total"
-                            )
                 finally:
                     response.close()
         except httpx.TimeoutException as exc:
@@ -169,7 +189,15 @@ class HttpExecutor:
             return Outcome(
                 "error", error=_err(type(exc).__name__, str(exc)), duration_ms=_ms(start)
             )
-        return _outcome(response, bytes(data), truncated, _ms(start))
+        encoding = response.headers.get("content-encoding", "")
+        data, decoded_truncated, note = decode_body(bytes(raw), encoding, cap)
+        outcome = _outcome(response, data, truncated or decoded_truncated, _ms(start))
+        outcome.details["connected_to"] = transport.backend.connected[-1:]  # type: ignore[attr-defined]
+        if encoding:
+            outcome.details["content_encoding"] = encoding
+        if note:
+            outcome.details["note"] = note
+        return outcome
 
 
 def _ms(start: float) -> float:

@@ -22,6 +22,7 @@ import socket
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from forensics_tui.core.config import Config
@@ -33,12 +34,26 @@ __all__ = [
     "host_refusal",
     "is_metadata_host",
     "normalise_host",
+    "resolve_checked",
     "resolved_metadata_refusal",
+    "url_target",
 ]
 
 ALLOW_HOSTS_ENV = "FORENSICS_REEXEC_ALLOW_HOSTS"
 METADATA_HOSTS: frozenset[str] = frozenset(
-    {"169.254.169.254", "metadata.google.internal", "fd00:ec2::254", "metadata"}
+    {
+        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle (IMDS)
+        "169.254.170.2",  # AWS ECS task credentials
+        "fd00:ec2::254",  # AWS IMDS over IPv6
+        "100.100.100.200",  # Alibaba Cloud
+        "168.63.129.16",  # Azure WireServer
+        "192.0.0.192",  # Oracle Cloud (legacy)
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata",
+        "instance-data",
+        "instance-data.ec2.internal",
+    }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
@@ -55,9 +70,11 @@ class ReexecPolicy:
     python_modules: tuple[str, ...] = ()
     mcp_commands: tuple[str, ...] = ()  # programs an ``mcp`` replay spec may start
     secrets: Mapping[str, str] = field(default_factory=dict)  # redacted path -> env var name
+    secret_hosts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # path -> hosts
     timeout_s: float = 10.0
     max_response_bytes: int = 10 * 1024 * 1024
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    resolver: Any = field(default=None, repr=False)  # (host, port) -> [address]; None: system
 
     @classmethod
     def from_config(
@@ -77,6 +94,7 @@ class ReexecPolicy:
             python_modules=tuple(config.reexec_python_modules),
             mcp_commands=tuple(config.reexec_mcp_commands),
             secrets=dict(config.reexec_secrets),
+            secret_hosts={k: tuple(v) for k, v in config.reexec_secret_hosts.items()},
             timeout_s=float(timeout_s if timeout_s is not None else config.reexec_timeout_s),
             max_response_bytes=int(config.reexec_max_response_bytes),
             env=env,
@@ -84,17 +102,56 @@ class ReexecPolicy:
 
 
 def _ascii_host(host: str) -> str:
-    """The ASCII form an HTTP client would resolve: IDNA for non-ASCII names, so full-width
-    digits, ideographic full stops (``。``) and ignorable characters (soft hyphen) cannot make
-    ``169.254.169.254`` or ``metadata`` look like another host."""
+    """The ASCII form httpx connects to: IDNA 2008 (the ``idna`` package, as httpx encodes
+    hosts), never Python's IDNA 2003 codec, which folds ``ß`` to ``ss`` and would judge
+    ``straße.test`` as ``strasse.test`` while httpx connects to ``xn--strae-oqa.test``.
+
+    A name IDNA 2008 refuses (full-width digits, ``。`` dots, ignorable characters) gets its
+    NFKC-folded form with a ``!`` prefix: it can never match an allowlist entry, and the folded
+    part still shows a metadata address for what it is."""
     if host.isascii():
         return host
-    folded = unicodedata.normalize("NFKC", host).translate(_DOTS)
-    folded = "".join(c for c in folded if c not in _IGNORABLE)
+    import idna
+
     try:
-        return folded.encode("idna").decode("ascii")
-    except UnicodeError:
-        return folded
+        return str(idna.encode(host.lower()).decode("ascii"))
+    except (idna.IDNAError, UnicodeError):
+        folded = unicodedata.normalize("NFKC", host).translate(_DOTS)
+        return "!" + "".join(c for c in folded if c not in _IGNORABLE)
+
+
+def url_target(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` exactly as httpx will connect: its own URL parser (so no
+    parser differential between the check and the send), its IDNA encoding, its default
+    ports.  ``ValueError`` says why there is no such target, including an internationalised
+    name that does not round-trip (its ASCII form does not decode back to what was written)."""
+    import httpx
+
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise ValueError(f"the URL cannot be parsed ({exc})") from None
+    scheme = parsed.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ValueError(f"scheme {scheme or '(none)'!r} is not http or https")
+    host = parsed.raw_host.decode("ascii").lower()
+    if not host:
+        raise ValueError("the URL has no host")
+    written = urlsplit(url).hostname or ""
+    if not written.isascii() or "xn--" in host:
+        import idna
+
+        try:
+            back = idna.decode(host)
+        except (idna.IDNAError, UnicodeError):
+            raise ValueError(f"host {host} is not a valid internationalised name") from None
+        if (
+            written
+            and not written.isascii()
+            and back != unicodedata.normalize("NFC", written.lower())
+        ):
+            raise ValueError(f"host {written!r} does not round-trip through IDNA ({host})")
+    return scheme, host, parsed.port or _DEFAULT_PORTS[scheme]
 
 
 def normalise_host(host: str) -> str:
@@ -102,6 +159,8 @@ def normalise_host(host: str) -> str:
     forms (``0xa9fea9fe``, ``2852039166``) and IPv4 embedded in IPv6 (mapped, compatible,
     NAT64) become dotted quads so they cannot dodge a check."""
     host = _ascii_host(host.strip()).strip().lower().rstrip(".")
+    if host.startswith("!"):  # not valid IDNA 2008: never matches, still recognisable
+        return "!" + normalise_host(host[1:])
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     bare = host.split("%", 1)[0] if ":" in host else host  # fe80::1%eth0 -> fe80::1
@@ -131,7 +190,9 @@ def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 
 def is_metadata_host(host: str) -> bool:
-    """A cloud metadata endpoint: the known names, and all of IPv4 link-local (169.254/16)."""
+    """A cloud metadata endpoint: the known names and addresses, and all of IPv4 link-local
+    (169.254/16)."""
+    host = host.lstrip("!")
     if host in METADATA_HOSTS:
         return True
     try:
@@ -143,27 +204,55 @@ def is_metadata_host(host: str) -> bool:
 def resolved_metadata_refusal(host: str, allow_hosts: Iterable[str]) -> str | None:
     """Refuse a host *name* that resolves to a metadata address, unless named exactly.
 
-    ``host_refusal`` judges the URL as written; this closes the gap where an allowlisted name
-    (or a wildcard) points at 169.254.169.254 in DNS.  It runs just before sending.
+    A check only; the send uses ``resolve_checked``, whose answers are also the addresses it
+    connects to (a second lookup could answer differently: DNS rebinding).
     """
     try:
-        ipaddress.ip_address(host)
-        return None  # an address literal was judged by host_refusal already
+        resolve_checked(host, 0, allow_hosts)
+    except ValueError as exc:
+        return None if str(exc).startswith("cannot resolve") else str(exc)
+    return None
+
+
+def resolve_checked(
+    host: str, port: int, allow_hosts: Iterable[str], resolver: Any = None
+) -> list[str]:
+    """Resolve ``host`` once and judge every answer; the addresses to connect to.
+
+    An address literal is its own answer.  ``ValueError`` when the name does not resolve or an
+    answer is a cloud metadata address that the allowlist does not name exactly.  ``resolver``
+    (``(host, port) -> [address, ...]``, default the system's) is where tests plug in answers
+    that change between lookups.
+    """
+    bare = host.strip("[]").split("%", 1)[0]
+    try:
+        ipaddress.ip_address(bare)
+        return [bare]  # judged as written by host_refusal
     except ValueError:
         pass
+    if resolver is None:
+        resolver = system_resolver
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return None  # unresolvable: the send itself reports the connection error
+        answers = list(resolver(host, port))
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"cannot resolve {host}: {exc}") from None
+    if not answers:
+        raise ValueError(f"cannot resolve {host}: no addresses")
     named = {_split_entry(entry)[0] for entry in allow_hosts}
-    for info in infos:
-        address = normalise_host(str(info[4][0]).split("%", 1)[0])
+    for answer in answers:
+        address = normalise_host(str(answer).split("%", 1)[0])
         if is_metadata_host(address) and host not in named and address not in named:
-            return (
+            raise ValueError(
                 f"host {host} resolves to {address}, a cloud metadata address; refused unless "
                 "named exactly with --allow-host"
             )
-    return None
+    return [str(a).split("%", 1)[0] for a in answers]
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` from the system resolver, in its order, without duplicates."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _split_entry(entry: str) -> tuple[str, int | None]:
@@ -198,10 +287,18 @@ def host_refusal(url: str, allow_hosts: Iterable[str]) -> str | None:
         return f"scheme {scheme or '(none)'!r} is not http or https"
     if not parts.hostname:
         return "the URL has no host"
-    host = normalise_host(parts.hostname)
-    port = _effective_port(parts)
-    if port is None:
+    if _effective_port(parts) is None:
         return "the URL has an invalid port"
+    try:  # judge the host httpx will connect to, not another parser's idea of it
+        _, connected, port = url_target(url)
+    except ValueError as exc:
+        if is_metadata_host(normalise_host(parts.hostname)):
+            return (
+                f"host {normalise_host(parts.hostname)} is a cloud metadata endpoint; refused "
+                "unless named exactly with --allow-host"
+            )
+        return str(exc)
+    host = normalise_host(connected)
     metadata = is_metadata_host(host)
     for entry in allow_hosts:
         pattern, entry_port = _split_entry(entry)

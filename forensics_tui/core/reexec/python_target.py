@@ -69,7 +69,7 @@ class PythonExecutor:
     def build(self, fixture: Fixture, policy: ReexecPolicy) -> Request:
         target = (fixture.replay or {}).get("target")
         match = _TARGET.fullmatch(target) if isinstance(target, str) else None
-        if match is None:
+        if match is None or not isinstance(target, str):
             raise Refused(f"replay.target {target!r} is not 'package.module:function'")
         module = match.group(1)
         if not module_allowed(module, policy.python_modules):

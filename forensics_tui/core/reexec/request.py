@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
 
-from forensics_tui.core.reexec.secrets_fill import SecretFill
+from forensics_tui.core.reexec.secrets_fill import SecretFill, secret_forms
 from forensics_tui.core.sanitize import safe_text
 
-__all__ = ["NON_IDEMPOTENT_METHODS", "Request"]
+__all__ = ["NON_IDEMPOTENT_METHODS", "SAFE_METHODS", "Request"]
 
-NON_IDEMPOTENT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+NON_IDEMPOTENT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the usual suspects
 _Mode = Literal["wire", "mask", "shell", "url", "json"]
 
 
@@ -40,9 +41,10 @@ class Request:
 
     @property
     def idempotent(self) -> bool:
-        """False for POST/PUT/PATCH/DELETE and for code (``python``): these need a typed
-        confirmation because sending twice can change something twice."""
-        return self.kind == "http" and self.method.upper() not in NON_IDEMPOTENT_METHODS
+        """True only for GET, HEAD and OPTIONS over http; anything else (POST, PURGE, a custom
+        verb, code) needs a typed confirmation because sending twice can change something
+        twice."""
+        return self.kind == "http" and self.method.upper() in SAFE_METHODS
 
     @property
     def needs_typed_confirmation(self) -> bool:
@@ -55,7 +57,10 @@ class Request:
 
     @property
     def secret_sources(self) -> list[dict[str, str]]:
-        return [{"path": f.path, "env": f.env_var} for f in self.fills]
+        """Which secret goes where: its path, the variable it comes from, and (http) the
+        ``host:port`` it is sent to."""
+        to = {"to": self.host} if self.host else {}
+        return [{"path": f.path, "env": f.env_var, **to} for f in self.fills]
 
     def render(self, text: str, mode: _Mode) -> str:
         """``text`` with each placeholder replaced for ``mode`` (``wire``/``url``/``json`` give
@@ -90,9 +95,12 @@ class Request:
         return self.render(self.body, "json" if self.body_is_json else "wire").encode("utf-8")
 
     def secret_values(self) -> list[str]:
-        """The filled values, so results can be scrubbed of any echo before they are stored."""
-        values = {f.value for f in self.fills} | {quote(f.value, safe="") for f in self.fills}
-        return sorted((v for v in values if v), key=len, reverse=True)
+        """Every form of every filled value (raw, escaped, encoded: ``secret_forms``), longest
+        first, so results can be scrubbed of any echo before anyone sees them."""
+        values: set[str] = set()
+        for fill in self.fills:
+            values |= secret_forms(fill.value)
+        return sorted(values, key=len, reverse=True)
 
     # -- what people see (masked, sanitised) ---------------------------------------------
 
@@ -106,7 +114,8 @@ class Request:
         if self.body is not None:
             lines += ["", self.render(self.body, "mask")]
         extra = [f"# {note}" for note in self.notes]
-        extra += [f"# secret {f.path} from ${f.env_var}" for f in self.fills]
+        where = f" -> sent to {self.host}" if self.host else ""
+        extra += [f"# secret {f.path} from ${f.env_var}{where}" for f in self.fills]
         if not self.idempotent:
             extra.append(f"# NOT idempotent: sending this {self.method} may change state again")
         text = "\n".join(lines + (["", *extra] if extra else []))

@@ -23,6 +23,12 @@ from forensics_tui.core.model import Fixture
 from forensics_tui.core.reexec.kinds import Outcome
 from forensics_tui.core.reexec.request import Request
 from forensics_tui.core.reexec.secrets_fill import MARKER
+from forensics_tui.core.storage.safe_read import (
+    ReadRefused,
+    append_bytes,
+    private_dirs,
+    read_file_bytes,
+)
 
 __all__ = [
     "AUDIT_FILE",
@@ -31,10 +37,12 @@ __all__ = [
     "file_sha256",
     "record_outcome",
     "scrub",
+    "scrub_outcome",
 ]
 
 AUDIT_FILE = ".audit.jsonl"
 AGENT = "forensics-tui reexec"
+FIXTURE_CAP = 256 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -78,8 +86,8 @@ class ReexecResult:
 
 def file_sha256(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_file_bytes(path, cap=FIXTURE_CAP).data).hexdigest()
+    except (OSError, ReadRefused):
         return None
 
 
@@ -96,6 +104,20 @@ def scrub(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v, secrets) for v in value]
     return value
+
+
+def scrub_outcome(outcome: Outcome, secrets: list[str]) -> Outcome:
+    """``outcome`` with every form of a filled secret replaced, before anyone sees it."""
+    if not secrets:
+        return outcome
+    return Outcome(
+        outcome.status,
+        output=scrub(outcome.output, secrets),
+        error=scrub(outcome.error, secrets),
+        duration_ms=outcome.duration_ms,
+        truncated=outcome.truncated,
+        details=scrub(outcome.details, secrets),
+    )
 
 
 def record_outcome(
@@ -147,12 +169,17 @@ def _user() -> str:
         return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
-def append_audit(root: Path, result: ReexecResult, sha256: str | None) -> None:
-    """One JSON line per send: who, when, what (masked), result.  Appends, never rewrites."""
+def append_audit(
+    root: Path, result: ReexecResult, sha256: str | None, *, phase: str = "result"
+) -> None:
+    """One JSON line: who, when, what (masked) and, after the send, the result.  ``phase`` is
+    ``sending`` (written before anything goes out) or ``result``.  Appends, never rewrites;
+    raises ``OSError`` (``WriteRefused`` for a planted symlink or FIFO)."""
     request = result.request
     outcome = result.outcome
     line = {
         "ts": datetime.now(UTC).isoformat(),
+        "phase": phase,
         "user": _user(),
         "host": socket.gethostname(),
         "pid": os.getpid(),
@@ -175,9 +202,5 @@ def append_audit(root: Path, result: ReexecResult, sha256: str | None) -> None:
     if request is not None:
         line = scrub(line, request.secret_values())
     data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode("utf-8")
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / AUDIT_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    private_dirs(root)
+    append_bytes(root / AUDIT_FILE, data)  # no symlink, no FIFO, no short write

@@ -13,18 +13,29 @@ written anywhere.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets as _random
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from forensics_tui.core.reexec.kinds import Refused
 
-__all__ = ["MARKER", "SecretFill", "default_env_name", "fill_secrets", "iter_markers"]
+__all__ = [
+    "MARKER",
+    "SecretFill",
+    "check_secret_hosts",
+    "default_env_name",
+    "fill_secrets",
+    "iter_markers",
+    "secret_forms",
+]
 
 MARKER = "[REDACTED]"
 ENV_PREFIX = "FORENSICS_SECRET_"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +46,25 @@ class SecretFill:
     env_var: str
     placeholder: str
     value: str = field(repr=False)
+
+
+def secret_forms(value: str) -> set[str]:
+    """Every spelling of ``value`` an error message or an echoing server may show: raw,
+    percent-encoded, JSON-escaped, ``repr`` and bytes ``repr``, backslash-escaped, and each
+    long word of it alone (the token of ``Bearer <token>``)."""
+    forms = {
+        value,
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1],
+        repr(value)[1:-1],
+        repr(value.encode("utf-8"))[2:-1],
+        value.encode("unicode_escape").decode("ascii"),
+        value.strip(),
+    }
+    forms.update(word for word in value.split() if len(word) >= 8)
+    return {f for f in forms if len(f) >= 4}
 
 
 def default_env_name(path: str) -> str:
@@ -61,7 +91,7 @@ def iter_markers(value: Any, path: str) -> Iterator[tuple[str, str]]:
             stack.extend((_child(here, i), v) for i, v in enumerate(item))
 
 
-def _mapped_env(path: str, mapping: Mapping[str, str]) -> str | None:
+def _mapped_env(path: str, mapping: Mapping[str, Any]) -> Any:
     if path in mapping:
         return mapping[path]
     folded = path.casefold()  # header names are case-insensitive
@@ -80,8 +110,15 @@ def _source(path: str, whole: bool, mapping: Mapping[str, str], env: Mapping[str
                 f'environment variable in the config ([reexec.secrets] "{path}" = "VAR")'
             )
         env_var = default_env_name(path)
-    if not env.get(env_var):
+    value = env.get(env_var)
+    if not value:
         raise Refused(f"{path} was redacted and ${env_var} is not set (no source for the secret)")
+    bad = _CONTROL.search(value)
+    if bad:  # never sent, and never echoed back in an error message either
+        raise Refused(
+            f"${env_var} (for {path}) contains a control character ({bad.group()!r} at "
+            f"position {bad.start()}; a stray \\r from a .env line?); refusing to send it"
+        )
     return env_var
 
 
@@ -94,6 +131,23 @@ def _replace(value: Any, path: str, by_path: Mapping[str, SecretFill]) -> Any:
     if isinstance(value, list):
         return [_replace(v, _child(path, i), by_path) for i, v in enumerate(value)]
     return value
+
+
+def check_secret_hosts(fills: list[SecretFill], url: str, bound: Mapping[str, Any]) -> None:
+    """``Refused`` when a filled secret is bound (``[reexec.secrets]`` ``hosts = [...]``) to
+    hosts that do not include ``url``'s; entries match like the allowlist's."""
+    from forensics_tui.core.reexec.policy import host_refusal
+
+    for fill in fills:
+        hosts = _mapped_env(fill.path, bound)
+        if hosts is None:
+            continue
+        if host_refusal(url, hosts) is not None:
+            allowed = ", ".join(hosts) or "no host"
+            raise Refused(
+                f"secret {fill.path} (${fill.env_var}) may only be sent to {allowed}; "
+                "this request goes elsewhere"
+            )
 
 
 def fill_secrets(

@@ -177,8 +177,8 @@ class Index:
                 resort = True
             self._register(call)
             changes.append((old, call))
-        for key in deleted:
-            old = self.by_path.get(key)
+        for gone_key in deleted:
+            old = self.by_path.get(gone_key)
             if old is None or old.deleted or old.run_id != slot.run.run_id:
                 continue
             if new_list is None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from forensics_tui.capture.format import ORIGINAL_STATUS_KEY, known_call_status
 from forensics_tui.core.model import BROKEN, STATUSES, Call, Fixture
 from forensics_tui.core.storage.json_problems import diagnose, too_deep
 from forensics_tui.core.storage.migrate import CURRENT_FORMAT, LEGACY_FORMAT, migrate, utc_iso
@@ -128,7 +129,7 @@ def _field_problem(fmt: Any, fields: dict[str, Any]) -> str | None:
     wrong = [name for name in _REQUIRED if not isinstance(fields[name], str)]
     if wrong:
         return "bad fields (expected strings): " + ", ".join(wrong)
-    if not isinstance(fields["status"], str) or fields["status"] not in _VALID_STATUS:
+    if known_call_status(fields["status"]) is None:
         return f"unknown status {_short(fields['status'])}"
     return None
 
@@ -145,7 +146,7 @@ def _summary_from_dict(obj: dict[str, Any]) -> _Summary:
         value = obj.get(key)
         return value if isinstance(value, str) or key in _REQUIRED else None
 
-    def number(key: str, kind: type) -> Any:
+    def number(key: str, kind: type | tuple[type, ...]) -> Any:
         value = obj.get(key)
         ok = isinstance(value, kind) and not isinstance(value, bool)
         return value if ok else None
@@ -169,6 +170,8 @@ def _summary_from_dict(obj: dict[str, Any]) -> _Summary:
 def _call_from_summary(
     s: _Summary, path: Path, run_id: str, raw: RawFile, preview: str | None
 ) -> Call:
+    if isinstance(s.status, str) and s.status not in _VALID_STATUS:
+        s.status = known_call_status(s.status) or s.status  # "success" written by other tools
     fast_ok = (
         isinstance(s.status, str)
         and s.status in _VALID_STATUS
@@ -300,13 +303,19 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
     if error is not None and not isinstance(error, dict):
         error = {"type": None, "message": str(error), "traceback": None}
     redacted = full.get("redacted")
+    meta = _as_dict(full.get("meta")) or {}
+    status = known_call_status(full["status"]) or full["status"]
+    if status != full["status"]:  # a synonym written by another tool: keep the agent's word
+        meta = {**meta, ORIGINAL_STATUS_KEY: meta.get(ORIGINAL_STATUS_KEY, full["status"])}
     return Fixture(
         path=path,
         run_id=run_id,
-        call_id=full.get("call_id") if isinstance(full.get("call_id"), str) else f"{run_id}-{stem}",
+        call_id=str(full["call_id"])
+        if isinstance(full.get("call_id"), str)
+        else f"{run_id}-{stem}",
         seq=seq,
         tool=full["tool"],
-        status=full["status"],
+        status=status,
         input=full.get("input"),
         output=full.get("output"),
         error=error,
@@ -317,7 +326,7 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
         else None,
         replay=_as_dict(full.get("replay")),
         redacted=[r for r in redacted if isinstance(r, str)] if isinstance(redacted, list) else [],
-        meta=_as_dict(full.get("meta")) or {},
+        meta=meta,
         format=LEGACY_FORMAT if fmt is None else fmt,
         raw=obj,
     )

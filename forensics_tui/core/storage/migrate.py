@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from forensics_tui.capture.format import FORMAT_VERSION as CURRENT_FORMAT
+from forensics_tui.capture.format import LEGACY_FORMAT
+
 __all__ = ["CURRENT_FORMAT", "LEGACY_FORMAT", "MIGRATIONS", "migrate", "utc_iso"]
 
-CURRENT_FORMAT = 1
-LEGACY_FORMAT = 0
 
 Migration = Callable[[dict[str, Any], str], dict[str, Any]]
 

@@ -347,7 +347,7 @@ class FixtureStore:
             else:  # a run directory deleted and recreated: forget files no longer there
                 names.extend(os.path.basename(c.path) for c in slot.run.calls if not c.deleted)
         fresh: list[Call] = []
-        gone: list[str] = []
+        gone: list[tuple[str, str]] = []
         manifest_touched = False
         for name in dict.fromkeys(names):
             if name == "run.json":

@@ -46,8 +46,9 @@ class FindingsScreen(PickerScreen):
         info = Text(safe_line(f"run {self.run_id}: "), style="bold", end="")
         count = len(items)
         info.append(f"{count} finding{'s' if count != 1 else ''}" if items else "no findings")
-        if ra.baseline_run:
-            info.append(safe_line(f"  · last known-good run {ra.baseline_run}"), style="dim")
+        if ra.baseline_run:  # the run-level baseline (missing steps); calls name their own
+            reason = ra.baseline_run_reason or f"last known-good run {ra.baseline_run}"
+            info.append(safe_line(f"  · steps compared with {reason}"), style="dim")
         return items, info, 0
 
     def _item(self, f: Any, seq: int | None) -> PickItem:

@@ -23,6 +23,7 @@ from textual.widgets import Input, TabbedContent, TabPane
 
 from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.sanitize import safe_line, safe_text
+from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
 from forensics_tui.ui.clock import format_duration
 from forensics_tui.ui.json_lines import JsonPath, json_lines
 from forensics_tui.ui.rows import status_style
@@ -78,15 +79,17 @@ def _meta(call: Call, fixture: Fixture | None, root: Path | None) -> dict[str, A
     return meta
 
 
-def _raw_text_lines(path: Path) -> Lines:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(RAW_HEAD)
+def _raw_text_lines(path: Path, root: Path | None = None) -> Lines:
+    try:  # the safe reader: no FIFO hang, no symlink target outside the root
+        raw = read_file_bytes(path, root=root, cap=RAW_HEAD, head=RAW_HEAD)
+    except ReadRefused as exc:
+        return [(Text(safe_line(f"cannot read file: {exc.reason}"), style="red"), ())]
     except OSError as exc:
         return [(Text(safe_line(f"cannot read file: {exc.strerror or exc}"), style="red"), ())]
+    data = raw.data
     text = data.decode("utf-8", errors="replace")
     out = [(Text(safe_text(line), end=""), ()) for line in text.split("\n")]
-    if len(data) == RAW_HEAD:
+    if not raw.complete:
         out.append((Text(f"… (first {RAW_HEAD // 1024} KiB shown)", style="dim"), ()))
     return out
 
@@ -267,10 +270,9 @@ class DetailPane(Vertical):
             tabs["error"] = (problem, (), *_take(json_lines(problem)))
             meta = _meta(call, None, self.root_dir)
             tabs["meta"] = (meta, (), *_take(json_lines(meta)))
-            tabs["raw"] = (None, (), _raw_text_lines(call.path), None)
+            tabs["raw"] = (None, (), _raw_text_lines(call.path, self.root_dir), None)
         if diff:
             tabs["diff"] = self._diff_tab(call, width, request)
-            self._diff_token = token
         self.post_message(self.Loaded(token, call, tabs))
 
     def _diff_tab(self, call: Call, width: int, request: Any) -> Any:
@@ -287,18 +289,20 @@ class DetailPane(Vertical):
     def _load_diff(self, call: Call, token: int, width: int, request: Any) -> None:
         """The Diff tab on its own, when it is opened (a live tail never pays for diffs)."""
         tab = self._diff_tab(call, width, request)
-        self._diff_token = token
         self.post_message(self.Loaded(token, call, {"diff": tab}))
 
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.token != self._token:
             return
+        if "diff" in message.tabs:
+            self._diff_token = message.token  # here, not in the worker: a late one cannot lie
         if set(message.tabs) == {"diff"}:  # the Diff tab, computed on its own
             self._pending["diff"] = message.tabs["diff"]
             self._apply_pending(self.active_tab)
             return
         self.loaded_token = message.token
-        diff_pending = self._pending.get("diff") if self._diff_token == message.token else None
+        kept = "diff" not in message.tabs and self._diff_token == message.token
+        diff_pending = self._pending.get("diff") if kept else None  # came first, on its own
         self._pending = dict(message.tabs)
         if diff_pending is not None and "diff" not in self._pending:
             self._pending["diff"] = diff_pending

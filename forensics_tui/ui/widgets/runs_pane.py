@@ -56,6 +56,10 @@ class RunsPane(LineList):
         found = self.state.runs.index_of(scope)
         return 0 if found is None else found + 1
 
+    def select_scope(self, scope: str) -> None:
+        """Move the cursor to ``scope`` (the screen hears it as a scope intent)."""
+        self.set_cursor(self.index_of(scope))
+
     def sync(self, changed: set[str] | None = None) -> None:
         """The runs or the scope changed: highlight the state's scope, repaint.
 

@@ -1,0 +1,171 @@
+"""Benchmark the one verdict at scale: ``check RUN`` on a big root, and on big fixtures.
+
+Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]``.
+
+Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B) and times, each in a fresh process
+(``forensics-tui ... --json``, Python start-up included): ``check`` of the newest run (first and
+second time), ``check`` of the oldest run (it needs no later run), and ``postmortem`` of the
+newest.  The baseline, measured in the same run, is a bare store scan in a fresh process (the
+floor every command pays before any analysis).  Part 2 writes ``big-runs`` runs of one
+``big-mb`` MB fixture each and measures ``check``'s peak RSS against the baseline of one
+``json.loads`` of such a file.  Peak RSS is each child's own (``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCAN = "import sys; from pathlib import Path; from forensics_tui.core.storage.store import FixtureStore; FixtureStore(Path(sys.argv[1])).scan()"
+LOADS = "import json, sys; json.loads(open(sys.argv[1], 'rb').read())"
+
+
+def _run_id(n: int) -> str:
+    day, rest = divmod(n, 86400)
+    hh, rest = divmod(rest, 3600)
+    mm, ss = divmod(rest, 60)
+    return f"202601{1 + day:02d}_{hh:02d}{mm:02d}{ss:02d}"
+
+
+def build(root: Path, runs: int, calls: int) -> None:
+    """Small fixtures written directly (the writer's cost is benchmarked elsewhere)."""
+    tools = ["search", "fetch", "crm_lookup", "tag_ticket", "post_reply"]
+    for r in range(runs):
+        run_id = _run_id(r)
+        run_dir = root / run_id
+        run_dir.mkdir(parents=True)
+        started = f"2026-01-{1 + r // 86400:02d}T00:00:00+00:00"
+        manifest = {"format": 1, "run_id": run_id, "started_at": started, "ended_at": started}
+        manifest |= {"status": "ok", "agent": "bench", "task": "bench"}
+        (run_dir / "run.json").write_text(json.dumps(manifest))
+        for seq in range(1, calls + 1):
+            tool = tools[seq % len(tools)]
+            failed = r == runs - 1 and seq == calls // 2
+            fixture = {
+                "format": 1,
+                "run_id": run_id,
+                "call_id": f"{run_id}-{seq:06d}",
+                "seq": seq,
+                "tool": tool,
+                "status": "error" if failed else "ok",
+                "input": {"q": seq},
+                "output": {"status_code": 503}
+                if failed
+                else {"status_code": 200, "body": {"id": seq, "name": "n"}},
+                "error": {"type": "HTTPError", "message": "HTTP 503"} if failed else None,
+                "ts": started,
+                "ended_at": started,
+                "duration_ms": 1.0,
+                "replay": None,
+                "redacted": [],
+                "meta": {},
+            }
+            (run_dir / f"{seq:06d}_{tool}.json").write_text(json.dumps(fixture))
+
+
+def build_big(root: Path, runs: int, megabytes: int) -> Path:
+    item = {"id": 0, "name": "x" * 40, "tags": ["a", "b"], "qty": 1.5}
+    count = megabytes * 1024 * 1024 // len(json.dumps(item))
+    output = {"status_code": 200, "body": {"items": [dict(item, id=i) for i in range(count)]}}
+    path = root
+    for r in range(runs):
+        run_id = _run_id(r)
+        started = f"2026-01-01T00:00:{r:02d}+00:00"
+        run_dir = root / run_id
+        run_dir.mkdir(parents=True)
+        manifest = {"format": 1, "run_id": run_id, "started_at": started, "status": "ok"}
+        (run_dir / "run.json").write_text(json.dumps(manifest | {"task": "big"}))
+        fixture = {"format": 1, "run_id": run_id, "call_id": f"{run_id}-1", "seq": 1}
+        fixture |= {"tool": "export", "status": "ok", "input": {"q": 1}, "output": output}
+        path = run_dir / "000001_export.json"
+        path.write_text(json.dumps(fixture))
+    return path
+
+
+def measure(args: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one child process."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def median_of(args: list[str], repeat: int) -> tuple[float, float, int]:
+    results = [measure(args) for _ in range(repeat)]
+    return (
+        statistics.median(r[0] for r in results),
+        max(r[1] for r in results),
+        results[-1][2],
+    )
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "forensics_tui", *args]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--big-mb", type=int, default=58)
+    parser.add_argument("--big-runs", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="forensics-verdict-"))
+    try:
+        root = tmp / "many"
+        start = time.perf_counter()
+        build(root, args.runs, args.calls)
+        total = args.runs * args.calls
+        print(
+            f"wrote {args.runs} runs × {args.calls} calls ({total:,} fixtures) in {time.perf_counter() - start:.0f} s"
+        )
+        newest, oldest = _run_id(args.runs - 1), _run_id(0)
+        floor = median_of([sys.executable, "-c", SCAN, str(root)], args.repeat)
+        print(f"baseline: store scan alone         {floor[0]:7.2f} s  {floor[1]:6.0f} MB")
+        first = measure(cli("check", newest, "--json", "--dir", str(root)))
+        print(
+            f"check newest, first                {first[0]:7.2f} s  {first[1]:6.0f} MB  exit {first[2]}  ({first[0] / floor[0]:.1f}× scan)"
+        )
+        second = median_of(cli("check", newest, "--json", "--dir", str(root)), args.repeat)
+        print(
+            f"check newest, again                {second[0]:7.2f} s  {second[1]:6.0f} MB  exit {second[2]}  ({second[0] / floor[0]:.1f}× scan)"
+        )
+        old = median_of(cli("check", oldest, "--json", "--dir", str(root)), args.repeat)
+        print(
+            f"check oldest                       {old[0]:7.2f} s  {old[1]:6.0f} MB  exit {old[2]}  ({old[0] / floor[0]:.1f}× scan)"
+        )
+        pm = median_of(
+            cli("postmortem", newest, "--format", "json", "--dir", str(root)), args.repeat
+        )
+        print(f"postmortem newest                  {pm[0]:7.2f} s  {pm[1]:6.0f} MB  exit {pm[2]}")
+        shutil.rmtree(root)
+        if args.big_runs:
+            big = tmp / "big"
+            sample = build_big(big, args.big_runs, args.big_mb)
+            size = sample.stat().st_size / 1e6
+            loads = median_of([sys.executable, "-c", LOADS, str(sample)], args.repeat)
+            print(
+                f"baseline: json.loads of one {size:.0f} MB fixture  {loads[0]:5.2f} s  {loads[1]:6.0f} MB"
+            )
+            check = median_of(cli("check", "--json", "--dir", str(big)), args.repeat)
+            print(
+                f"check, {args.big_runs} runs of one {size:.0f} MB fixture  {check[0]:5.2f} s  {check[1]:6.0f} MB  exit {check[2]}  ({check[1] / loads[1]:.1f}× loads RSS)"
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
