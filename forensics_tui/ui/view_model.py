@@ -3,7 +3,7 @@
 The store lives in worker threads; the UI never reads it directly.  Workers hand over
 ``RunSummary`` snapshots and ``Call`` summaries, and these classes keep them ordered so the
 line-API panes can index rows in O(1) and place a new call with a bisect (100k rows stay cheap).
-No Textual import here: this is plain data, tested without an app.
+No Textual import here: this is plain data, tested without an app (tests/ui/test_state.py).
 """
 
 from __future__ import annotations
