@@ -16,6 +16,8 @@ Sections and keys::
                       (or = {env = "NOTIFY_TOKEN", hosts = ["api.notify.example"]})
     [patterns]    min_runs = 3
     [keys]        action_id = "key"                       # remap TUI bindings by id
+    [ui]          timezone = "local"                      # or "UTC", "Europe/Paris"
+    [filters]     name = "status:fail tool:send_*"        # saved TUI filters, used as @name
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Config:
     reexec_max_response_bytes: int = 10 * 1024 * 1024
     patterns_min_runs: int = 3
     keys: dict[str, str] = field(default_factory=dict)
+    timezone: str = "local"
+    filters: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
 
@@ -178,4 +182,10 @@ def load_config(path: Path | None = None) -> Config:
         config.patterns_min_runs = int(min_runs)
 
     config.keys = _names(data, "keys", "keys", "key names")
+    ui = _table(data, "ui")
+    zone = ui.get("timezone", "local")
+    if not isinstance(zone, str) or not zone:
+        raise ConfigError("ui.timezone must be a time zone name, 'local' or 'UTC'")
+    config.timezone = zone
+    config.filters = _names(data, "filters", "filters", "filter texts")
     return config

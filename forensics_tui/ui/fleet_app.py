@@ -11,9 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.core.sanitize import safe_line
 from forensics_tui.core.sources.base import HostState
-from forensics_tui.core.sources.mirror import split_run_id
 from forensics_tui.ui.app import ForensicsApp
 from forensics_tui.ui.widgets.hosts_pane import HostsPane
 
@@ -56,14 +54,4 @@ class FleetApp(ForensicsApp):
             id="hosts",
         )
         left.mount(pane, before=runs)
-        calls = main.query_one("#calls")
-        plain_name = calls.run_name
-
-        def with_host(run_id: str) -> str:
-            host, _ = split_run_id(run_id)
-            name = plain_name(run_id) if plain_name is not None else safe_line(run_id)
-            if not host:
-                return name
-            return f"{safe_line(host, 10)} {name.rsplit(' ', 1)[-1]}"  # host + run id suffix
-
-        calls.run_name = with_host
+        # the calls' run column already leads with the host: run labels keep it (ui.labels)

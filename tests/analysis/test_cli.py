@@ -260,17 +260,19 @@ def test_postmortem_defaults_to_newest(v1: Path) -> None:
 
 
 def test_init_ci_writes_and_refuses_without_force(tmp_path: Path) -> None:
-    result = run("init-ci", "--path", str(tmp_path))
+    spec = ("--install-spec", "forensics-tui==0.1.0")  # this checkout is outside tmp_path
+    result = run("init-ci", "--path", str(tmp_path), *spec)
     assert result.exit_code == 0
     workflow = (tmp_path / ".github/workflows/forensics.yml").read_text()
     assert "forensics-tui check" in workflow and "upload-artifact" in workflow
     assert "forensics-tui postmortem" in workflow and "--forensics-dir" in workflow
     example = tmp_path / "tests/test_forensics_fixtures.py"
     compile(example.read_text(), str(example), "exec")
-    again = run("init-ci", "--path", str(tmp_path))
+    again = run("init-ci", "--path", str(tmp_path), *spec)
     assert again.exit_code == 1 and "--force" in again.output
-    assert run("init-ci", "--path", str(tmp_path), "--force").exit_code == 0
-    assert run("init-ci", "--path", str(tmp_path), "--dir", "a: b", "--force").exit_code == 2
+    assert run("init-ci", "--path", str(tmp_path), "--force", *spec).exit_code == 0
+    bad = run("init-ci", "--path", str(tmp_path), "--dir", "a: b", "--force", *spec)
+    assert bad.exit_code == 2
 
 
 def test_check_pending_call_of_a_dead_writer_fails(tmp_path: Path) -> None:

@@ -108,13 +108,15 @@ def test_group_dir_reaches_the_command(
 
 
 def test_group_dir_reaches_init_ci(tmp_path: Path) -> None:
-    args = ["--dir", "recorded/fixtures", "init-ci", "--path", str(tmp_path)]
+    spec = ["--install-spec", "forensics-tui==0.1.0"]  # this checkout is outside tmp_path
+    args = ["--dir", "recorded/fixtures", "init-ci", "--path", str(tmp_path), *spec]
     result = CliRunner().invoke(cli, args, env={"FORENSICS_FIXTURE_DIR": "/elsewhere"})
     assert result.exit_code == 0, result.output
     workflow = (tmp_path / ".github/workflows/forensics.yml").read_text()
     assert "FORENSICS_FIXTURE_DIR: recorded/fixtures" in workflow
     own = CliRunner().invoke(
-        cli, ["--dir", "ignored", "init-ci", "--dir", "mine", "--path", str(tmp_path), "--force"]
+        cli,
+        ["--dir", "ignored", "init-ci", "--dir", "mine", "--path", str(tmp_path), "--force", *spec],
     )
     assert own.exit_code == 0, own.output
     assert (

@@ -11,7 +11,7 @@ from forensics_tui.core.sources.nats_conn import NatsOptions
 from forensics_tui.core.sources.nats_source import NatsSource
 from forensics_tui.core.sources.runner import SourceRunner
 from forensics_tui.ui.fleet_app import FleetApp
-from forensics_tui.ui.rows import run_label
+from forensics_tui.ui.labels import run_label
 from forensics_tui.ui.widgets.hosts_pane import HostsPane, host_lines
 from tests.fleet.conftest import start_shipper, stream_calls, wait_for
 
@@ -68,8 +68,8 @@ async def test_fleet_view_shows_hosts_and_flags_a_silent_one(nats_server, tmp_pa
                     await pilot.pause(0.1)
                 calls = app.feed.store.calls()
                 assert [c.run_id for c in calls] == ["web-1:20261204_100000_000001_abcdef"] * 2
-                calls_pane = app.screen.query_one("#calls")
-                assert calls_pane.run_name(calls[0].run_id) == "web-1 abcd"
+                label = app.state.label(calls[0].run_id, short=True)  # the calls' run column
+                assert label == "web-1 10:00:00 abcd"
                 ship.terminate()
                 ship.wait(10)
                 assert "SILENT" in await shows("⚠ web-1")
