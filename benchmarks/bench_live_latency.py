@@ -1,11 +1,15 @@
 """Live latency on a real terminal: ``os.replace`` of a fixture -> its row visible in tmux.
 
-Runs forensics-tui in tmux (120x36) over a live run, then, ~100 times, atomically writes a
-fixture with a unique tool name and polls ``tmux capture-pane`` until the name is on screen.
-Optionally does the same with Toolong 1.5 tailing a log (``--toolong /path/to/tl``; install it
-in its own virtualenv: it pins an old Textual).  Run on demand:
+Runs forensics-tui in tmux (120x36) over a live run, then atomically writes fixtures with a
+unique tool name and polls ``tmux capture-pane`` until the name is on screen.  Two rates: one
+landing per second (``--rate 1``), and probes measured while a background writer lands 200
+fixtures per second into another live run of the same root (``--rate 200``: the store, the
+watcher and the analysis take the load while the probe run stays on screen).  The first landings after start are
+reported on their own (a warm-up spike shows there), and the app's CPU use is measured over
+10 s of idling afterwards.  With ``--toolong PATH`` the same is done, in the same run, with
+Toolong 1.5 tailing a log file (install it in its own virtualenv: it pins an old Textual).
 
-    python benchmarks/bench_live_latency.py [--n 100] [--toolong /tmp/toolong-venv/bin/tl]
+    python benchmarks/bench_live_latency.py [--n 40] [--rate 1|200|both] [--toolong /tmp/tl/bin/tl]
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "20260310_120000"
+BULK_RUN = "20260310_110000"
 
 
 def tmux(*args: str) -> str:
@@ -33,11 +41,14 @@ def tmux(*args: str) -> str:
 
 def start(command: str, cols: int = 120, rows: int = 36) -> str:
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", name, "-x", str(cols), "-y", str(rows), command],
-        check=True,
-    )
-    return name
+    for _attempt in range(5):  # a tmux server that is just exiting refuses new sessions
+        done = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", str(cols), "-y", str(rows), command]
+        )
+        if done.returncode == 0:
+            return name
+        time.sleep(0.5)
+    raise RuntimeError("tmux new-session failed")
 
 
 def wait_screen(session: str, needle: str, timeout: float = 30.0) -> float:
@@ -49,16 +60,62 @@ def wait_screen(session: str, needle: str, timeout: float = 30.0) -> float:
     raise TimeoutError(needle)
 
 
-def fixture(seq: int, tool: str) -> dict:
+def fixture(seq: int, tool: str, run: str = RUN) -> dict:
     return {
-        "format": 1, "run_id": RUN, "call_id": f"{RUN}-{seq:06d}", "seq": seq, "tool": tool,
+        "format": 1, "run_id": run, "call_id": f"{run}-{seq:06d}", "seq": seq, "tool": tool,
         "status": "ok", "input": {"n": seq}, "output": {"ok": True},
         "error": None, "ts": f"2026-03-10T12:{seq // 60 % 60:02d}:{seq % 60:02d}+00:00",
         "ended_at": None, "duration_ms": 1.0, "replay": None, "redacted": [], "meta": {},
     }  # fmt: skip
 
 
-def bench_forensics(n: int) -> list[float]:
+def cpu_seconds(session: str) -> float:
+    """User + system CPU seconds of the pane's process (``exec``: the app itself)."""
+    pid = tmux("list-panes", "-t", session, "-F", "#{pane_pid}").split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(session: str, seconds: float = 10.0) -> float:
+    """Percent of one core the app uses while nothing lands."""
+    time.sleep(2.0)  # let the last repaint and any analysis finish
+    before = cpu_seconds(session)
+    time.sleep(seconds)
+    return (cpu_seconds(session) - before) / seconds * 100
+
+
+class Background:
+    """Writes ``rate`` items per second until stopped (the 200/s load)."""
+
+    def __init__(self, rate: int, write: Callable[[int], None]) -> None:
+        self.rate, self.write = rate, write
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        i, start = 0, time.perf_counter()
+        while not self.stop.is_set():
+            self.write(i)
+            i += 1
+            delay = start + i / self.rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+
+    def __enter__(self) -> Background:
+        if self.rate:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.rate:
+            self.thread.join()
+
+
+Result = tuple[list[float], float]
+
+
+def bench_forensics(n: int, rate: int) -> Result:
     root = Path(tempfile.mkdtemp(prefix="ftui-bench-")) / "fixtures"
     run_dir = root / RUN
     run_dir.mkdir(parents=True)
@@ -66,68 +123,106 @@ def bench_forensics(n: int) -> list[float]:
                 "status": "running", "host": socket.gethostname(), "pid": os.getpid()}  # fmt: skip
     (run_dir / "run.json").write_text(json.dumps(manifest))
     (run_dir / "000001_warmup.json").write_text(json.dumps(fixture(1, "warmup")))
+    bulk_dir = root / BULK_RUN
+    bulk_dir.mkdir()
+    older = {**manifest, "run_id": BULK_RUN, "started_at": "2026-03-10T11:00:00+00:00"}
+    (bulk_dir / "run.json").write_text(json.dumps(older))
     env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={root.parent / 'cfg'} TERM=xterm-256color"
     session = start(f"cd {ROOT} && exec env {env} {sys.executable} -m forensics_tui --dir {root}")
+    seq = iter(range(2, 10**9))
+    lock = threading.Lock()
+
+    def land(tool: str, folder: Path = run_dir) -> None:
+        with lock:
+            number = next(seq)
+        tmp = folder / f".{number:06d}.tmp"
+        tmp.write_text(json.dumps(fixture(number, tool, folder.name)))
+        os.replace(tmp, folder / f"{number:06d}_{tool}.json")
+
     samples: list[float] = []
     try:
         wait_screen(session, "warmup")
         time.sleep(1.0)
-        for i in range(n):
-            seq = i + 2
-            tool = f"probe{i:04d}"
-            tmp = run_dir / f".{seq:06d}.tmp"
-            tmp.write_text(json.dumps(fixture(seq, tool)))
-            t0 = time.perf_counter()
-            os.replace(tmp, run_dir / f"{seq:06d}_{tool}.json")
-            samples.append((wait_screen(session, tool) - t0) * 1000)
-            time.sleep(0.05)
+        with Background(rate if rate > 1 else 0, lambda i: land(f"bulk{i:06d}", bulk_dir)):
+            for i in range(n):
+                tool = f"probe{i:04d}"
+                t0 = time.perf_counter()
+                land(tool)
+                samples.append((wait_screen(session, tool) - t0) * 1000)
+                time.sleep(1.0 if rate <= 1 else 0.25)
+        cpu = idle_cpu(session)
     finally:
         tmux("kill-session", "-t", session)
         shutil.rmtree(root.parent, ignore_errors=True)
-    return samples
+    return samples, cpu
 
 
-def bench_toolong(tl: str, n: int) -> list[float]:
+def bench_toolong(tl: str, n: int, rate: int) -> Result:
     folder = Path(tempfile.mkdtemp(prefix="toolong-bench-"))
     log = folder / "app.log"
     log.write_text("warmup line\n")
-    session = start(f"exec {tl} {log}")
+    bulk = folder / "bulk.log"
+    bulk.write_text("bulk start\n")
+    session = start(f"exec {tl} {log} {bulk}")  # two tabs: the bulk one is tailed too
     samples: list[float] = []
+    lock = threading.Lock()
+    handle = log.open("a")
+    bulk_handle = bulk.open("a")
+
+    def line(text: str, out: Any = handle) -> None:
+        with lock:
+            out.write(f"2026-03-10 12:00:00 INFO {text}\n")
+            out.flush()
+
     try:
         wait_screen(session, "warmup")
         time.sleep(1.0)
-        with log.open("a") as handle:
+        with Background(rate if rate > 1 else 0, lambda i: line(f"bulk{i:06d}", bulk_handle)):
             for i in range(n):
                 marker = f"probe{i:04d}"
                 t0 = time.perf_counter()
-                handle.write(f"2026-03-10 12:00:00 INFO {marker}\n")
-                handle.flush()
+                line(marker)
                 samples.append((wait_screen(session, marker) - t0) * 1000)
-                time.sleep(0.05)
+                time.sleep(1.0 if rate <= 1 else 0.25)
+        cpu = idle_cpu(session)
     finally:
+        handle.close()
+        bulk_handle.close()
         tmux("kill-session", "-t", session)
         shutil.rmtree(folder, ignore_errors=True)
-    return samples
+    return samples, cpu
 
 
-def report(name: str, samples: list[float]) -> None:
+def report(name: str, result: Result, baseline: Result | None = None) -> None:
+    samples, cpu = result
     qs = statistics.quantiles(samples, n=20)
-    print(
-        f"{name:<14} n={len(samples):<4} p50={statistics.median(samples):6.1f} ms  "
-        f"p95={qs[18]:6.1f} ms  max={max(samples):6.1f} ms"
+    p50 = statistics.median(samples)
+    line = (
+        f"{name:<22} n={len(samples):<4} p50={p50:6.1f} ms  p95={qs[18]:6.1f} ms  "
+        f"max={max(samples):6.1f} ms  first 5: {' '.join(f'{x:.0f}' for x in samples[:5])} ms  "
+        f"idle CPU {cpu:4.1f} %"
     )
+    if baseline is not None:
+        line += f"  ({p50 / statistics.median(baseline[0]):.2f}x Toolong p50)"
+    print(line, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--rate", choices=("1", "200", "both"), default="both")
     parser.add_argument("--toolong", default=None, help="path to Toolong 1.5's `tl`")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is required")
-    report("forensics-tui", bench_forensics(args.n))
-    if args.toolong:
-        report("toolong 1.5", bench_toolong(args.toolong, args.n))
+    rates = (1, 200) if args.rate == "both" else (int(args.rate),)
+    print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    for rate in rates:
+        baseline = bench_toolong(args.toolong, args.n, rate) if args.toolong else None
+        if baseline is not None:
+            report(f"toolong 1.5 @{rate}/s", baseline)
+        report(f"forensics-tui @{rate}/s", bench_forensics(args.n, rate), baseline)
+    print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
 
 
 if __name__ == "__main__":

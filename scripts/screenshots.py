@@ -5,9 +5,12 @@ the app headless with Textual's Pilot, and saves the main view, the detail view 
 the latest failing call), the patterns, compare, history and help screens with ``App.save_screenshot``;
 PNGs via cairosvg.
 
-cairosvg draws each text run in one font and does not fall back per glyph, so runs holding a
-glyph the monospace font lacks (``⏱``) are drawn in Symbola (Debian: ``fonts-symbola``) when it
-is installed; the SVGs themselves are left as Textual wrote them.
+Textual's SVGs ask for "Fira Code" (a web font the SVG does not embed).  For the PNGs, cairosvg
+would fall back to a *proportional* font and cut or overlap runs ("FOLLO", "^pComm|ands"), so
+the PNGs are drawn in DejaVu Sans Mono (Debian: ``fonts-dejavu-core``) with every text run
+stretched to exactly its cells, and the one glyph DejaVu lacks (``⏱``) in Symbola (Debian:
+``fonts-symbola``).  The script refuses to write PNGs with missing fonts.  The SVGs themselves
+are left as Textual wrote them (a browser shows them with its own fonts).
 
     python scripts/screenshots.py [--root DIR] [--out screenshots]
 """
@@ -27,8 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SIZE = (130, 38)
+MONO_FONT = "DejaVu Sans Mono"
 FALLBACK_GLYPHS = "\u23f1"  # ⏱: not in DejaVu Sans Mono
 FALLBACK_FONT = "Symbola"
+GLYPHS = "✓✗⏱⊘◌⚠⚑★‼≡▌↻│─╭╮╰╯…⏎▁▔"
+"""Every glyph the app draws; each must be in ``MONO_FONT`` or ``FALLBACK_FONT``."""
 
 
 def demo_root() -> Path:
@@ -74,7 +80,7 @@ async def shoot(root: Path, out: Path) -> list[Path]:
         save("main")
         # the detail view: the newest run's failing call, on its Diff tab
         main = app.screen
-        main.query_one("#runs").select_scope(main.runs.order[0].run_id)
+        main.state.set_scope(main.runs.order[0].run_id)
         await settle(pilot)
         rows = main.rows.rows
         target = next((i for i, c in enumerate(rows) if c.status != "ok"), len(rows) - 1)
@@ -101,16 +107,26 @@ async def shoot(root: Path, out: Path) -> list[Path]:
 
 
 def svg_for_png(svg: str) -> str:
-    """``svg`` with each of ``FALLBACK_GLYPHS`` drawn in ``FALLBACK_FONT`` (a ``tspan``)."""
+    """``svg`` drawn in ``MONO_FONT``, each text run stretched to its cells (``textLength``
+    with ``lengthAdjust``), and each of ``FALLBACK_GLYPHS`` in ``FALLBACK_FONT``."""
+    svg = svg.replace('font-family: "Fira Code"', f'font-family: "{MONO_FONT}"')
+    svg = svg.replace("font-family: Fira Code, monospace", f'font-family: "{MONO_FONT}"')
+    svg = re.sub(r'(<text [^>]*textLength="[0-9.]+")', r'\1 lengthAdjust="spacingAndGlyphs"', svg)
     glyphs = re.compile(f"[{re.escape(FALLBACK_GLYPHS)}]")
     return glyphs.sub(lambda m: f'<tspan font-family="{FALLBACK_FONT}">{m.group(0)}</tspan>', svg)
 
 
-def fallback_font_installed() -> bool:
+def missing_glyphs() -> list[str]:
+    """Glyphs of ``GLYPHS`` that neither font has (``fc-list :charset=…``)."""
     if shutil.which("fc-list") is None:
-        return False
-    found = subprocess.run(["fc-list", FALLBACK_FONT], capture_output=True, text=True)
-    return bool(found.stdout.strip())
+        return list(GLYPHS)
+    missing = []
+    for glyph in GLYPHS:
+        query = [f":charset={ord(glyph):x}", "family"]
+        families = subprocess.run(["fc-list", *query], capture_output=True, text=True).stdout
+        if MONO_FONT not in families and FALLBACK_FONT not in families:
+            missing.append(glyph)
+    return missing
 
 
 def main() -> None:
@@ -118,20 +134,21 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     args = parser.parse_args()
+    missing = missing_glyphs()
+    if missing:
+        sys.exit(
+            f"fonts missing for {''.join(missing)}: install {MONO_FONT} and {FALLBACK_FONT} "
+            "(Debian: fonts-dejavu-core fonts-symbola)"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     root = args.root or demo_root()
     saved = asyncio.run(shoot(root, args.out))
     import cairosvg
 
-    fallback = fallback_font_installed()
-    if not fallback:
-        print(f"note: {FALLBACK_FONT} is not installed; {FALLBACK_GLYPHS} will be boxes in PNGs")
     for svg in saved:
         text = svg.read_text(encoding="utf-8")
         png = svg.with_suffix(".png")
-        cairosvg.svg2png(
-            bytestring=(svg_for_png(text) if fallback else text).encode(), write_to=str(png)
-        )
+        cairosvg.svg2png(bytestring=svg_for_png(text).encode(), write_to=str(png))
         print(svg, png)
 
 

@@ -16,11 +16,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from forensics_tui.capture.recorder import Recorder
 
-__all__ = ["CallHandle", "current_call", "current_call_id", "epoch_of", "error_info"]
+__all__ = [
+    "CallHandle",
+    "current_call",
+    "current_call_id",
+    "current_recorder",
+    "epoch_of",
+    "error_info",
+]
 
 TRACEBACK_CHARS = 20_000
 current_call: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "forensics_current_call", default=None
+)
+# The recorder of that call: what happens inside it (an HTTP exchange) lands in the same run.
+current_recorder: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar(
+    "forensics_active_recorder", default=None
 )
 
 

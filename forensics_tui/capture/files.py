@@ -13,6 +13,7 @@ Atomic writes are ``safe_io.atomic_write`` (re-exported here), the one writer un
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -113,7 +114,9 @@ class SeqCounter:
             try:
                 raw = os.pread(fd, 32, 0).strip()
                 last = int(raw) if raw.isdigit() else self._highest_on_disk()
-                os.pwrite(fd, b"%020d" % (last + 1), 0)
+                counter = b"%020d" % (last + 1)
+                if os.pwrite(fd, counter, 0) != len(counter):  # a full disk: never reuse a seq
+                    raise OSError(errno.ENOSPC, "short write to the seq counter")
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             return last + 1

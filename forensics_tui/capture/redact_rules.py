@@ -103,7 +103,10 @@ QUALIFIER_WORDS = frozenset(
 )
 
 # (pattern, group to replace or 0 for the whole match, case-sensitive anchors, lowercase
-# anchors).  A rule runs on a string only if one of its anchors occurs in it.
+# anchors).  A rule runs on a string only if one of its anchors occurs in it.  All anchors are
+# also searched at once in lowered text on every call, so they avoid first letters no other
+# anchor has ("a29." for "ya29.", "pm_" for "npm_"): each new first letter is one more place
+# the scan stops in ordinary text (a "y" anchor made a 5 KB "yyyy..." blob 25% slower).
 VALUE_RULES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
     (
         r"(?i:bearer)\s+([A-Za-z0-9\-._~+/]*[0-9\-._~+/][A-Za-z0-9\-._~+/]*=*)",
@@ -132,11 +135,11 @@ VALUE_RULES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
     (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", 0, ("xox",), ()),
     (r"\bsk-[A-Za-z0-9_-]{20,}", 0, ("sk-",), ()),
     (r"\bAIza[0-9A-Za-z_-]{30,}", 0, ("AIza",), ()),
-    (r"\bya29\.[0-9A-Za-z_-]{20,}", 0, ("ya29.",), ()),
+    (r"\bya29\.[0-9A-Za-z_-]{20,}", 0, ("a29.",), ()),
     (r"\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}", 0, ("k_live_", "k_test_"), ()),
-    (r"\bnpm_[A-Za-z0-9]{36}\b", 0, ("npm_",), ()),
+    (r"\bnpm_[A-Za-z0-9]{36}\b", 0, ("pm_",), ()),
     (r"\bpypi-AgE[A-Za-z0-9_-]{40,}", 0, ("pypi-",), ()),
-    (r"\bhf_[A-Za-z0-9]{30,}", 0, ("hf_",), ()),
+    (r"\bhf_[A-Za-z0-9]{30,}", 0, ("f_",), ()),
     (r"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}", 0, ("SG.",), ()),
     (r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", 0, ("shp",), ()),
     (r"\bdo[por]_v1_[a-f0-9]{64}", 0, ("_v1_",), ()),
@@ -153,8 +156,8 @@ VALUE_RULES: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = [
     # Secrets in URL paths: bot tokens end up in tool names, file names and replay.url.
     (r"\bbot(\d{6,12}:[A-Za-z0-9_-]{30,})", 1, (), ("bot",)),
     (r"\b\d{8,12}:AA[A-Za-z0-9_-]{30,}", 0, (":AA",), ()),
-    (r"hooks\.slack\.com/services/([A-Za-z0-9/_-]{20,})", 1, (), ("hooks.slack.com",)),
-    (r"discord(?:app)?\.com/api/webhooks/(\d+/[A-Za-z0-9_-]{20,})", 1, (), ("discord",)),
+    (r"hooks\.slack\.com/services/([A-Za-z0-9/_-]{20,})", 1, (), ("slack.com",)),
+    (r"discord(?:app)?\.com/api/webhooks/(\d+/[A-Za-z0-9_-]{20,})", 1, (), ("api/webhooks",)),
 ]
 # Lowercase substrings that make the name=value / "name": "value" scans worth running.
 PAIR_ANCHORS = (

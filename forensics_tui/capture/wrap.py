@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from forensics_tui.capture.calls import CallHandle, current_call
+from forensics_tui.capture.calls import CallHandle, current_call, current_recorder
 from forensics_tui.capture.default import get_recorder
 from forensics_tui.capture.recorder import Recorder
 
@@ -48,6 +48,7 @@ class ActiveCall:
         self._status_set = False
         self._handle = handle
         self._token = current_call.set(handle.call_id if handle is not None else None)
+        self._rec_token = current_recorder.set(handle._rec if handle is not None else None)
 
     @property
     def status(self) -> str:
@@ -78,8 +79,10 @@ class ActiveCall:
     def _close(self, exc: BaseException | None) -> None:
         try:
             current_call.reset(self._token)
+            current_recorder.reset(self._rec_token)
         except (ValueError, RuntimeError):  # exited in another context than entered
             current_call.set(None)
+            current_recorder.set(None)
         if exc is not None:
             status, error = status_for(exc), exc
         else:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from forensics_tui.cli._analysis import finding_text, open_analysis, require_run
-from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
+from forensics_tui.cli.common import echo_json, fail, stdout_console
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.cli.watch import alert_option
 from forensics_tui.core.analysis.check import CheckError, check_runs, parse_kinds
 from forensics_tui.core.sanitize import safe_line
@@ -29,7 +30,7 @@ __all__ = ["check_cmd"]
     ),
 )
 @alert_option
-@dir_option
+@source_option
 def check_cmd(
     root: Path,
     runs: tuple[str, ...],

@@ -68,9 +68,35 @@ def _wait_for_first_call(run_dir: Path, timeout_s: float = 5.0) -> None:
     show_default=True,
     help="Seconds the live run waits between tool calls.",
 )
+@click.option(
+    "--fleet",
+    is_flag=True,
+    help="Many hosts: a local NATS server, three hosts with their own agents and shippers, "
+    "and the fleet view.",
+)
+@click.option(
+    "--silent-after",
+    type=click.FloatRange(min=1),
+    default=10.0,
+    show_default=True,
+    help="With --fleet: seconds before a quiet host is flagged silent.",
+)
 @click.pass_context
-def demo_cmd(ctx: click.Context, dir_: Path | None, no_tui: bool, think: float) -> None:
+def demo_cmd(
+    ctx: click.Context,
+    dir_: Path | None,
+    no_tui: bool,
+    think: float,
+    fleet: bool,
+    silent_after: float,
+) -> None:
     """Run a realistic agent with failures against a local service and watch it live."""
+    if fleet:
+        from forensics_tui.cli.demo_fleet import run_fleet_demo
+
+        interactive = not no_tui and sys.stdin.isatty() and sys.stdout.isatty()
+        run_fleet_demo(interactive, think if interactive else 0.0, silent_after)
+        return
     from forensics_tui.demo.scenario import HISTORY, live_recorder, run_history, run_live
     from forensics_tui.demo.service import DemoService
 

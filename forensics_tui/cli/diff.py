@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
-from forensics_tui.cli.common import dir_option, echo_json, fail, stdout_console
+from forensics_tui.cli.common import echo_json, fail, stdout_console
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.analysis.diff import diff_line_style
 from forensics_tui.core.analysis.engine import AnalysisError
 from forensics_tui.core.sanitize import safe_line
@@ -39,7 +40,7 @@ __all__ = ["diff_cmd"]
     help="Compare with the same call in RUN instead of the last known-good one.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@dir_option
+@source_option
 def diff_cmd(
     root: Path,
     run_id: str | None,

@@ -1,21 +1,37 @@
 """``forensics-tui init-ci``: a GitHub Actions workflow and an example fixture-test module.
 
 The workflow runs ``forensics-tui check`` on the newest run, replays fixtures as pytest
-regression tests, and uploads the post-mortem as an artifact.  Existing files are never
+regression tests, and uploads the post-mortem as an artifact.  It installs forensics-tui the
+way it is installed here (PEP 610 ``direct_url.json``): a VCS install becomes the same URL
+pinned to the same commit, a local directory inside the project becomes its relative path, an
+index install becomes ``forensics-tui==<version>``; ``--install-spec`` says it explicitly.  A
+name no index serves is never written (anyone could register it).  Existing files are never
 overwritten without ``--force``.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+from importlib import metadata
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 import click
 from click.core import ParameterSource
 
 from forensics_tui.cli.common import fail
 
-__all__ = ["EXAMPLE_TEST", "WORKFLOW", "init_ci_cmd", "render_files"]
+__all__ = [
+    "EXAMPLE_TEST",
+    "WORKFLOW",
+    "InstallSpecError",
+    "init_ci_cmd",
+    "install_spec_from",
+    "render_files",
+]
 
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")
 WORKFLOW_PATH = Path(".github/workflows/forensics.yml")
@@ -39,7 +55,7 @@ jobs:
         with:
           python-version: "3.11"
       - name: Install
-        run: pip install forensics-tui pytest
+        run: pip install {install} pytest
       - name: Check the newest run for failures and silent failures
         run: forensics-tui check --dir "$FORENSICS_FIXTURE_DIR"
       - name: Replay fixtures as regression tests
@@ -84,10 +100,67 @@ def test_tool_replays(fixture):
 '''
 
 
-def render_files(fixtures: str) -> dict[Path, str]:
-    """Relative path → content of every file ``init-ci`` writes."""
+class InstallSpecError(ValueError):
+    """How forensics-tui is installed here cannot be written into a CI workflow."""
+
+
+_DIST = "forensics-tui"
+_SPEC_OK = re.compile(r"^[A-Za-z0-9_.@:/+=~%#,<>!\-\[\] ]+$")
+
+
+def install_spec_from(direct_url: dict[str, Any] | None, version: str, project: Path) -> str:
+    """The pip requirement that installs what ``direct_url`` (PEP 610) describes, in CI.
+
+    VCS: ``forensics-tui @ git+URL@COMMIT``.  A local directory inside ``project``: its
+    relative path (``./vendor/forensics-tui``).  No direct URL (an index): ``==version``.
+    Anything else raises :class:`InstallSpecError` saying to pass ``--install-spec``.
+    """
+    if not direct_url:
+        return f"{_DIST}=={version}"
+    url = str(direct_url.get("url", ""))
+    vcs = direct_url.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("commit_id"):
+        kind = vcs.get("vcs", "git")
+        return f"{_DIST} @ {kind}+{url}@{vcs['commit_id']}"
+    if "dir_info" in direct_url and url.startswith("file://"):
+        local = Path(unquote(urlparse(url).path)).resolve()
+        try:
+            rel = local.relative_to(project.resolve())
+        except ValueError:
+            raise InstallSpecError(
+                f"forensics-tui is installed from {local}, outside the project; CI cannot "
+                "see it. Pass --install-spec (a pinned VCS URL such as "
+                "'git+https://host/org/forensics-tui@<commit>', or a path in the repository)"
+            ) from None
+        return f"./{rel.as_posix()}" if rel.parts else "."
+    if "archive_info" in direct_url and url.startswith(("https://", "http://")):
+        return f"{_DIST} @ {url}"
+    raise InstallSpecError(
+        f"cannot tell how CI should install forensics-tui (installed from {url or 'unknown'}); "
+        "pass --install-spec"
+    )
+
+
+def _detected_spec(project: Path) -> str:
+    try:
+        dist = metadata.distribution(_DIST)
+    except metadata.PackageNotFoundError:
+        raise InstallSpecError(
+            "forensics-tui is not installed as a package here; pass --install-spec"
+        ) from None
+    raw = dist.read_text("direct_url.json")
+    return install_spec_from(json.loads(raw) if raw else None, dist.version, project)
+
+
+def render_files(fixtures: str, install: str = "forensics-tui") -> dict[Path, str]:
+    """Relative path → content of every file ``init-ci`` writes (``install``: pip spec)."""
+    if "\n" in install or not _SPEC_OK.match(install):
+        raise InstallSpecError(f"not a pip requirement: {install!r}")
+    workflow = WORKFLOW.format(
+        fixtures=fixtures, test_path=TEST_PATH.as_posix(), install=shlex.quote(install)
+    )
     return {
-        WORKFLOW_PATH: WORKFLOW.format(fixtures=fixtures, test_path=TEST_PATH.as_posix()),
+        WORKFLOW_PATH: workflow,
         TEST_PATH: EXAMPLE_TEST.format(fixtures=fixtures),
     }
 
@@ -108,17 +181,35 @@ def render_files(fixtures: str) -> dict[Path, str]:
     show_default=True,
     help="Project directory to write into.",
 )
+@click.option(
+    "--install-spec",
+    "install",
+    default=None,
+    metavar="SPEC",
+    help="How CI installs forensics-tui (a pip requirement: 'git+https://…@<commit>', "
+    "'./vendor/forensics-tui', 'forensics-tui==1.2'). Default: the way it is installed here.",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.pass_context
-def init_ci_cmd(ctx: click.Context, fixtures: str, project: Path, force: bool) -> None:
-    """Write a GitHub Actions workflow and an example fixture-test module."""
+def init_ci_cmd(
+    ctx: click.Context, fixtures: str, project: Path, install: str | None, force: bool
+) -> None:
+    """Write a GitHub Actions workflow and an example fixture-test module.
+
+    The workflow installs forensics-tui the way it is installed here (a VCS URL pinned to its
+    commit, a path inside the project, or a released version), or as --install-spec says.
+    """
     # The group's --dir counts too; $FORENSICS_FIXTURE_DIR does not (it is a path on this
     # machine, not one inside the repository).
     if ctx.get_parameter_source("fixtures") is ParameterSource.DEFAULT:
         fixtures = ctx.find_root().params.get("root") or fixtures
     if not _PLAIN_PATH.match(fixtures):
         fail("--dir must be a plain relative path (letters, digits, _ . / -)", 2)
-    files = render_files(fixtures)
+    try:
+        spec = install if install is not None else _detected_spec(project)
+        files = render_files(fixtures, spec)
+    except InstallSpecError as exc:
+        fail(str(exc), 2 if install is not None else 1)
     existing = [path for path in files if (project / path).exists()]
     if existing and not force:
         names = ", ".join(str(project / p) for p in existing)
@@ -131,3 +222,4 @@ def init_ci_cmd(ctx: click.Context, fixtures: str, project: Path, force: bool) -
         except OSError as exc:
             fail(f"cannot write {target}: {exc.strerror or exc}")
         click.echo(f"wrote {target}")
+    click.echo(f"CI installs forensics-tui with: pip install {shlex.quote(spec)}")

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "replay": "forensics_tui.cli.replay:replay_cmd",
     "reexec": "forensics_tui.cli.reexec:reexec_command",
     "runs": "forensics_tui.cli.runs:runs_cmd",
+    "ship": "forensics_tui.cli.ship:ship_cmd",
+    "pull": "forensics_tui.cli.pull:pull_cmd",
     "tail": "forensics_tui.cli.tail:tail_cmd",
     "watch": "forensics_tui.cli.watch:watch_cmd",
 }
@@ -82,14 +84,36 @@ class LazyGroup(click.Group):
     default=None,
     help="Fixture root (default: $FORENSICS_FIXTURE_DIR, else the XDG state dir).",
 )
+@click.option(
+    "--source",
+    "source_texts",
+    multiple=True,
+    metavar="SOURCE",
+    help="Open the TUI over a source: a path, nats://HOST:PORT[/STREAM] (the fleet view) or "
+    "ssh://[USER@]HOST[/ROOT] (repeatable).",
+)
+@click.option(
+    "--silent-after",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Fleet view: flag a host silent after this many seconds without calls or heartbeats.",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: str | None) -> None:
+def cli(
+    ctx: click.Context, root: str | None, source_texts: tuple[str, ...], silent_after: float
+) -> None:
     """Forensic explorer for AI-agent tool-call fixtures.
 
-    With no command, opens the live TUI over the fixture root.
+    With no command, opens the live TUI over the fixture root (or a fleet --source).
     """
     if ctx.invoked_subcommand is not None:
         return
+    if source_texts or os.environ.get("FORENSICS_SOURCE"):
+        from forensics_tui.cli.fleet_tui import open_source_tui
+
+        if open_source_tui(source_texts, silent_after):
+            return
     from forensics_tui.cli.tui import open_tui
 
     open_tui(root)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from forensics_tui.cli._analysis import open_analysis
-from forensics_tui.cli.common import dir_option, echo_json, stdout_console
+from forensics_tui.cli.common import echo_json, stdout_console
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.sanitize import safe_line
 
 __all__ = ["patterns_cmd"]
@@ -21,7 +22,7 @@ __all__ = ["patterns_cmd"]
     help="Distinct runs needed to promote a signature (default: config, 3).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@dir_option
+@source_option
 def patterns_cmd(root: Path, min_runs: int | None, as_json: bool) -> None:
     """List failure signatures across runs; promoted (recurring) ones first."""
     analysis = open_analysis(root)

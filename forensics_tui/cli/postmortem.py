@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from forensics_tui.cli._analysis import open_analysis, require_run
-from forensics_tui.cli.common import dir_option, fail, json_text
+from forensics_tui.cli.common import fail, json_text
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
 from forensics_tui.core.analysis.postmortem_file import save_postmortem
 from forensics_tui.core.sanitize import safe_line
@@ -32,7 +33,7 @@ __all__ = ["postmortem_cmd"]
     default=None,
     help="Write to FILE instead of stdout.",
 )
-@dir_option
+@source_option
 def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None) -> None:
     """Write the post-mortem of RUN (default: the newest run)."""
     analysis = open_analysis(root)

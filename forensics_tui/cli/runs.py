@@ -13,7 +13,8 @@ import click
 from rich.text import Text
 
 from forensics_tui.cli._analysis import open_analysis
-from forensics_tui.cli.common import dir_option, echo_json, stdout_console
+from forensics_tui.cli.common import echo_json, stdout_console
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.model import STATUS_COLORS, STATUS_ICONS, STATUSES, Run
 from forensics_tui.core.sanitize import safe_line
 
@@ -53,7 +54,7 @@ def _short_time(ts: str | None) -> str:
 
 @click.command("runs")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-@dir_option
+@source_option
 def runs_cmd(root: Path, as_json: bool) -> None:
     """List runs, newest first: outcome (what `check` gates on), claimed status, counts."""
     analysis = open_analysis(root)

@@ -19,9 +19,11 @@ from typing import Any
 
 import click
 
-from forensics_tui.cli.common import dir_option, fail, require_root
+from forensics_tui.cli.common import fail, require_root
+from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.model import BROKEN, STATUS_COLORS, Call
 from forensics_tui.core.sanitize import safe_line
+from forensics_tui.core.sources.base import SourceError
 
 __all__ = ["call_json", "call_line", "tail_cmd"]
 
@@ -78,11 +80,27 @@ def call_line(call: Call, color: bool = False) -> str:
 
 
 class _Printer:
-    def __init__(self, as_json: bool, run: str | None) -> None:
+    def __init__(self, as_json: bool, run: str | None, store: Any = None) -> None:
         self.as_json = as_json
         self.run = run
         self.color = not as_json and sys.stdout.isatty()
         self.seen: set[tuple[str, str, bool]] = set()
+        self.store = store  # set: each JSON line also carries the file name and the fixture
+
+    def _json(self, call: Call) -> str:
+        out = call_json(call)
+        if self.store is not None:
+            out["file"] = call.path.name
+            loaded = self.store.load(call) if not call.deleted else None
+            if loaded is not None and hasattr(loaded, "raw"):
+                out["fixture"] = loaded.raw
+        return json.dumps(out, ensure_ascii=True)
+
+    def caught_up(self) -> None:
+        """After the calls already there: a line telling a remote reader it has them all."""
+        if self.store is not None:
+            sys.stdout.write('{"caught_up": true}\n')
+            sys.stdout.flush()
 
     def emit(self, calls: Iterable[Call]) -> None:
         for call in calls:
@@ -92,22 +110,24 @@ class _Printer:
             if key in self.seen:
                 continue
             self.seen.add(key)
-            line = (
-                json.dumps(call_json(call), ensure_ascii=True)
-                if self.as_json
-                else call_line(call, self.color)
-            )
+            line = self._json(call) if self.as_json else call_line(call, self.color)
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
 
 
-async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | None) -> None:
-    from forensics_tui.core.storage.watcher import watch_root
+async def _stream(
+    root: Path, printer: _Printer, store: Any, initial_n: int | None, source: Any = None
+) -> None:
+    from forensics_tui.core.sources.local import LocalSource
 
+    if source is None:
+        source = LocalSource(root)
+    await source.start()  # a fleet source connects and mirrors what is there already
+    await source.catch_up()
     queue: asyncio.Queue[list[tuple[str, Path]]] = asyncio.Queue()
 
     async def pump() -> None:
-        async for batch in watch_root(root):
+        async for batch in source.changes():
             await queue.put(batch)
 
     task = asyncio.create_task(pump())
@@ -122,6 +142,7 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
         printer.seen.update((c.call_id, c.status, c.deleted) for c in skipped)
         existing = existing[len(skipped) :]
     printer.emit(existing)
+    printer.caught_up()
     try:
         while True:
             batch = await queue.get()
@@ -140,6 +161,7 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+        await source.close()
 
 
 @click.command("tail")
@@ -149,14 +171,32 @@ async def _stream(root: Path, printer: _Printer, store: Any, initial_n: int | No
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--once", is_flag=True, help="Print the calls already there and stop.")
-@dir_option
-def tail_cmd(root: Path, run: str | None, lines: int | None, as_json: bool, once: bool) -> None:
+@click.option(
+    "--with-body",
+    is_flag=True,
+    help="With --json: each line also carries the file name and the whole fixture "
+    "(what an ssh:// source reads).",
+)
+@source_option(live=True)
+def tail_cmd(
+    root: Path,
+    source: Any,
+    run: str | None,
+    lines: int | None,
+    as_json: bool,
+    once: bool,
+    with_body: bool,
+) -> None:
     """Print the calls already there (oldest first), then stream new calls as they land."""
     from forensics_tui.core.storage.store import FixtureStore
 
-    printer = _Printer(as_json, run)
     store = FixtureStore(root)
+    printer = _Printer(as_json, run, store if (with_body and as_json) else None)
     try:
+        if once and source is not None and source.kind != "local":
+            from forensics_tui.cli.source_option import sync_source
+
+            sync_source(source)
         if once:
             require_root(root)
             store.scan()
@@ -164,12 +204,15 @@ def tail_cmd(root: Path, run: str | None, lines: int | None, as_json: bool, once
             if run is not None and store.run(run) is None:
                 fail(f"no run {run!r} under {root}")
             printer.emit(calls[-lines:] if lines else ([] if lines == 0 else calls))
+            printer.caught_up()
             return
         if not root.is_dir():
             click.echo(safe_line(f"waiting for {root} to appear…"), err=True)
-        asyncio.run(_stream(root, printer, store, lines))
+        asyncio.run(_stream(root, printer, store, lines, source))
     except KeyboardInterrupt:
         return
+    except SourceError as exc:
+        fail(safe_line(str(exc), 300))
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining.
         with contextlib.suppress(OSError):

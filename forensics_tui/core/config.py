@@ -17,6 +17,8 @@ Sections and keys::
     [patterns]    min_runs = 3
     [volatile]    tool_name = ["field", ...], "*" = [...]   # more volatile fields per tool
     [keys]        action_id = "key"                       # remap TUI bindings by id
+    [ui]          timezone = "local"                      # or "UTC", "Europe/Paris"
+    [filters]     name = "status:fail tool:send_*"        # saved TUI filters, used as @name
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class Config:
     patterns_min_runs: int = 3
     keys: dict[str, str] = field(default_factory=dict)
     volatile_by_tool: dict[str, list[str]] = field(default_factory=dict)  # [volatile], "*" = all
+    timezone: str = "local"
+    filters: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
 
@@ -184,4 +188,10 @@ def load_config(path: Path | None = None) -> Config:
     config.volatile_by_tool = {
         str(tool): _list_of_str(volatile, tool, "volatile") or [] for tool in volatile
     }
+    ui = _table(data, "ui")
+    zone = ui.get("timezone", "local")
+    if not isinstance(zone, str) or not zone:
+        raise ConfigError("ui.timezone must be a time zone name, 'local' or 'UTC'")
+    config.timezone = zone
+    config.filters = _names(data, "filters", "filters", "filter texts")
     return config

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from forensics_tui.capture.calls import current_recorder
+
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
 
@@ -39,9 +41,8 @@ __all__ = [
     "with_child_facts",
 ]
 
-_ACTIVE: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar(
-    "forensics_active_recorder", default=None
-)
+# One variable with the capture layer: ``@checkpoint``/``checkpointed`` set it too.
+_ACTIVE: contextvars.ContextVar[Recorder | None] = current_recorder
 
 
 @dataclass

@@ -277,8 +277,6 @@ def begin(
     """Write the pending fixture for a request about to be sent; ``None`` when not recording."""
     if _SUPPRESS.get():
         return None
-    from forensics_tui.capture import current_call_id
-
     hdrs = headers_dict(headers)
     ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
     value, _ = decode_body(body, ctype, settings.max_body)
@@ -291,10 +289,7 @@ def begin(
         replay["json"] = value
     elif value not in (None, ""):
         replay["body"] = value if isinstance(value, str) else json.dumps(value)
-    meta: dict[str, Any] = {"integration": f"http:{client}"}
-    parent = current_call_id()
-    if parent:
-        meta["parent_call"] = parent
+    meta: dict[str, Any] = {"integration": f"http:{client}"}  # the recorder adds parent_call
     if timeout is not None:
         meta["timeout"] = timeout
     exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)

@@ -16,9 +16,10 @@ stays in ``output.status_code``), an exchange cancelled by an enclosing timeout 
 nothing is read ahead of the caller, a body that stalls or breaks off is the ``timeout`` /
 ``error`` the caller got, and one closed early or dropped is finished with ``meta.stream``.
 
-Inside a tool call recorded by an integration (``ForensicsMiddleware``, ``ForensicsHooks``,
-``ForensicsCallbackHandler``, ``ForensicsTracingProcessor``...), the exchange is written to
-that call's recorder and run; elsewhere to ``install()``'s recorder, else ``get_recorder()``.
+Inside a recorded tool call (``@checkpoint``, ``checkpointed``, ``ForensicsMiddleware``,
+``ForensicsHooks``, ``ForensicsCallbackHandler``, ``ForensicsTracingProcessor``...), the
+exchange is written to that call's recorder and run; elsewhere to ``install()``'s recorder,
+else ``get_recorder()``.
 """
 
 from __future__ import annotations

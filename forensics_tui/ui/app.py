@@ -1,8 +1,9 @@
 """The Textual application: wires the store feed, the main screen, keys and the palette.
 
-Everything with real behaviour lives elsewhere (screens/, widgets/, feed.py, view_model.py);
-this module starts the workers, applies the user's key remapping and exposes each binding as a
-command-palette entry.
+Everything with real behaviour lives elsewhere (``state.py`` holds what the explorer shows,
+screens/ and widgets/ draw it, ``feed.py`` brings the store's changes); this module starts the
+workers, runs the core analysis and hands its answers to the state, applies the user's key
+remapping and exposes each binding as a command-palette entry.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from textual.worker import Worker, WorkerState
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import Call
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.ui.clock import Now, system_clock
+from forensics_tui.ui.answers import Answers, answers_from
+from forensics_tui.ui.clock import UTC_ZONE, Now, Zone, system_clock, zone_named
 from forensics_tui.ui.feed import StoreFeed
-from forensics_tui.ui.findings import badge, detail_lines, findings_map
-from forensics_tui.ui.keys import all_keys, effective_key
+from forensics_tui.ui.findings import detail_lines
+from forensics_tui.ui.keys import all_keys, key_display
 from forensics_tui.ui.messages import Delta
 from forensics_tui.ui.screens.help import HelpScreen
 from forensics_tui.ui.screens.main import MainScreen
+from forensics_tui.ui.state import ExplorerState
 from forensics_tui.ui.view_model import RunSummary
 
 __all__ = ["ForensicsApp"]
@@ -75,8 +78,14 @@ class ForensicsApp(App[None]):
         self._watch = watch
         self._debounce = (debounce_ms, step_ms)
         self.feed: StoreFeed | None = None
-        self.findings: dict[str, tuple[Any, ...]] = {}
-        self.finding_counts: dict[str, int] = {}
+        self.state = ExplorerState()
+        try:
+            self.zone: Zone = zone_named(self.config.timezone, now())
+        except ValueError:
+            self.zone = UTC_ZONE  # a bad [ui] timezone is reported once mounted
+            self._zone_error: str | None = f"[ui] timezone {self.config.timezone!r} is unknown"
+        else:
+            self._zone_error = None
         self._analysis: Any | None = None
         self._analysis_timer: Any | None = None
         self.analysis_pending = False
@@ -87,12 +96,19 @@ class ForensicsApp(App[None]):
     def watching(self) -> bool:
         return self._watch
 
+    @property
+    def findings(self) -> dict[str, tuple[Any, ...]]:
+        """call_id -> badge-worthy findings (the state's copy of the analysis' answers)."""
+        return self.state.answers.findings
+
     def get_default_screen(self) -> Screen[Any]:
-        return MainScreen()
+        return MainScreen(self.state)
 
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
+        if self._zone_error:
+            self.notify(f"{self._zone_error}; times are shown in UTC", severity="warning")
         main = self.screen
         assert isinstance(main, MainScreen)
         self._main = main
@@ -121,7 +137,7 @@ class ForensicsApp(App[None]):
         self.feed.scan()
 
     def _check_live_runs(self) -> None:
-        live = [r for r in self._main.runs.order if r.is_live]
+        live = [r for r in self.state.runs.order if r.is_live]
         if live and self.feed is not None:
             self._refresh_runs(live)
 
@@ -155,12 +171,6 @@ class ForensicsApp(App[None]):
     def drain_feed(self) -> Delta:
         return self.feed.drain() if self.feed is not None else Delta()
 
-    def badge_for(self, call: Call) -> Text | None:
-        return badge(self.findings.get(call.call_id))
-
-    def flagged(self, call: Call) -> bool:
-        return call.call_id in self.findings
-
     # -- analysis (findings, diffs) -------------------------------------------------------
     @property
     def analysis(self) -> Any | None:
@@ -172,11 +182,11 @@ class ForensicsApp(App[None]):
         return self._analysis
 
     def _analysis_allowed(self) -> bool:
-        if not self._main.scan_complete:
+        if not self.state.scan_complete:
             return False  # analysing a half-indexed root would redo the work (and mislead)
         if self.analysis_enabled is not None:
             return self.analysis_enabled
-        return len(self._main.index) <= AUTO_ANALYSIS_MAX_CALLS
+        return len(self.state.index) <= AUTO_ANALYSIS_MAX_CALLS
 
     def action_analyse(self) -> None:
         """Compute findings now, whatever the size of the root."""
@@ -187,10 +197,10 @@ class ForensicsApp(App[None]):
     def request_analysis(self) -> None:
         """Recompute findings soon (bursts of changes coalesce into one run)."""
         if not self._analysis_allowed():
-            if self.analysis_enabled is None and self._main.scan_complete:
+            if self.analysis_enabled is None and self.state.scan_complete:
                 self.analysis_enabled = False
                 self.notify(
-                    f"Large root ({len(self._main.index)} calls): findings are not computed "
+                    f"Large root ({len(self.state.index)} calls): findings are not computed "
                     "automatically. Press A to analyse.",
                     timeout=8,
                 )
@@ -207,35 +217,31 @@ class ForensicsApp(App[None]):
     @work(thread=True, exclusive=True, group="analysis")
     def _analyse(self) -> None:
         analysis = self.analysis
-        found, counts = findings_map(analysis) if analysis is not None else ({}, {})
-        self.call_from_thread(self._findings_ready, found, counts)
+        answers = Answers()
+        if analysis is not None:
+            now = self.now().timestamp()
+            answers = answers_from(analysis, now=now, stale_after_s=self.config.stale_after_s)
+        self.call_from_thread(self._answers_ready, answers)
 
-    def _findings_ready(self, found: dict[str, tuple[Any, ...]], counts: dict[str, int]) -> None:
+    def _answers_ready(self, answers: Answers) -> None:
         self.analysis_pending = self._analysis_timer is not None  # another change came in
-        if found != self.findings or counts != self.finding_counts:
-            self.findings = found
-            self.finding_counts = counts
-            self._main.findings_changed(counts)
+        self.state.set_answers(answers)
 
-    def detail_extra(self, call: Call, width: int = 100) -> list[Text]:
-        """The Diff tab's lines for ``call`` (called from the detail loader thread)."""
-        if not self._main.scan_complete:
+    def detail_extra(self, call: Call, width: int = 100, request: Any = None) -> list[Text]:
+        """The Diff tab's lines for ``call`` (called from the detail loader thread).
+
+        ``request`` is ``(mode, against run or None, header)``, read from the state on the UI
+        thread when the call was shown.
+        """
+        if not self.state.scan_complete:
             return [Text("Indexing… findings and the diff follow once it is done.", style="dim")]
         if not self._analysis_allowed():
             return [Text("Large root: press A to analyse findings and diffs.", style="dim")]
         analysis = self.analysis
         if analysis is None:
             return [Text("analysis unavailable", style="dim")]
-        main = self._main
-        against = main.diff_against if main.diff_against != call.run_id else None
-        return detail_lines(
-            analysis,
-            call,
-            mode=main.diff_mode,
-            against=against,
-            against_label=main.run_name(against) if against else None,
-            width=width,
-        )
+        mode, against, header = request or ("unified", None, "Diff against the last known-good run")
+        return detail_lines(analysis, call, mode=mode, against=against, header=header, width=width)
 
     # -- actions --------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -266,7 +272,7 @@ class ForensicsApp(App[None]):
             if binding.action in seen:
                 continue
             seen.add(binding.action)
-            key = effective_key(binding, self.keymap)
+            key = key_display(self, binding, self.keymap)
             tip = f" — {binding.tooltip}" if binding.tooltip else ""
             yield SystemCommand(
                 binding.description or binding.action,

@@ -1,24 +1,32 @@
 """Time for the UI, injectable so snapshot tests can freeze "now" and elapsed times.
 
 Fixture timestamps are ISO-8601 strings (legacy ones naive, meaning UTC); parsing them is cached
-because the calls pane asks for the same few visible rows on every paint.
+because the calls pane asks for the same few visible rows on every paint.  Times are shown in
+the user's zone (``[ui] timezone`` in the config: ``local`` by default, ``UTC`` or an IANA
+name), and the zone's marker is shown next to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
+    "UTC_ZONE",
     "Now",
+    "Zone",
     "elapsed_s",
     "epoch",
     "fixed_clock",
+    "format_age",
     "format_clock",
     "format_duration",
     "parse_ts",
     "system_clock",
+    "zone_named",
 ]
 
 Now = Callable[[], datetime]
@@ -53,10 +61,54 @@ def epoch(ts: str | None) -> float:
     return value.timestamp() if value else 0.0
 
 
-def format_clock(ts: str | None) -> str:
-    """``HH:MM:SS`` in UTC, or blanks."""
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """Where times are shown: a ``tzinfo`` and the marker printed next to them."""
+
+    tz: tzinfo | None  # None: the machine's local zone
+    marker: str
+
+    def convert(self, value: datetime) -> datetime:
+        return value.astimezone(self.tz)
+
+
+UTC_ZONE = Zone(UTC, "UTC")
+
+
+def zone_named(name: str, now: datetime | None = None) -> Zone:
+    """``local``, ``UTC`` or an IANA zone name; raises ``ValueError`` for an unknown one."""
+    moment = now or datetime.now(UTC)
+    if name.lower() == "utc":
+        return UTC_ZONE
+    if name.lower() == "local":
+        local = moment.astimezone()
+        return Zone(None, local.strftime("%Z") or local.strftime("UTC%z"))
+    try:
+        tz = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (try local, UTC or Europe/Paris)") from exc
+    return Zone(tz, moment.astimezone(tz).strftime("%Z"))
+
+
+def format_clock(ts: str | None, zone: Zone = UTC_ZONE) -> str:
+    """``HH:MM:SS`` in ``zone``, or blanks."""
     value = parse_ts(ts)
-    return value.astimezone(UTC).strftime("%H:%M:%S") if value else "--:--:--"
+    return zone.convert(value).strftime("%H:%M:%S") if value else "--:--:--"
+
+
+def format_age(ts: str | None, now: datetime) -> str:
+    """``just now``, ``3m ago``, ``2h ago``, ``5d ago`` (blank when ``ts`` is unreadable)."""
+    value = parse_ts(ts)
+    if value is None:
+        return ""
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)}h ago"
+    return f"{int(seconds // 86400)}d ago"
 
 
 def format_duration(ms: float | None) -> str:

@@ -1,8 +1,9 @@
 """Findings for the UI: badges in the calls pane and the Diff tab's text, from core analysis.
 
-``core.analysis.Analysis`` does the work (in worker threads only); this module turns its
-results into what the widgets draw: a one-cell badge per flagged call and styled lines for the
-Diff tab.  Plain status failures (``error``/``timeout``) get no badge: their icon says it.
+``core.analysis.Analysis`` does the work (in worker threads only; ``ui.answers`` copies its
+per-call answers); this module turns them into what the widgets draw: a one-cell badge per
+flagged call and styled lines for the Diff tab.  Plain status failures (``error``/``timeout``)
+get no badge: their icon says it.
 """
 
 from __future__ import annotations
@@ -15,35 +16,10 @@ from forensics_tui.core.model import Call
 from forensics_tui.core.sanitize import safe_line
 from forensics_tui.ui.diff_lines import diff_lines, wrap
 
-__all__ = ["BADGE_KINDS", "badge", "detail_lines", "finding_line", "findings_map", "run_counts"]
+__all__ = ["badge", "detail_lines", "finding_line"]
 
-BADGE_KINDS = frozenset(
-    {"auth_expiry", "soft_error", "schema_drift", "partial_step", "rate_limited"}
-)
 _SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow", "low": "cyan"}
 _RANK = {"high": 3, "medium": 2, "low": 1}
-
-
-def findings_map(analysis: Any) -> tuple[dict[str, tuple[Any, ...]], dict[str, int]]:
-    """call_id -> findings worth a badge, and run_id -> how many (worker thread).
-
-    The per-run count includes findings about missing calls (no call to badge).
-    """
-    out: dict[str, tuple[Any, ...]] = {}
-    counts: dict[str, int] = {}
-    for run_analysis in analysis.refresh():
-        for call_id, found in run_analysis.by_call.items():
-            flagged = tuple(f for f in found if f.kind in BADGE_KINDS)
-            if flagged and call_id:
-                out[call_id] = flagged
-        total = run_counts(run_analysis.findings)
-        if total:
-            counts[run_analysis.run_id] = total
-    return out, counts
-
-
-def run_counts(findings: Any) -> int:
-    return sum(1 for f in findings if f.kind in BADGE_KINDS)
 
 
 def badge(findings: tuple[Any, ...] | None) -> Text | None:
@@ -70,11 +46,11 @@ def detail_lines(
     *,
     mode: str = "unified",
     against: str | None = None,
-    against_label: str | None = None,
+    header: str = "Diff against the last known-good run",
     width: int = 100,
 ) -> list[Text]:
-    """The Diff tab (worker thread): findings of ``call``, then its diff against the last
-    known-good run (or run ``against``), in ``mode``, wrapped to ``width``."""
+    """The Diff tab (worker thread): findings of ``call``, then its diff against its baseline
+    (or run ``against``, as ``header`` says), in ``mode``, wrapped to ``width``."""
     from forensics_tui.core.analysis.engine import AnalysisError
 
     lines: list[Text] = []
@@ -88,10 +64,9 @@ def detail_lines(
     if not found:
         lines.append(Text("no findings for this call", style="dim"))
     lines.append(Text(""))
-    target = "last known-good run" if against is None else f"run {against_label or against}"
-    head = Text(f"Diff against the {safe_line(target)} · {mode}", style="bold", end="")
-    head.append("   d: toggle view  D: pick a run", style="dim")
-    lines.append(head)
+    for part in wrap(safe_line(f"{header} · {mode}"), width, "bold"):
+        lines.append(part)
+    lines.extend(wrap("d: unified / side by side   D: pick a run for this call", width, "dim"))
     try:
         diff = analysis.diff(call, against=against)
     except AnalysisError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-__all__ = ["KeyInfo", "all_keys", "effective_key"]
+__all__ = ["KeyInfo", "all_keys", "effective_key", "key_display"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +56,10 @@ def effective_key(binding: Binding, keymap: dict[str, str]) -> str:
     if binding.id and binding.id in keymap:
         return keymap[binding.id]
     return binding.key
+
+
+def key_display(app: object, binding: Binding, keymap: dict[str, str]) -> str:
+    """How a person types the binding: ``[`` not ``left_square_bracket``, ``? f1``."""
+    keys = [k.strip() for k in effective_key(binding, keymap).split(",") if k.strip()]
+    show = app.get_key_display  # type: ignore[attr-defined]
+    return " ".join(show(binding.with_key(k)) for k in keys)

@@ -7,33 +7,12 @@ flood of 5,000 new fixtures becomes a handful of repaints, not 5,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from textual.message import Message
 
 from forensics_tui.core.model import Call
-from forensics_tui.ui.view_model import RunSummary
+from forensics_tui.ui.view_model import Delta, RunSummary
 
 __all__ = ["Delta", "FeedChanged", "FeedSnapshot", "WatchState"]
-
-
-@dataclass
-class Delta:
-    """Everything that changed since the UI last drained the feed."""
-
-    calls: list[Call] = field(default_factory=list)
-    runs: dict[str, RunSummary] = field(default_factory=dict)
-    removed_runs: set[str] = field(default_factory=set)
-
-    def merge(self, other: Delta) -> None:
-        self.calls.extend(other.calls)
-        for run_id in other.removed_runs:
-            self.runs.pop(run_id, None)
-        self.runs.update(other.runs)
-        self.removed_runs = (self.removed_runs - set(other.runs)) | other.removed_runs
-
-    def __bool__(self) -> bool:
-        return bool(self.calls or self.runs or self.removed_runs)
 
 
 class FeedSnapshot(Message):

@@ -4,17 +4,22 @@
 inside one term are ORed, ``-`` negates a term, ``tool``/``run`` take shell globs, and bare words
 must all appear (case-insensitively) in the tool, run id, call id, file name or preview.
 Status aliases: ``fail``/``failed``/``failures`` = error, timeout and broken files.
+``finding:auth_expiry`` keeps calls carrying that finding and ``kind:timeout`` calls the core's
+analysis gives that kind (a finding's kind, or its classification); both read the analysis
+answers the query is bound to.  ``@name`` expands a saved filter (``[filters]`` in the config).
 """
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import Any
 
 from forensics_tui.core.model import Call
 
-__all__ = ["FAILURE_STATUSES", "Query", "QueryError", "parse_query"]
+__all__ = ["FAILURE_STATUSES", "Query", "QueryError", "expand_saved", "parse_query"]
 
 FAILURE_STATUSES: frozenset[str] = frozenset({"error", "timeout", "broken"})
 _ALIASES: dict[str, frozenset[str]] = {
@@ -26,7 +31,8 @@ _ALIASES: dict[str, frozenset[str]] = {
     "bad": frozenset({"broken"}),
 }
 _KNOWN = frozenset({"ok", "error", "skipped", "timeout", "pending", "broken"})
-_FIELDS = ("status", "tool", "run")
+_FIELDS = ("status", "tool", "run", "finding", "kind")
+_ANSWER_FIELDS = frozenset({"finding", "kind"})
 
 
 class QueryError(ValueError):
@@ -39,7 +45,17 @@ class _Term:
     values: tuple[str, ...]
     negate: bool = False
 
-    def matches(self, call: Call) -> bool:
+    def matches(self, call: Call, answers: Any = None) -> bool:
+        if self.field in _ANSWER_FIELDS:
+            if answers is None:
+                hit = False
+            elif self.field == "finding":
+                hit = bool(answers.finding_kinds(call.call_id) & set(self.values))
+            else:
+                hit = bool(answers.kinds_of(call.call_id) & set(self.values)) or (
+                    call.status in self.values
+                )
+            return hit != self.negate
         if self.field == "status":
             hit = call.status in self.values
         elif self.field == "tool":
@@ -58,10 +74,20 @@ class Query:
     text: str = ""
     terms: tuple[_Term, ...] = ()
     words: tuple[str, ...] = field(default=())
+    answers: Any = field(default=None, compare=False, repr=False)
+    """The analysis answers ``finding:`` and ``kind:`` terms read (``bind``)."""
 
     @property
     def empty(self) -> bool:
         return not self.terms and not self.words
+
+    @property
+    def needs_answers(self) -> bool:
+        return any(t.field in _ANSWER_FIELDS for t in self.terms)
+
+    def bind(self, answers: Any) -> Query:
+        """This query reading ``answers`` (``ui.answers.Answers``) for its analysis terms."""
+        return replace(self, answers=answers) if self.needs_answers else self
 
     def statuses(self) -> frozenset[str] | None:
         """The positive status set of the query, if it has exactly one status term."""
@@ -70,7 +96,7 @@ class Query:
 
     def matches(self, call: Call) -> bool:
         for term in self.terms:
-            if not term.matches(call):
+            if not term.matches(call, self.answers):
                 return False
         if self.words:
             hay = " ".join(
@@ -104,15 +130,36 @@ def _statuses(raw: str) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def parse_query(text: str) -> Query:
-    """Parse filter-bar text; raises ``QueryError`` with a one-line reason."""
+def _tokens(text: str) -> list[str]:
     try:
-        tokens = shlex.split(text)
+        return shlex.split(text)
     except ValueError:
-        tokens = text.split()
+        return text.split()
+
+
+def expand_saved(text: str, saved: Mapping[str, str]) -> str:
+    """Replace each ``@name`` token by the saved filter ``name`` (one level, no recursion)."""
+    out = []
+    for token in _tokens(text):
+        if token.startswith("@") and len(token) > 1:
+            name = token[1:]
+            if name not in saved:
+                known = ", ".join(f"@{n}" for n in sorted(saved)) or "none saved"
+                raise QueryError(f"no saved filter {token!r} ({known})")
+            out.append(saved[name])
+        else:
+            out.append(shlex.quote(token) if " " in token else token)
+    return " ".join(out)
+
+
+def parse_query(text: str, saved: Mapping[str, str] | None = None) -> Query:
+    """Parse filter-bar text; raises ``QueryError`` with a one-line reason."""
+    shown = text
+    if saved is not None or "@" in text:
+        text = expand_saved(text, saved or {})
     terms: list[_Term] = []
     words: list[str] = []
-    for token in tokens:
+    for token in _tokens(text):
         negate = token.startswith("-") and ":" in token
         body = token[1:] if negate else token
         name, sep, value = body.partition(":")
@@ -127,4 +174,4 @@ def parse_query(text: str) -> Query:
             terms.append(_Term(name, values, negate))
         else:
             words.append(token.lower())
-    return Query(text=text, terms=tuple(terms), words=tuple(words))
+    return Query(text=shown, terms=tuple(terms), words=tuple(words))

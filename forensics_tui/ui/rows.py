@@ -2,22 +2,32 @@
 
 Every fixture-derived string goes through ``safe_line`` and into ``Text`` as plain text, so a
 tool named ``[@click=app.quit]`` or one holding ESC bytes is shown, escaped, and nothing else.
-Status is carried by icon *and* colour, so rows still read under ``NO_COLOR``.
+Status is carried by icon, colour *and* weight: a failure's icon is bold and reversed and its
+row is never dim, so under ``NO_COLOR`` and in every theme failures are the most visible thing
+on screen while an ok row stays quiet.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from rich.text import Text
 
 from forensics_tui.core.model import BROKEN, STATUS_COLORS, STATUS_ICONS, Call
 from forensics_tui.core.sanitize import safe_line
-from forensics_tui.ui.clock import elapsed_s, format_clock, format_duration, parse_ts
+from forensics_tui.ui.clock import (
+    UTC_ZONE,
+    Zone,
+    elapsed_s,
+    format_age,
+    format_clock,
+    format_duration,
+)
+from forensics_tui.ui.labels import run_label
 from forensics_tui.ui.view_model import RunSummary
 
 __all__ = [
+    "FAILED",
     "RUN_COLORS",
     "RUN_ICONS",
     "all_runs_lines",
@@ -35,38 +45,21 @@ RUN_COLORS: dict[str, str] = {
     "failed": "red",
     "crashed": "bright_red",
 }
+FAILED = frozenset({"error", "timeout", BROKEN})
 _COUNT_ORDER = ("ok", "error", "timeout", "skipped", "pending", BROKEN)
-_SILENT = ("error", "timeout", "skipped", BROKEN)  # in a run that says ok: a silent failure
-_SHORT_ID = 16
-_ID_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})[_T-]?(\d{2})(\d{2})(\d{2})")
+_OUTCOME_WORDS = {"silent_failure": "claims ok", "incomplete": "incomplete", "empty": "empty"}
+_RECENT_S = 7 * 86400.0  # older runs show no age: their label says when
 
 
-def _id_suffix(run_id: str) -> str:
-    tail = re.split(r"[_\-.]", run_id)[-1] or run_id
-    return tail[:4] if len(tail) >= 4 else run_id[-4:]
+def status_style(status: str, mono: bool = False) -> str:
+    """A status icon's style: failures bold and reversed, everything else plain colour.
 
-
-def run_label(run_id: str, started_at: str | None = None, *, short: bool = False) -> str:
-    """A compact, still distinctive name for a run (the full id is in the detail header).
-
-    Ids up to 16 characters are shown as they are.  Longer ones (``20261127_145633_914877_7a3b2c``)
-    become the start time plus the first characters of their random suffix: ``11-27 14:56:33
-    7a3b`` (``short``: ``14:56:33 7a3b``, for the calls pane's run column).  Sanitised.
+    ``mono`` (``NO_COLOR``): no colour at all, because a monochrome terminal maps red to a dark
+    grey; a reversed cell in the default colours is the brightest thing it can draw.
     """
-    run_id = safe_line(run_id)
-    if len(run_id) <= _SHORT_ID:
-        return run_id
-    moment = parse_ts(started_at)
-    if moment is not None:
-        moment = moment.astimezone(UTC)
-        stamp = moment.strftime("%H:%M:%S" if short else "%m-%d %H:%M:%S")
-    else:
-        found = _ID_TIME.match(run_id)
-        if found is None:
-            return run_id[:7] + "…" + run_id[-6:]
-        _year, mo, d, h, mi, sec = found.groups()
-        stamp = f"{h}:{mi}:{sec}" if short else f"{mo}-{d} {h}:{mi}:{sec}"
-    return f"{stamp} {_id_suffix(run_id)}"
+    if status in FAILED:
+        return "bold reverse" if mono else f"bold reverse {STATUS_COLORS.get(status, 'white')}"
+    return "" if mono else STATUS_COLORS.get(status, "white")
 
 
 def format_elapsed(seconds: float) -> str:
@@ -118,22 +111,25 @@ def call_line(
     badge: Text | None = None,
     show_run: bool = False,
     run_name: str | None = None,
+    zone: Zone = UTC_ZONE,
+    mono: bool = False,
 ) -> Text:
     """One row of the calls pane, ``width`` cells wide (without the cursor gutter).
 
     ``show_run`` adds a run column (the interleaved stream); ``run_name`` is what it shows
     (``run_label(..., short=True)``), else the end of the run id.
     """
-    color = STATUS_COLORS.get(call.status, "white")
     icon = STATUS_ICONS.get(call.status, "?")
+    failed = call.status in FAILED
+    quiet = "" if failed else "dim"
     line = Text(no_wrap=True, overflow="ellipsis", end="")
-    line.append(f"{call.seq:>5} " if call.seq else "    - ", style="dim")
-    line.append(format_clock(call.ts), style="dim")
+    line.append(f"{call.seq:>5} " if call.seq else "    - ", style=quiet)
+    line.append(format_clock(call.ts, zone), style=quiet)
     line.append(" ")
     if call.status == "pending" and stale:
         line.append("◌", style="yellow")
     else:
-        line.append(icon, style=f"bold {color}")
+        line.append(icon, style=status_style(call.status, mono))
     line.append(" ")
 
     fixed = 5 + 1 + 8 + 3 + 10 + 3
@@ -161,7 +157,7 @@ def call_line(
                 shown = "stale" if stale else shown[:9]
         line.append(shown.rjust(9), style="yellow" if stale else "cyan")
     else:
-        line.append(format_duration(call.duration_ms).rjust(9), style="dim")
+        line.append(format_duration(call.duration_ms).rjust(9), style=quiet)
     line.append(" ")
     if badge is not None and badge.cell_len:
         line.append_text(badge)
@@ -174,54 +170,74 @@ def call_line(
         if call.deleted:
             line.append(_fit("deleted", room), style="italic yellow")
         elif call.status == BROKEN:
-            line.append(_fit(safe_line(call.problem or "unreadable"), room), style="red")
+            line.append(_fit(safe_line(call.problem or "unreadable"), room), style="bold red")
         elif call.preview:
-            line.append(_fit(safe_line(call.preview), room), style="dim")
+            line.append(_fit(safe_line(call.preview), room), style="red" if failed else "dim")
     line.truncate(width, pad=True)
     return line
 
 
-def _counts(counts: dict[str, int]) -> Text:
+def _counts(counts: dict[str, int], mono: bool = False) -> Text:
     text = Text(no_wrap=True, end="")
     for status in _COUNT_ORDER:
         n = counts.get(status, 0)
         if n:
             if text:
                 text.append(" ")
-            text.append(STATUS_ICONS[status], style=STATUS_COLORS[status])
+            text.append(STATUS_ICONS[status], style=status_style(status, mono))
             text.append(str(n))
     return text
 
 
-def run_lines(run: RunSummary, width: int, findings: int = 0) -> tuple[Text, Text]:
-    """Two lines per run: outcome icon + compact run name; counts, findings, outcome word.
+def run_lines(
+    run: RunSummary,
+    width: int,
+    findings: int = 0,
+    *,
+    label: str | None = None,
+    outcome: str | None = None,
+    now: datetime | None = None,
+    mono: bool = False,
+) -> tuple[Text, Text]:
+    """Two lines per run: outcome icon + label; counts, findings, outcome word, age.
 
-    A run that claims ``ok`` while it has failed, skipped or broken calls, or findings, is the
-    silent failure this tool exists for: it gets ⚠ and "claims ok", never a reassuring ✓.
+    ``outcome`` is the core analysis model's verdict (None until it is in: the run's own claim
+    is shown meanwhile).  A run the core calls a ``silent_failure`` (it claims ok but has
+    failed, skipped or broken calls, or findings) gets ⚠ and "claims ok", never a ✓.
     """
     icon = RUN_ICONS.get(run.status, "?")
     color = RUN_COLORS.get(run.status, "white")
     word = "LIVE" if run.is_live else run.status
-    if run.status == "ok" and (findings or any(run.counts.get(s) for s in _SILENT)):
+    if outcome == "silent_failure":
         icon, color, word = "⚠", "yellow", "claims ok"
+    elif outcome in _OUTCOME_WORDS and not run.is_live:
+        word = _OUTCOME_WORDS[outcome]
+    bad = run.status in ("failed", "crashed") or outcome in ("silent_failure", "failed")
     first = Text(no_wrap=True, overflow="ellipsis", end="")
-    first.append(icon, style=f"bold {color}")
+    if mono:
+        first.append(icon, style="bold reverse" if bad else "")
+    else:
+        first.append(icon, style=f"bold reverse {color}" if bad else f"bold {color}")
     first.append(" ")
-    first.append(run_label(run.run_id, run.started_at), style="bold")
+    first.append(label or run_label(run.run_id, run.started_at), style="bold")
     first.truncate(width, pad=True)
 
     second = Text("  ", no_wrap=True, overflow="ellipsis", end="")
-    second.append_text(_counts(run.counts))
+    second.append_text(_counts(run.counts, mono))
     if findings:
         second.append(" ")
         second.append(f"⚑{findings}", style="bold yellow")
     second.append("  ")
-    second.append(word, style=f"bold {color}" if run.is_live else color)
+    second.append(word, style=f"bold {color}" if run.is_live or bad else color)
     if run.problem:
-        second.append(" run.json!", style="red")
+        second.append(" run.json!", style="bold red")
     elif run.is_reexec:
         second.append(" ↻ re-execution", style="cyan")
-    elif run.task or run.agent:
+    if now is not None and run.started_at:
+        age = elapsed_s(run.started_at, now)
+        if age is not None and age < _RECENT_S:
+            second.append(f" {format_age(run.started_at, now)}", style="italic")
+    if not run.problem and not run.is_reexec and (run.task or run.agent):
         second.append(" " + safe_line(run.task or run.agent or ""), style="dim")
     second.truncate(width, pad=True)
     return first, second

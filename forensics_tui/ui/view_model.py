@@ -3,7 +3,7 @@
 The store lives in worker threads; the UI never reads it directly.  Workers hand over
 ``RunSummary`` snapshots and ``Call`` summaries, and these classes keep them ordered so the
 line-API panes can index rows in O(1) and place a new call with a bisect (100k rows stay cheap).
-No Textual import here: this is plain data, tested without an app.
+No Textual import here: this is plain data, tested without an app (tests/ui/test_state.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from forensics_tui.core.model import Call
 from forensics_tui.core.storage.ordering import call_sort_key, run_sort_key, ts_key
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
 
-__all__ = ["ALL_RUNS", "CallIndex", "CallRows", "RowKey", "RunSummary", "RunsModel"]
+__all__ = ["ALL_RUNS", "CallIndex", "CallRows", "Delta", "RowKey", "RunSummary", "RunsModel"]
 
 ALL_RUNS = "*"
 """Scope id of the interleaved stream of every run."""
@@ -61,6 +61,25 @@ class RunSummary:
             problem=getattr(run, "manifest_problem", None),
             is_reexec=bool(getattr(run, "is_reexec", False)),
         )
+
+
+@dataclass
+class Delta:
+    """Everything that changed since the UI last drained the feed."""
+
+    calls: list[Call] = field(default_factory=list)
+    runs: dict[str, RunSummary] = field(default_factory=dict)
+    removed_runs: set[str] = field(default_factory=set)
+
+    def merge(self, other: Delta) -> None:
+        self.calls.extend(other.calls)
+        for run_id in other.removed_runs:
+            self.runs.pop(run_id, None)
+        self.runs.update(other.runs)
+        self.removed_runs = (self.removed_runs - set(other.runs)) | other.removed_runs
+
+    def __bool__(self) -> bool:
+        return bool(self.calls or self.runs or self.removed_runs)
 
 
 class RunsModel:

@@ -94,14 +94,16 @@ def _json(root: Path, *args: str) -> Any:
 
 def _tui_claims_ok(analysis: Any) -> dict[str, bool]:
     """What the TUI's run list marks "⚠ claims ok", from the TUI's own data source."""
-    from forensics_tui.ui.findings import findings_map
+    from forensics_tui.ui.answers import answers_from
     from forensics_tui.ui.rows import run_lines
     from forensics_tui.ui.view_model import RunSummary
 
-    _badges, counts = findings_map(analysis)
+    answers = answers_from(analysis)
     out = {}
     for run in analysis.store.runs():
-        _first, second = run_lines(RunSummary.from_run(run), 120, counts.get(run.run_id, 0))
+        outcome = answers.outcomes.get(run.run_id)
+        count = answers.counts.get(run.run_id, 0)
+        _first, second = run_lines(RunSummary.from_run(run), 120, count, outcome=outcome)
         out[run.run_id] = "claims ok" in second.plain
     return out
 

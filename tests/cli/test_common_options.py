@@ -75,7 +75,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], bool]] = {
 
 
 def test_every_command_is_covered() -> None:
-    assert set(CASES) | {"init-ci"} == set(COMMANDS)
+    # ship and pull need a NATS server: tests/fleet covers their --dir
+    assert set(CASES) | {"init-ci", "ship", "pull"} == set(COMMANDS)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -112,13 +113,15 @@ def test_group_dir_reaches_the_command(
 
 
 def test_group_dir_reaches_init_ci(tmp_path: Path) -> None:
-    args = ["--dir", "recorded/fixtures", "init-ci", "--path", str(tmp_path)]
+    spec = ["--install-spec", "forensics-tui==0.1.0"]  # this checkout is outside tmp_path
+    args = ["--dir", "recorded/fixtures", "init-ci", "--path", str(tmp_path), *spec]
     result = CliRunner().invoke(cli, args, env={"FORENSICS_FIXTURE_DIR": "/elsewhere"})
     assert result.exit_code == 0, result.output
     workflow = (tmp_path / ".github/workflows/forensics.yml").read_text()
     assert "FORENSICS_FIXTURE_DIR: recorded/fixtures" in workflow
     own = CliRunner().invoke(
-        cli, ["--dir", "ignored", "init-ci", "--dir", "mine", "--path", str(tmp_path), "--force"]
+        cli,
+        ["--dir", "ignored", "init-ci", "--dir", "mine", "--path", str(tmp_path), "--force", *spec],
     )
     assert own.exit_code == 0, own.output
     assert (

@@ -307,3 +307,25 @@ def test_mcp_proxy(tmp_path: Path, fault_server: FaultServer) -> None:
         assert sorted(f["input"]["path"] for f in found) == sorted(
             f"/{mode}?i={i}" for i in range(N)
         )
+
+
+def test_http_inside_checkpointed_calls(tmp_path: Path, fault_server: FaultServer) -> None:
+    """Plain ``checkpointed`` tool calls in threads: each HTTP child in its parent's run."""
+    import requests
+
+    from forensics_tui.capture import checkpointed
+
+    recorders = {rid: Recorder(tmp_path, rid) for rid in MODES}
+
+    def tool_call(rid: str, i: int) -> None:
+        with checkpointed("fetch", {"i": i}, recorder=recorders[rid]) as call:
+            call.output = requests.get(fault_server.url(f"/{MODES[rid]}?i={i}"), timeout=30).json()
+
+    threads = [threading.Thread(target=tool_call, args=(rid, i)) for rid in MODES for i in range(N)]
+    with http.capture_http():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    for rid, mode in MODES.items():
+        check_run(tmp_path, rid, mode)

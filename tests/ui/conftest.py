@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from forensics_tui.core.config import Config
 from forensics_tui.ui.app import ForensicsApp
 from forensics_tui.ui.clock import fixed_clock
 
@@ -19,6 +20,7 @@ FROZEN = datetime(2026, 3, 10, 12, 5, 0, tzinfo=UTC)
 def make_app(root: Path, **kwargs: Any) -> ForensicsApp:
     """An app with a frozen clock and a fixed root label (no tmp_path randomness on screen)."""
     kwargs.setdefault("now", fixed_clock(FROZEN))
+    kwargs.setdefault("config", Config(timezone="UTC"))  # the same screens on every machine
     kwargs.setdefault("root_label", root.name)
     return ForensicsApp(root, **kwargs)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.ui.rows import run_label
+from forensics_tui.ui.labels import run_label
 from forensics_tui.ui.screens.findings import FindingsScreen
 from forensics_tui.ui.screens.main import MainScreen
 from forensics_tui.ui.screens.patterns import PatternsScreen
@@ -66,7 +66,7 @@ async def test_findings_of_a_run_jump_to_the_call(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
         main = await _ready(pilot)
-        main.query_one(RunsPane).select_scope(AUTH_RUN)
+        main.state.set_scope(AUTH_RUN)
         await pilot.pause()
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, FindingsScreen))
@@ -99,7 +99,7 @@ async def test_diff_tab_modes_and_picking_a_run(corpus_copy) -> None:
     app = make_app(corpus_copy("v1"), watch=False)
     async with app.run_test(size=SIZE) as pilot:
         main = await _ready(pilot)
-        main.query_one(RunsPane).select_scope(AUTH_RUN)
+        main.state.set_scope(AUTH_RUN)
         await pilot.pause()
         calls = main.query_one(CallsPane)
         crm = next(i for i, c in enumerate(main.rows.rows) if c.tool == "crm_lookup")
@@ -122,15 +122,17 @@ async def test_diff_tab_modes_and_picking_a_run(corpus_copy) -> None:
         picker.query_one(PickList).set_cursor(target)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
-        assert main.diff_against == "20260301_090000"
-        text = await _diff_settled(pilot, main, "Diff against the run")
+        crm_call = main.rows.rows[crm]
+        assert main.state.diff_choice(crm_call).run_id == "20260301_090000"
+        text = await _diff_settled(pilot, main, "(for this call")
+        assert "Diff against run 20260301_090000 (for this call" in text
         assert "baseline: run 20260301_090000" in text
         await pilot.press("D")  # back to the default
         await wait_for(pilot, lambda: isinstance(app.screen, RunPickerScreen))
         await wait_for(pilot, lambda: app.screen.loaded)
         app.screen.query_one(PickList).set_cursor(0)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: main.diff_against is None)
+        await wait_for(pilot, lambda: main.state.diff_choice(crm_call).run_id is None)
         await _diff_settled(pilot, main, "last known-good run")
 
 
@@ -139,7 +141,7 @@ async def test_postmortem_is_written_under_the_root(corpus_copy) -> None:
     app = make_app(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         main = await _ready(pilot)
-        main.query_one(RunsPane).select_scope(AUTH_RUN)
+        main.state.set_scope(AUTH_RUN)
         await pilot.pause()
         await pilot.press("M")
         await wait_for(pilot, lambda: main.last_postmortem is not None, timeout=10)
@@ -156,7 +158,7 @@ def test_run_label_is_compact_and_keeps_short_ids() -> None:
     assert run_label(long_id, "2026-11-27T14:56:33.914877+00:00") == "11-27 14:56:33 7a3b"
     assert run_label(long_id, None, short=True) == "14:56:33 7a3b"
     assert run_label("20260303_090000", None) == "20260303_090000"
-    assert run_label("x" * 40) == "xxxxxxx…xxxxxx"
+    assert run_label("x" * 40) == "x" * 8  # no timestamp: a pasteable piece of the id
     assert "\x1b" not in run_label("\x1b]0;owned\x07" + "a" * 30)
 
 

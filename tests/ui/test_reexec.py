@@ -161,13 +161,15 @@ async def test_post_needs_the_method_typed(tmp_path: Path, counter: Counter) -> 
         box = screen.query_one("#reexec-word", Input)
         assert box.display and box.has_focus
         await pilot.press("enter")  # nothing typed
-        await pilot.press(*"post", "enter")  # the wrong word (case matters)
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "Nothing typed" in _text(screen, "hint"))
+        assert "Type POST" in _text(screen, "hint") and "'nothing'" not in _text(screen, "hint")
+        await pilot.press(*"PUT", "enter")  # the wrong word
+        await wait_for(pilot, lambda: "'PUT' is not POST" in _text(screen, "hint"))
         assert screen.state == "confirm"
         assert "nothing was sent" in _text(screen, "hint")
         assert counter.requests == []
         box.value = ""
-        await pilot.press(*"POST", "enter")
+        await pilot.press(*"post", "enter")  # the method, in any case
         await wait_for(pilot, lambda: screen.state == "done", timeout=10)
         assert counter.requests == [("POST", "/notify")]
         await pilot.press("escape")

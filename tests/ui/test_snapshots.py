@@ -77,3 +77,24 @@ def test_help_screen(snap_compare, corpus_copy) -> None:
     assert snap_compare(
         _app(corpus_copy, "v1"), terminal_size=(120, 36), run_before=_settle_after("question_mark")
     )
+
+
+def test_help_screen_80x24(snap_compare, corpus_copy) -> None:
+    assert snap_compare(
+        _app(corpus_copy, "v1"), terminal_size=(80, 24), run_before=_settle_after("question_mark")
+    )
+
+
+def test_full_screen_diff_80x24(snap_compare, corpus_copy) -> None:
+    # run 20260303 (five runs back): crm_lookup's silent auth failure, its Diff tab full screen
+    keys = ["left_square_bracket"] * 5 + ["6", "Z"]
+    assert snap_compare(
+        _app(corpus_copy, "v1"), terminal_size=(80, 24), run_before=_settle_after(*keys)
+    )
+
+
+def test_filter_in_status_line_120x40(snap_compare, corpus_copy) -> None:
+    keys = ["s", *"finding:auth_expiry", "enter"]
+    assert snap_compare(
+        _app(corpus_copy, "v1"), terminal_size=(120, 40), run_before=_settle_after(*keys)
+    )

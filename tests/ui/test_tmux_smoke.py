@@ -112,3 +112,69 @@ def test_tmux_no_color(tmp_path: Path) -> None:
         tmux.wait_for("truncated JSON")
     finally:
         tmux.kill()
+
+
+def _sgr_before(line: str, glyph: str) -> str:
+    """The SGR parameters in effect where ``glyph`` is drawn on a ``capture-pane -e`` line."""
+    import re
+
+    index = line.index(glyph)
+    params: list[str] = []
+    for match in re.finditer(r"\x1b\[([0-9;]*)m", line[:index]):
+        if match.group(1) in ("", "0"):
+            params = []
+        else:
+            params.extend(match.group(1).split(";"))
+    return ";".join(params)
+
+
+def test_tmux_no_color_failures_are_the_most_visible(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(CORPUS / "v1", root)
+    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={tmp_path / 'cfg'} NO_COLOR=1 TERM=xterm-256color"
+    command = f"cd {ROOT} && env {env} {sys.executable} -m forensics_tui --dir {root}"
+    tmux = Tmux(command, cols=100, rows=30)
+    try:
+        tmux.wait_for("post_reply")
+        out = subprocess.run(
+            ["tmux", "capture-pane", "-e", "-p", "-t", tmux.name], capture_output=True, text=True
+        ).stdout
+        failed = next(line for line in out.splitlines() if "post_reply" in line and "✗" in line)
+        ok = next(line for line in out.splitlines() if "crm_lookup" in line and "✓" in line)
+        calls_part = failed[failed.rindex("│", 0, failed.index("post_reply")) :]
+        fail_sgr = _sgr_before(calls_part, "✗").split(";")
+        ok_sgr = _sgr_before(ok[ok.rindex("│", 0, ok.index("crm_lookup")) :], "✓").split(";")
+        assert "7" in fail_sgr and "1" in fail_sgr  # reversed and bold
+        assert "2" not in fail_sgr  # never dim
+        greys = [int(fail_sgr[i + 2]) for i, p in enumerate(fail_sgr[:-2]) if p == "38"]
+        assert all(g >= 250 for g in greys), fail_sgr  # no dark grey: the brightest it has
+        assert "7" not in ok_sgr
+    finally:
+        tmux.kill()
+
+
+def test_tmux_payload_opens_in_the_pager_and_the_app_comes_back(tmp_path: Path) -> None:
+    root = tmp_path / "v1"
+    shutil.copytree(CORPUS / "v1", root)
+    seen = tmp_path / "seen.json"
+    pager = tmp_path / "pager.sh"
+    pager.write_text(f'#!/bin/sh\ncp "$1" {seen}\n', encoding="utf-8")
+    pager.chmod(0o700)
+    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={tmp_path / 'cfg'} TERM=xterm-256color PAGER={pager}"
+    command = f"cd {ROOT} && env {env} {sys.executable} -m forensics_tui --dir {root}"
+    tmux = Tmux(command)
+    try:
+        tmux.wait_for("#1")
+        tmux.keys("v")
+        deadline = time.monotonic() + 15
+        while not seen.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert '"customer": "C-1042"' in seen.read_text(encoding="utf-8")
+        tmux.wait_for("crm_lookup")  # the app is drawn again after the pager exits
+        tmux.keys("q")
+        deadline = time.monotonic() + 10
+        while tmux.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not tmux.alive()
+    finally:
+        tmux.kill()

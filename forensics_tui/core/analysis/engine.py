@@ -11,38 +11,35 @@ that run and the runs after it are recomputed, and their files are not re-read.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from forensics_tui.core.analysis.accept import AcceptedShapes
 from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, call_is_good
-from forensics_tui.core.analysis.classify import Classification, classify, is_cancelled
+from forensics_tui.core.analysis.classify import Classification
 from forensics_tui.core.analysis.diff import CallDiff, diff_calls
+from forensics_tui.core.analysis.facts import CallFacts, facts_of
 from forensics_tui.core.analysis.findings import (
     Finding,
     call_finding,
     detect_missing_calls,
     detect_schema_drift,
     detect_skipped,
-    error_message,
     ordinal,
 )
 from forensics_tui.core.analysis.patterns import Pattern, Sighting, find_patterns
-from forensics_tui.core.analysis.shapes import Shape, output_shape
+from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.analysis.verdict import (
-    PASSING_OUTCOMES,
     Baseline,
     CallVerdict,
-    Cause,
+    RunAnalysis,
     group_causes,
     run_kind,
     static_outcome,
 )
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import BROKEN, Call, Fixture, Run
-from forensics_tui.core.sanitize import safe_line
 from forensics_tui.core.storage.loader import load_fixture
 
 __all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis", "call_subject"]
@@ -52,83 +49,6 @@ _HEALTHY = Classification("ok")
 
 class AnalysisError(Exception):
     """A question the data cannot answer (no baseline, unknown run); the message says why."""
-
-
-@dataclass(slots=True, frozen=True)
-class CallFacts:
-    """What one fixture file says on its own (cached until the file changes)."""
-
-    classification: Classification
-    shape: Shape | None
-    message: str | None  # the error message, for failure signatures
-    parent_call: str | None = None
-    endpoint: str | None = None
-    cancelled: bool = False
-    reexec_of: str | None = None  # call id of the original, for a re-execution's call
-
-
-@dataclass(slots=True)
-class RunAnalysis:
-    """One run's verdict (docs/ARCHITECTURE.md, "Analysis model")."""
-
-    run: Run
-    fingerprint: tuple[Any, ...]
-    accepted: tuple[bool, frozenset[str]]  # whole run accepted, accepted tools
-    kind: str = "agent"  # agent | reexec | imported
-    findings: list[Finding] = field(default_factory=list)  # one per cause's call, then missing
-    by_call: dict[str, list[Finding]] = field(default_factory=dict)  # active findings per call
-    verdicts: dict[str, CallVerdict] = field(default_factory=dict)  # call_id -> verdict
-    causes: list[Cause] = field(default_factory=list)
-    baselines: dict[str, Call] = field(default_factory=dict)  # call_id -> baseline call
-    baseline_run: str | None = None  # for missing steps
-    baseline_run_reason: str | None = None
-    reexec_of: str | None = None  # the original call of a re-execution
-    good_calls: list[GoodCall] = field(default_factory=list)
-    good: bool = False
-    base_outcome: str = "ok"  # without the clock; see ``outcome``
-
-    @property
-    def run_id(self) -> str:
-        return self.run.run_id
-
-    @property
-    def first_failure(self) -> Cause | None:
-        """The first cause with a call (in sequence order), else the first missing step."""
-        return next((c for c in self.causes if c.call_id), self.causes[0] if self.causes else None)
-
-    def outcome(self, now: float | None = None, stale_after_s: float = 600.0) -> str:
-        """``ok``, ``running``, ``silent_failure``, ``failed``, ``incomplete`` or ``empty``;
-        a live run whose pending call is stale (by ``now``) is ``incomplete``."""
-        if self.base_outcome == "running" and self.stale_calls(now, stale_after_s):
-            return "incomplete"
-        return self.base_outcome
-
-    def stale_calls(self, now: float | None, stale_after_s: float) -> list[tuple[Call, str]]:
-        from forensics_tui.core.analysis.check import stale_reason
-
-        when = time.time() if now is None else now
-        out = []
-        for cv in self.verdicts.values():
-            reason = stale_reason(cv.call, self.run, when, stale_after_s)
-            if reason is not None:
-                out.append((cv.call, reason))
-        return out
-
-    def passing(self, now: float | None = None, stale_after_s: float = 600.0) -> bool:
-        return self.outcome(now, stale_after_s) in PASSING_OUTCOMES
-
-    def to_json(self, now: float | None = None, stale_after_s: float = 600.0) -> dict[str, Any]:
-        first = self.first_failure
-        return {
-            "run_id": self.run_id,
-            "kind": self.kind,
-            "outcome": self.outcome(now, stale_after_s),
-            "first_failure": first.to_json() if first else None,
-            "causes": [c.to_json() for c in self.causes],
-            "baseline_run": self.baseline_run,
-            "baseline_run_reason": self.baseline_run_reason,
-            "reexec_of": self.reexec_of,
-        }
 
 
 def _fingerprint(run: Run) -> tuple[Any, ...]:
@@ -249,7 +169,7 @@ class Analysis:
             # read past the store's fixture cache: facts are what is kept, never payloads
             fixture = load_fixture(call.path, root=self.store.root, run_id=call.run_id)
             if isinstance(fixture, Fixture):
-                facts = _facts_of(fixture)
+                facts = facts_of(fixture)
                 if facts.shape is not None:  # most calls of a tool share one shape: keep one
                     shape_key = frozenset(facts.shape.items())
                     shape = self._shapes.setdefault(shape_key, facts.shape)
@@ -460,13 +380,17 @@ class Analysis:
             result.baseline_reason = cv.baseline.reason
         return result
 
-    def patterns(self, min_runs: int | None = None) -> list[Pattern]:
-        """Every failure signature, promoted first (``min_runs`` defaults to the config's)."""
-        with self._lock:
-            return self._patterns(min_runs)
+    def patterns(self, min_runs: int | None = None, *, until: str | None = None) -> list[Pattern]:
+        """Every failure signature, promoted first (``min_runs`` defaults to the config's).
 
-    def _patterns(self, min_runs: int | None) -> list[Pattern]:
-        analyses = [ra for ra in self.refresh() if ra.kind != "reexec"]
+        ``until``: only the runs up to that one (what was recurring when it ran), so a
+        post-mortem of one run does not analyse the runs after it.
+        """
+        with self._lock:
+            return self._patterns(min_runs, until)
+
+    def _patterns(self, min_runs: int | None, until: str | None = None) -> list[Pattern]:
+        analyses = [ra for ra in self.refresh(until=until) if ra.kind != "reexec"]
         sightings: list[Sighting] = []
         good: dict[tuple[str, int], list[str]] = {}
         for ra in analyses:
@@ -482,35 +406,6 @@ class Analysis:
         order = [ra.run_id for ra in analyses]
         limit = min_runs if min_runs is not None else self.config.patterns_min_runs
         return find_patterns(order, sightings, good, min_runs=limit)
-
-
-def _facts_of(fixture: Fixture) -> CallFacts:
-    shape = output_shape(fixture.output) if fixture.status == "ok" else None
-    meta = fixture.meta if isinstance(fixture.meta, dict) else {}
-    parent = meta.get("parent_call")
-    origin = meta.get("reexec_of")
-    if isinstance(origin, dict):
-        origin = origin.get("call_id")
-    return CallFacts(
-        classify(fixture),
-        shape,
-        error_message(fixture),
-        parent if isinstance(parent, str) else None,
-        _endpoint(fixture),
-        is_cancelled(fixture),
-        origin if isinstance(origin, str) else None,
-    )
-
-
-def _endpoint(fixture: Fixture) -> str | None:
-    """``METHOD url`` (query string dropped) of an HTTP call or replay spec, else None."""
-    for source in (fixture.replay, fixture.input):
-        if isinstance(source, dict) and isinstance(source.get("url"), str):
-            url = source["url"].split("?", 1)[0].split("#", 1)[0]
-            method = source.get("method")
-            text = f"{method} {url}" if isinstance(method, str) and method else url
-            return safe_line(text, 200)
-    return None
 
 
 def call_subject(cv: CallVerdict) -> str:

@@ -84,7 +84,7 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
             subject += f" ({cause.endpoint})"
         detail = diff["verdict"] if diff else f"{cause.kind}: {cause.evidence}"
         root_cause = f"{subject}: {detail}"
-        for pattern in analysis.patterns():
+        for pattern in analysis.patterns(until=ra.run_id):  # recurring as of this run
             if pattern.promoted and first.call_id in pattern.call_ids:
                 recurring = pattern.to_json()
                 break

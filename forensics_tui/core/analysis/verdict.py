@@ -9,10 +9,12 @@ easiest to get wrong when re-derived: which failing calls are one *cause*, and a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from forensics_tui.core.analysis.baseline import GoodCall
 from forensics_tui.core.analysis.classify import Classification
 from forensics_tui.core.analysis.findings import Finding
 from forensics_tui.core.model import BROKEN, Call, Run
@@ -23,6 +25,7 @@ __all__ = [
     "Baseline",
     "CallVerdict",
     "Cause",
+    "RunAnalysis",
     "group_causes",
     "run_kind",
     "static_outcome",
@@ -244,3 +247,67 @@ def static_outcome(run: Run, verdicts: list[CallVerdict], causes: list[Cause]) -
     if pending and not live:
         return "incomplete"
     return "running" if live else "ok"
+
+
+@dataclass(slots=True)
+class RunAnalysis:
+    """One run's verdict (docs/ARCHITECTURE.md, "Analysis model")."""
+
+    run: Run
+    fingerprint: tuple[Any, ...]
+    accepted: tuple[bool, frozenset[str]]  # whole run accepted, accepted tools
+    kind: str = "agent"  # agent | reexec | imported
+    findings: list[Finding] = field(default_factory=list)  # one per cause's call, then missing
+    by_call: dict[str, list[Finding]] = field(default_factory=dict)  # active findings per call
+    verdicts: dict[str, CallVerdict] = field(default_factory=dict)  # call_id -> verdict
+    causes: list[Cause] = field(default_factory=list)
+    baselines: dict[str, Call] = field(default_factory=dict)  # call_id -> baseline call
+    baseline_run: str | None = None  # for missing steps
+    baseline_run_reason: str | None = None
+    reexec_of: str | None = None  # the original call of a re-execution
+    good_calls: list[GoodCall] = field(default_factory=list)
+    good: bool = False
+    base_outcome: str = "ok"  # without the clock; see ``outcome``
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def first_failure(self) -> Cause | None:
+        """The first cause with a call (in sequence order), else the first missing step."""
+        return next((c for c in self.causes if c.call_id), self.causes[0] if self.causes else None)
+
+    def outcome(self, now: float | None = None, stale_after_s: float = 600.0) -> str:
+        """``ok``, ``running``, ``silent_failure``, ``failed``, ``incomplete`` or ``empty``;
+        a live run whose pending call is stale (by ``now``) is ``incomplete``."""
+        if self.base_outcome == "running" and self.stale_calls(now, stale_after_s):
+            return "incomplete"
+        return self.base_outcome
+
+    def stale_calls(self, now: float | None, stale_after_s: float) -> list[tuple[Call, str]]:
+        from forensics_tui.core.analysis.check import stale_reason
+
+        when = time.time() if now is None else now
+        out = []
+        for cv in self.verdicts.values():
+            reason = stale_reason(cv.call, self.run, when, stale_after_s)
+            if reason is not None:
+                out.append((cv.call, reason))
+        return out
+
+    def passing(self, now: float | None = None, stale_after_s: float = 600.0) -> bool:
+        return self.outcome(now, stale_after_s) in PASSING_OUTCOMES
+
+    def to_json(self, now: float | None = None, stale_after_s: float = 600.0) -> dict[str, Any]:
+        first = self.first_failure
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "outcome": self.outcome(now, stale_after_s),
+            "first_failure": first.to_json() if first else None,
+            "causes": [c.to_json() for c in self.causes],
+            "baseline_run": self.baseline_run,
+            "baseline_run_reason": self.baseline_run_reason,
+            "reexec_of": self.reexec_of,
+        }

@@ -28,7 +28,7 @@ import msgspec
 
 from forensics_tui.capture.format import ORIGINAL_STATUS_KEY, known_call_status
 from forensics_tui.core.model import BROKEN, STATUSES, Call, Fixture
-from forensics_tui.core.storage.json_problems import diagnose, too_deep
+from forensics_tui.core.storage.json_problems import MAX_DEPTH, diagnose, too_deep
 from forensics_tui.core.storage.migrate import CURRENT_FORMAT, LEGACY_FORMAT, migrate, utc_iso
 from forensics_tui.core.storage.preview import preview_from_raw, preview_from_values
 from forensics_tui.core.storage.safe_read import RawFile, ReadRefused, format_mb, read_file_bytes
@@ -332,6 +332,20 @@ def _fixture_from_obj(obj: dict[str, Any], path: Path, run_id: str) -> Fixture |
     )
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether decoded JSON nests deeper than ``limit`` (iterative, no copies)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
+
+
 def load_fixture(
     path: Path, *, root: Path | None = None, run_id: str | None = None
 ) -> Fixture | LoadProblem:
@@ -351,13 +365,16 @@ def load_fixture(
     except Exception as exc:
         return LoadProblem(path, f"unreadable: {type(exc).__name__}: {exc}")
     data = raw.data
-    if too_deep(data) is not None:
+    big = len(data) > LIST_CAP
+    if not big and too_deep(data) is not None:
         return LoadProblem(path, diagnose(data))
     try:
         obj = _decode_any(data)
     except (msgspec.DecodeError, RecursionError) as exc:
         return LoadProblem(path, diagnose(data, exc))
-    if not isinstance(obj, dict):
+    # a big file's depth is measured on the decoded object: a byte-level scan of tens of MB
+    # costs several times the document in memory
+    if not isinstance(obj, dict) or (big and _deeper_than(obj, MAX_DEPTH)):
         return LoadProblem(path, diagnose(data))
     try:
         return _fixture_from_obj(obj, path, run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,12 +13,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from forensics_tui.ui.keys import all_keys, effective_key
+from forensics_tui.ui.keys import all_keys, key_display
 
 __all__ = ["HelpScreen"]
 
 INTRO = (
     "Filter language:  status:error,timeout  tool:send_*  run:2026*  -status:ok  free words\n"
+    "  finding:auth_expiry  kind:timeout  @name (a saved filter, [filters] in the config)\n"
     "Status icons:  ✓ ok  ✗ error  ⏱ timeout  ⊘ skipped  ◌ pending  ! broken file\n"
     'Config: [keys] binding-id = "key" in ~/.config/forensics-tui/config.toml remaps a key.\n'
 )
@@ -37,26 +39,35 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("Key", style="bold cyan", no_wrap=True, width=18)
-        table.add_column("Action", ratio=2)
-        table.add_column(Text("Id (remap in [keys])"), style="dim", no_wrap=True, ratio=1)
+        tables: list[Table] = []
+        table: Table | None = None
         section = None
         for info in all_keys():
-            if info.section != section:
+            if info.section != section or table is None:
                 section = info.section
-                table.add_row(Text(section, style="bold underline"), "", "")
+                # one table per section, its title above it at full width (never cut)
+                table = Table(
+                    box=None,
+                    expand=True,
+                    header_style="bold",
+                    title=Text(section, style="bold underline"),
+                    title_justify="left",
+                    show_header=not tables,
+                )
+                table.add_column("Key", style="bold cyan", no_wrap=True, width=10)
+                table.add_column("Action", ratio=1)
+                table.add_column(Text("Id ([keys])"), style="dim", no_wrap=True, width=20)
+                tables.append(table)
             binding = info.binding
-            keys = effective_key(binding, self.keymap).split(",")
-            shown = " ".join(self.app.get_key_display(binding.with_key(k.strip())) for k in keys)
             action = Text(binding.description or binding.action)
             if binding.tooltip:
                 action.append(f" — {binding.tooltip}", style="dim")
+            shown = key_display(self.app, binding, self.keymap)
             table.add_row(Text(shown), action, binding.id or "")
-        self.table = table
+        self.table = Group(*tables)
         with VerticalScroll(id="help-body"):
             yield Static(Text(INTRO), id="help-intro")
-            yield Static(table, id="help-table")
+            yield Static(self.table, id="help-table")
 
     def on_mount(self) -> None:
         body = self.query_one("#help-body")

@@ -1,17 +1,17 @@
-"""The main screen: runs pane, calls pane, detail pane, filter bar and status line.
+"""The main screen: wiring between ``ExplorerState`` and the panes.
 
-It owns the UI-side models (``RunsModel``, ``CallIndex``, ``CallRows``), applies the feed's
-snapshots and deltas to them, and routes navigation between the panes.  Data arrives only as
-messages from the feed; nothing here touches the file system.  The forensic actions
-(re-execute, patterns, findings, post-mortem, diff choice) live in ``forensics_actions``.
+Feed messages and user intents (keys, cursor moves, the filter bar) go into the state object;
+its ``Change`` notices come back here and become repaints.  The screen decides nothing about
+the data: the state owns the rows, the scope, the filter and the diff choices, and the core's
+analysis owns findings and outcomes.  Forensic dialogs and the external viewer live in
+``main_actions`` so this module stays about panes.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -20,10 +20,11 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from forensics_tui.core.model import Call
-from forensics_tui.ui.messages import Delta, FeedChanged, FeedSnapshot, WatchState
+from forensics_tui.ui.messages import FeedChanged, FeedSnapshot, WatchState
 from forensics_tui.ui.query import Query
-from forensics_tui.ui.screens.forensics_actions import ForensicsActions
+from forensics_tui.ui.screens.main_actions import MainActions
 from forensics_tui.ui.screens.runlevel_actions import RunlevelActions
+from forensics_tui.ui.state import Change, ExplorerState
 from forensics_tui.ui.view_model import ALL_RUNS, CallIndex, CallRows, RunsModel
 from forensics_tui.ui.widgets.calls_pane import CallsPane
 from forensics_tui.ui.widgets.detail_pane import DetailPane
@@ -48,7 +49,7 @@ _STATUS_FILTERS = {
 }
 
 
-class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
+class MainScreen(RunlevelActions, MainActions, Screen[None]):
     """Runs | calls over detail; everything keyboard-driven."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -64,13 +65,23 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
             id="reexec",
         ),
         Binding(
-            "p", "patterns", "Patterns", tooltip="Recurring failures across runs", id="patterns"
+            "p",
+            "patterns",
+            "Patterns",
+            show=False,
+            tooltip="Recurring failures across runs",
+            id="patterns",
         ),
         Binding(
-            "e", "findings", "Findings", tooltip="Every finding of the selected run", id="findings"
+            "e",
+            "findings",
+            "Findings",
+            show=False,
+            tooltip="Every finding of the selected run",
+            id="findings",
         ),
-        Binding("x", "status_filter('failures')", "Failures only", id="only-failures"),
-        Binding("escape", "back", "Back", id="back"),
+        Binding("x", "status_filter('failures')", "Failures only", show=False, id="only-failures"),
+        Binding("escape", "back", "Back", show=False, id="back"),
         Binding("s", "search_all", "Search all runs", show=False, id="search-all"),
         Binding("right_square_bracket", "later_run", "Later run", show=False, id="later-run"),
         Binding("left_square_bracket", "earlier_run", "Earlier run", show=False, id="earlier-run"),
@@ -81,6 +92,25 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         Binding("c", "clear_filter", "Clear filter", show=False, id="clear-filter"),
         Binding("F", "toggle_follow", "Follow", show=False, id="follow-global"),
         Binding("z", "zoom", "Zoom pane", show=False, id="zoom"),
+        Binding("Z", "full_detail", "Detail full screen", show=False, id="detail-full"),
+        Binding(
+            "less_than_sign",
+            "resize_runs(-4)",
+            "Narrower runs pane",
+            show=False,
+            id="runs-narrower",
+        ),
+        Binding(
+            "greater_than_sign", "resize_runs(4)", "Wider runs pane", show=False, id="runs-wider"
+        ),
+        Binding("minus", "resize_calls(-2)", "Shorter calls pane", show=False, id="calls-shorter"),
+        Binding(
+            "plus,equals_sign",
+            "resize_calls(2)",
+            "Taller calls pane",
+            show=False,
+            id="calls-taller",
+        ),
         Binding("1", "tab('input')", "Input tab", show=False, id="tab-input"),
         Binding("2", "tab('output')", "Output tab", show=False, id="tab-output"),
         Binding("3", "tab('error')", "Error tab", show=False, id="tab-error"),
@@ -89,6 +119,8 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         Binding("6", "tab('diff')", "Diff tab", show=False, id="tab-diff"),
         Binding("d", "diff_mode", "Diff: unified/side by side", show=False, id="diff-mode"),
         Binding("D", "diff_against", "Diff against run…", show=False, id="diff-against"),
+        Binding("v", "open_external('pager')", "Open in $PAGER", show=False, id="open-pager"),
+        Binding("E", "open_external('editor')", "Open in $EDITOR", show=False, id="open-editor"),
         Binding(
             "M",
             "postmortem",
@@ -101,177 +133,140 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         Binding("X", "export_test", "Export call as a test", show=False, id="export-test"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, state: ExplorerState | None = None) -> None:
         super().__init__()
-        self.runs = RunsModel()
-        self.index = CallIndex()
-        self.rows = CallRows()
-        self._first_snapshot = True
-        self.scan_complete = False
+        self.state = state if state is not None else ExplorerState()
         self._detail_timer: Timer | None = None
-        self._shown_call: Call | None = None
-        self.last_postmortem: Path | None = None
-        """Where the last post-mortem was written (tests read it)."""
+        self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
 
     @property
     def fapp(self) -> ForensicsApp:
         return self.app  # type: ignore[return-value]
 
+    # the state's parts, for tests and scripts
+    @property
+    def runs(self) -> RunsModel:
+        return self.state.runs
+
+    @property
+    def index(self) -> CallIndex:
+        return self.state.index
+
+    @property
+    def rows(self) -> CallRows:
+        return self.state.rows
+
+    @property
+    def scan_complete(self) -> bool:
+        return self.state.scan_complete
+
     def compose(self) -> ComposeResult:
         app = self.fapp
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield RunsPane(self.runs, id="runs")
+                yield RunsPane(self.state, now=app.now, id="runs")
             with Vertical(id="right"):
-                bar = FilterBar(id="filter")
+                bar = FilterBar(saved=app.config.filters, id="filter")
                 bar.display = False
                 yield bar
                 yield CallsPane(
-                    self.rows, now=app.now, stale_after_s=app.config.stale_after_s, id="calls"
+                    self.state,
+                    now=app.now,
+                    stale_after_s=app.config.stale_after_s,
+                    zone=app.zone,
+                    id="calls",
                 )
                 yield DetailPane(id="detail")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        runs = self.query_one(RunsPane)
-        runs.border_title = "Runs"
-        calls = self.query_one(CallsPane)
-        calls.border_title = "Calls"
+        self.query_one(RunsPane).border_title = "Runs"
+        self.query_one(CallsPane).border_title = self._calls_title()
         detail = self.query_one(DetailPane)
         detail.border_title = "Detail"
         detail.loader = self.fapp.load_call
         detail.extra = self.fapp.detail_extra
         detail.root_dir = self.fapp.root
-        calls.badge_for = self.fapp.badge_for
-        calls.run_name = lambda run_id: self.run_name(run_id, short=True)
         status = self.query_one(StatusLine)
         status.root_label = self.fapp.root_label
         status.watch_state = "scanning"
-        runs.set_count(1)
-        calls.focus()
+        self.query_one(RunsPane).sync()
+        self.state.subscribe(self._on_change)
+        self.query_one(CallsPane).focus()
+
+    # -- state -> widgets -----------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        runs = self.query_one(RunsPane)
+        calls = self.query_one(CallsPane)
+        if change.new_scope is not None:
+            calls.follow = self.state.follow
+        if change.new_scope is not None or change.answers:
+            runs.sync()
+        elif change.runs:
+            runs.sync(change.changed_runs)
+        if change.rows_rebuilt:
+            calls.rows_rebuilt(keep=change.keep or calls.current)
+            calls.border_title = self._calls_title()
+            self._update_counts()
+            self._schedule_detail()
+        elif change.added:
+            calls.rows_added(change.added)
+            self._update_counts()
+        if change.answers:
+            calls.refresh()
+        if change.diff:
+            self.query_one(DetailPane).action_tab("diff")
+            self._show_detail(calls.current)
+        elif change.reload and calls.current is not None and not change.rows_rebuilt:
+            self._show_detail(calls.current)
+
+    def _calls_title(self) -> str:
+        zone = f"times {self.fapp.zone.marker}"
+        return f"Calls — all runs · {zone}" if self.state.scope == ALL_RUNS else f"Calls · {zone}"
+
+    def _update_counts(self) -> None:
+        status = self.query_one(StatusLine)
+        status.shown = len(self.state.rows)
+        status.total = len(self.state.index)
+        status.filter_text = self.state.query.text
 
     # -- feed -----------------------------------------------------------------------------
     @on(FeedSnapshot)
     def _snapshot(self, message: FeedSnapshot) -> None:
-        self.runs.replace_all(message.runs)
-        self.index.replace_all(message.calls)
-        runs = self.query_one(RunsPane)
         status = self.query_one(StatusLine)
-        if message.complete:
-            if status.watch_state == "scanning":
-                if not self.fapp.watching:
-                    status.watch_state = "not watching"
-                else:
-                    status.watch_state = "watching" if self.fapp.root.exists() else "waiting"
-        else:
+        if message.complete and status.watch_state == "scanning":
+            if not self.fapp.watching:
+                status.watch_state = "not watching"
+            else:
+                status.watch_state = "watching" if self.fapp.root.exists() else "waiting"
+        elif not message.complete:
             total = f"/{message.total}" if message.total else ""
             status.progress = f"{message.indexed}{total} calls"
-        runs.runs_changed(len(self.index))
+        self.state.load_snapshot(message.runs, message.calls, complete=message.complete)
         if message.complete:
-            self.scan_complete = True
             self.fapp.request_analysis()
-        if self._first_snapshot and self.runs.order:
-            self._first_snapshot = False
-            newest = self.runs.order[0]
-            self.query_one(CallsPane).follow = newest.is_live
-            runs.select_scope(newest.run_id)
-        self._rebuild_rows()
         self.retry_jump()
 
     @on(FeedChanged)
     def _changed(self, _message: FeedChanged) -> None:
         delta = self.fapp.drain_feed()
         if delta:
-            self.apply_delta(delta)
+            self.state.apply_delta(delta)
+            self.fapp.request_analysis()
             self.retry_jump()
-
-    def apply_delta(self, delta: Delta) -> None:
-        runs_pane = self.query_one(RunsPane)
-        calls = self.query_one(CallsPane)
-        newest_before = self.runs.order[0].run_id if self.runs.order else None
-        for run_id in delta.removed_runs:
-            self.runs.remove(run_id)
-            self.index.drop_run(run_id)
-        for summary in delta.runs.values():
-            self.runs.upsert(summary)
-        added: list[int] = []
-        rebuild = bool(delta.removed_runs) and self.rows.scope in delta.removed_runs | {ALL_RUNS}
-        shown = self._shown_call
-        reload_detail = False
-        for call in delta.calls:
-            old = self.index.upsert(call)
-            if not rebuild:
-                position = self.rows.apply(call, old)
-                if position is not None and (old is None or not self.rows.query.matches(old)):
-                    added.append(position)
-            if shown is not None and call.path == shown.path:
-                reload_detail = True
-        calls.crashed_runs = {r.run_id for r in self.runs.order if r.status == "crashed"}
-        self.fapp.request_analysis()
-        runs_pane.runs_changed(len(self.index))
-        newest = self.runs.order[0].run_id if self.runs.order else None
-        if (
-            newest is not None
-            and newest != newest_before
-            and calls.follow
-            and runs_pane.scope in (newest_before, None)
-        ):
-            runs_pane.select_scope(newest)  # tail -f across runs: a new run takes over
-            return
-        if rebuild or runs_pane.scope != self.rows.scope:
-            self._rebuild_rows()
-            return
-        calls.rows_added(sorted(added))
-        self._update_counts()
-        if reload_detail and calls.current is not None:
-            self._show_detail(calls.current)
-
-    def findings_changed(self, run_counts: dict[str, int]) -> None:
-        """New findings: repaint badges and the runs pane's finding counts."""
-        calls = self.query_one(CallsPane)
-        calls.badge_version += 1
-        calls.refresh()
-        self.query_one(RunsPane).set_finding_counts(run_counts)
 
     @on(WatchState)
     def _watch_state(self, message: WatchState) -> None:
-        status = self.query_one(StatusLine)
         if message.state == "lost":
             self.notify("Lost the watch on the fixture root; retrying.", severity="warning")
-        status.watch_state = message.state
+        self.query_one(StatusLine).watch_state = message.state
 
-    # -- rows -----------------------------------------------------------------------------
-    def _rebuild_rows(self, *, keep: Call | None = None) -> None:
-        calls = self.query_one(CallsPane)
-        keep = keep or calls.current
-        self.rows.scope = self.query_one(RunsPane).scope
-        self.rows.rebuild(self.index)
-        calls.rows_rebuilt(keep=keep)
-        calls.border_title = self._calls_title()
-        self._update_counts()
-        self._schedule_detail()
-
-    def _calls_title(self) -> str:
-        scope = self.rows.scope
-        return "Calls — all runs" if scope == ALL_RUNS else "Calls"
-
-    def _update_counts(self) -> None:
-        status = self.query_one(StatusLine)
-        status.shown = len(self.rows)
-        status.total = len(self.index)
-        status.filter_text = self.rows.query.text
-
+    # -- intents from the panes -----------------------------------------------------------
     @on(LineList.Highlighted, "#runs")
     def _run_highlighted(self, _event: LineList.Highlighted) -> None:
-        scope = self.query_one(RunsPane).scope
-        if scope != self.rows.scope:
-            run = self.runs.get(scope)
-            calls = self.query_one(CallsPane)
-            calls.follow = bool(run and run.is_live) or (
-                scope == ALL_RUNS and any(r.is_live for r in self.runs.order)
-            )
-            self._rebuild_rows()
+        runs = self.query_one(RunsPane)  # its cursor now, not the event's: those can be stale
+        self.state.set_scope(runs.scope_at(runs.cursor))
 
     @on(LineList.Selected, "#runs")
     def _run_selected(self, _event: LineList.Selected) -> None:
@@ -292,11 +287,26 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         status.follow = message.follow
         status.missed = message.missed
 
+    @on(FilterBar.Changed)
+    def _filter_changed(self, message: FilterBar.Changed) -> None:
+        self.state.set_query(message.query)
+        if message.submitted:
+            self.query_one(CallsPane).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        node = event.widget
+        for pane, kind in ((FilterBar, "filter"), (DetailPane, "detail"), (RunsPane, "runs")):
+            if any(isinstance(n, pane) for n in node.ancestors_with_self):
+                self.state.set_focus(kind)
+                return
+        self.state.set_focus("calls")
+
+    # -- detail ---------------------------------------------------------------------------
     @property
     def settled(self) -> bool:
         """Scan done, no detail load or analysis pending (tests and screenshots wait on this)."""
         return (
-            self.scan_complete
+            self.state.scan_complete
             and self._detail_timer is None
             and self.query_one(DetailPane).settled
             and not self.fapp.analysis_pending
@@ -312,19 +322,17 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         self._show_detail(self.query_one(CallsPane).current)
 
     def _show_detail(self, call: Call | None) -> None:
-        self._shown_call = call
-        self.query_one(DetailPane).show_call(call)
+        self.state.shown = call
+        request = None
+        if call is not None:
+            choice = self.state.diff_choice(call)
+            label = self.state.label(choice.run_id) if choice.run_id else None
+            request = (self.state.diff_mode, choice.run_id, choice.header(label))
+        self.query_one(DetailPane).show_call(call, request)
 
     # -- filter ---------------------------------------------------------------------------
-    @on(FilterBar.Changed)
-    def _filter_changed(self, message: FilterBar.Changed) -> None:
-        self.apply_query(message.query)
-        if message.submitted:
-            self.query_one(CallsPane).focus()
-
     def apply_query(self, query: Query) -> None:
-        self.rows.query = query
-        self._rebuild_rows()
+        self.state.set_query(query)
 
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
@@ -332,13 +340,13 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         bar.input.focus()
 
     def action_search_all(self) -> None:
-        self.query_one(RunsPane).select_scope(ALL_RUNS)
+        self.state.set_scope(ALL_RUNS)
         self.action_filter()
 
     def action_status_filter(self, which: str) -> None:
         text = _STATUS_FILTERS[which]
         bar = self.query_one(FilterBar)
-        if self.rows.query.text == text:
+        if self.state.query.text == text:
             text = ""
         bar.display = bool(text)
         bar.set_text(text)
@@ -353,30 +361,38 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         focused = self.focused
         detail = self.query_one(DetailPane)
         bar = self.query_one(FilterBar)
+        calls = self.query_one(CallsPane)
         if self.maximized is not None:
             self.minimize()
         elif focused is None:
-            self.query_one(CallsPane).focus()
+            calls.focus()
         elif focused is bar.input:
             if not bar.input.value:
                 bar.display = False
-            self.query_one(CallsPane).focus()
+            calls.focus()
         elif detail.close_search():
             pass
-        elif focused is not None and detail in focused.ancestors_with_self:
-            self.query_one(CallsPane).focus()
+        elif detail in focused.ancestors_with_self:
+            calls.focus()
         elif isinstance(focused, CallsPane):
             self.query_one(RunsPane).focus()
 
     def _failure(self, step: int) -> None:
         calls = self.query_one(CallsPane)
-        found = self.rows.next_failure(calls.cursor, step, self.fapp.flagged)
-        if found is None:
+        target = self.state.next_problem(calls.current, step)
+        if target is None:
             self.app.bell()
-            self.notify("No more failures or findings in this view", timeout=2)
+            where = "older" if step > 0 else "newer"
+            self.notify(f"No {where} failures or findings (runs are walked newest first)")
             return
         calls.follow = False
-        calls.set_cursor(found)
+        position = self.state.rows.position(target)
+        if position is not None and (
+            target.run_id == self.state.scope or self.state.scope == ALL_RUNS
+        ):
+            calls.set_cursor(position)
+        else:
+            self.state.reveal(target)
 
     def action_next_failure(self) -> None:
         self._failure(1)
@@ -387,10 +403,11 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
     def _step_run(self, step: int) -> None:
         runs = self.query_one(RunsPane)
         target = runs.cursor + step
-        if target < 1 or target > len(self.runs):
+        if target < 1 or target > len(self.state.runs):
             self.app.bell()
             return
         runs.set_cursor(target)
+        self.state.set_scope(runs.scope_at(target))  # now, not when the message arrives
 
     def action_later_run(self) -> None:
         self._step_run(-1)  # the runs pane lists newest first
@@ -399,21 +416,10 @@ class MainScreen(RunlevelActions, ForensicsActions, Screen[None]):
         self._step_run(1)
 
     def action_all_runs(self) -> None:
-        self.query_one(RunsPane).select_scope(ALL_RUNS)
+        self.state.set_scope(ALL_RUNS)
 
     def action_toggle_follow(self) -> None:
         self.query_one(CallsPane).action_toggle_follow()
-
-    def action_zoom(self) -> None:
-        if self.maximized is not None:
-            self.minimize()
-            return
-        focused = self.focused
-        detail = self.query_one(DetailPane)
-        if focused is not None and detail in focused.ancestors_with_self:
-            self.maximize(detail, container=False)
-        elif focused is not None:
-            self.maximize(focused)
 
     def action_tab(self, key: str) -> None:
         self.query_one(DetailPane).action_tab(key)

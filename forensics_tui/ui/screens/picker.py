@@ -86,7 +86,11 @@ class PickerScreen(ModalScreen[Any]):
     def _selected(self, _event: LineList.Selected) -> None:
         item = self.query_one(PickList).current
         if item is not None:
-            self.dismiss(item.value)
+            self.dismiss(self.result_for(item))
+
+    def result_for(self, item: PickItem) -> Any:
+        """What Enter on ``item`` dismisses with (its value, unless a subclass says more)."""
+        return item.value
 
     def action_close(self) -> None:
         self.dismiss(None)

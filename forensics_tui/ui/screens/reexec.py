@@ -3,8 +3,11 @@
 The most dangerous action the tool has, so the dialog is explicit.  It shows the masked request
 (``Request.describe()``) and its curl line exactly as the CLI does; non-idempotent requests
 (POST/PUT/PATCH/DELETE, python targets) are marked and need the method (or ``yes``) typed; a
-refusal is shown in place.  Preparing and sending run in thread workers (they read files and
-talk to the network); the new run then reaches the runs pane through the watcher like any other.
+refusal is shown in place.  The typed word is matched case-insensitively (``post`` sends a
+POST).  The request and the answer scroll; the prompt, its input and the hint stay pinned at the
+bottom, so they are visible at 80x24 however long the request is.  Preparing and sending run in
+thread workers (they read files and talk to the network); the new run then reaches the runs
+pane through the watcher like any other.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -97,16 +100,17 @@ class ReexecScreen(ModalScreen[str | None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="reexec-body"):
-            yield Static(self._title(), id="reexec-title")
-            yield Static(Text("Preparing the request…", style="dim"), id="reexec-request")
-            for name in ("curl", "warning"):
-                yield Static(Text(""), id=f"reexec-{name}", classes="-empty")
+        with Vertical(id="reexec-body"):
+            with VerticalScroll(id="reexec-scroll"):
+                yield Static(self._title(), id="reexec-title")
+                yield Static(Text("Preparing the request…", style="dim"), id="reexec-request")
+                for name in ("curl", "result"):
+                    yield Static(Text(""), id=f"reexec-{name}", classes="-empty")
+            yield Static(Text(""), id="reexec-warning", classes="-empty")
             word = Input(id="reexec-word")
             word.display = False
             yield word
-            for name in ("hint", "result"):
-                yield Static(Text(""), id=f"reexec-{name}", classes="-empty")
+            yield Static(Text(""), id="reexec-hint", classes="-empty")
 
     def _title(self) -> Text:
         call = self.call
@@ -117,10 +121,10 @@ class ReexecScreen(ModalScreen[str | None]):
         return text
 
     def on_mount(self) -> None:
-        body = self.query_one("#reexec-body", VerticalScroll)
+        body = self.query_one("#reexec-body")
         body.border_title = "Re-execute against the live endpoint"
         body.border_subtitle = "Esc: cancel"
-        body.focus()
+        self.query_one("#reexec-scroll").focus()
         self._prepare()
 
     def _set(self, widget_id: str, text: Text) -> None:
@@ -183,7 +187,7 @@ class ReexecScreen(ModalScreen[str | None]):
             box.placeholder = f"type {word} here"
             box.display = True
             box.focus()
-            hint = f"Type {word} and press Enter to send · Esc: cancel (nothing is sent)"
+            hint = f"Type {word} (any case) and Enter to send · Esc: cancel (nothing is sent)"
         else:
             hint = "Enter: send this request once · Esc: cancel (nothing is sent)"
         self._set("reexec-hint", Text(safe_line(hint), style="bold"))
@@ -200,16 +204,20 @@ class ReexecScreen(ModalScreen[str | None]):
         request = self.request
         if request.needs_typed_confirmation:
             typed = self.query_one("#reexec-word", Input).value.strip()
-            if typed != request.confirmation_word:
+            word = safe_line(request.confirmation_word)
+            if typed.upper() != request.confirmation_word.upper():
                 self.app.bell()
-                shown = safe_line(typed, 40) or "nothing"
-                message = f"You typed {shown!r}, not {safe_line(request.confirmation_word)}: "
-                self._set("reexec-hint", Text(message + "nothing was sent.", style="bold red"))
+                if typed:
+                    message = f"{safe_line(typed, 40)!r} is not {word}: nothing was sent. "
+                else:
+                    message = "Nothing typed: nothing was sent. "
+                message += f"Type {word} (any case) and press Enter, or Esc to cancel."
+                self._set("reexec-hint", Text(message, style="bold red"))
                 return
             self.query_one("#reexec-word", Input).disabled = True
         self.state = "sending"
         self._set("reexec-hint", Text("Sending…", style="bold cyan"))
-        self.query_one("#reexec-body").focus()
+        self.query_one("#reexec-scroll").focus()
         width = max(40, self.query_one("#reexec-body").size.width - 4)
         self._execute(width)
 
@@ -248,10 +256,10 @@ class ReexecScreen(ModalScreen[str | None]):
         self._set("reexec-result", _joined(lines))
         hint = "o: open the new call · Esc: close" if result.new_call_id else "Esc: close"
         self._set("reexec-hint", Text(hint, style="bold"))
-        body = self.query_one("#reexec-body", VerticalScroll)
-        body.border_subtitle = hint
-        hint_widget = self.query_one("#reexec-hint")
-        self.call_after_refresh(body.scroll_to_widget, hint_widget, top=True, animate=False)
+        self.query_one("#reexec-body").border_subtitle = hint
+        scroll = self.query_one("#reexec-scroll", VerticalScroll)
+        result = self.query_one("#reexec-result")
+        self.call_after_refresh(scroll.scroll_to_widget, result, top=True, animate=False)
 
     # -- closing --------------------------------------------------------------------------
     def action_open_new(self) -> None:

@@ -1,7 +1,7 @@
 """Run-level forensics from the main screen: compare runs (``C``), a call's history (``H``),
 and export the highlighted call as a regression test (``X``).
 
-Mixed into ``MainScreen`` next to ``ForensicsActions`` (whose helpers it uses: the selected
+Mixed into ``MainScreen`` next to ``MainActions`` (whose helpers it uses: the selected
 run, the highlighted call, jumping to a call).  The work is the core's; the export runs in a
 thread worker and reports with a notification.
 """

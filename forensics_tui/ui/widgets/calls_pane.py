@@ -2,12 +2,12 @@
 
 Follow mode keeps the newest call highlighted and in view; moving up turns it off and new calls
 are counted instead.  Pending rows show elapsed time, and a one-second timer runs only while a
-pending row is on screen: an idle app repaints nothing.
+pending row is on screen: an idle app repaints nothing.  Rows, badges and run labels are read
+from ``ExplorerState``; the pane keeps only its cursor and the follow switch it mirrors there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,15 +17,14 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from forensics_tui.core.model import Call
-from forensics_tui.ui.clock import Now, system_clock
+from forensics_tui.ui.clock import UTC_ZONE, Now, Zone, system_clock
+from forensics_tui.ui.findings import badge
 from forensics_tui.ui.rows import call_line, is_stale
-from forensics_tui.ui.view_model import ALL_RUNS, CallRows
+from forensics_tui.ui.state import ExplorerState
+from forensics_tui.ui.view_model import ALL_RUNS
 from forensics_tui.ui.widgets.line_list import LineList
 
 __all__ = ["CallsPane"]
-
-BadgeFor = Callable[[Call], Text | None]
-RunName = Callable[[str], str]
 
 
 class CallsPane(LineList):
@@ -54,22 +53,19 @@ class CallsPane(LineList):
 
     def __init__(
         self,
-        rows: CallRows,
+        state: ExplorerState,
         *,
         now: Now = system_clock,
         stale_after_s: float = 600.0,
+        zone: Zone = UTC_ZONE,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.rows = rows
+        self.state = state
+        self.rows = state.rows
         self.now = now
         self.stale_after_s = stale_after_s
-        self.crashed_runs: set[str] = set()
-        self.badge_for: BadgeFor | None = None
-        self.badge_version = 0
-        self.run_name: RunName | None = None
-        """Compact run names for the run column of the interleaved stream."""
-        """Bump (and refresh) when ``badge_for`` would answer differently."""
+        self.zone = zone
         self._ticker: Timer | None = None
 
     # -- data -----------------------------------------------------------------------------
@@ -111,6 +107,7 @@ class CallsPane(LineList):
 
     # -- follow ---------------------------------------------------------------------------
     def watch_follow(self, follow: bool) -> None:
+        self.state.follow = follow
         if follow:
             self.missed = 0
             if len(self.rows):
@@ -166,12 +163,15 @@ class CallsPane(LineList):
                 self.refresh_item(index)
         self._update_ticker()  # a row may have gone stale meanwhile
 
+    def _crashed(self, run_id: str) -> bool:
+        run = self.state.runs.get(run_id)
+        return run is not None and run.status == "crashed"
+
     def _ticking(self, call: Call) -> bool:
         """Pending and not stale: its elapsed time changes every second."""
         if call.status != "pending":
             return False
-        crashed = call.run_id in self.crashed_runs
-        return not is_stale(call, self.now(), self.stale_after_s, crashed)
+        return not is_stale(call, self.now(), self.stale_after_s, self._crashed(call.run_id))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
@@ -185,33 +185,34 @@ class CallsPane(LineList):
     def item_key(self, index: int) -> object:
         call = self.rows[index]
         tick = int(self.now().timestamp()) if self._ticking(call) else 0
+        all_runs = self.rows.scope == ALL_RUNS
         return (
             id(call),
             call.path,
             call.status,
             call.deleted,
             call.mtime_ns,
-            call.run_id in self.crashed_runs,
+            self._crashed(call.run_id),
             tick,
-            self.badge_version,
-            self.rows.scope == ALL_RUNS,
+            self.state.answers.findings.get(call.call_id),
+            self.state.label(call.run_id, short=True) if all_runs else None,
         )
 
     def render_item_line(self, index: int, line: int, width: int) -> Text:
         call = self.rows[index]
         now = self.now()
         stale = call.status == "pending" and is_stale(
-            call, now, self.stale_after_s, call.run_id in self.crashed_runs
+            call, now, self.stale_after_s, self._crashed(call.run_id)
         )
-        badge = self.badge_for(call) if self.badge_for is not None else None
         all_runs = self.rows.scope == ALL_RUNS
-        run_name = self.run_name(call.run_id) if all_runs and self.run_name is not None else None
         return call_line(
             call,
             width=width,
             now=now,
             stale=stale,
-            badge=badge,
+            badge=badge(self.state.answers.findings.get(call.call_id)),
             show_run=all_runs,
-            run_name=run_name,
+            run_name=self.state.label(call.run_id, short=True) if all_runs else None,
+            zone=self.zone,
+            mono=self.app.no_color,
         )

@@ -21,11 +21,12 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TabbedContent, TabPane
 
-from forensics_tui.core.model import STATUS_COLORS, Call, Fixture
+from forensics_tui.core.model import Call, Fixture
 from forensics_tui.core.sanitize import safe_line, safe_text
 from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
 from forensics_tui.ui.clock import format_duration
 from forensics_tui.ui.json_lines import JsonPath, json_lines
+from forensics_tui.ui.rows import status_style
 from forensics_tui.ui.widgets.json_tree import JsonTree
 from forensics_tui.ui.widgets.payload_view import CHUNK, PayloadView
 
@@ -126,9 +127,11 @@ class DetailHeader(Widget):
 class DetailPane(Vertical):
     """Header line, tabbed payload views, and an inline payload search box."""
 
+    ALLOW_MAXIMIZE = True  # a container: without this, z from inside it did nothing
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "toggle_tree", "Tree/JSON", id="toggle-tree"),
-        Binding("slash", "search", "Search payload", id="payload-search"),
+        Binding("slash", "search", "Search payload", show=False, id="payload-search"),
     ]
 
     class Loaded(Message):
@@ -143,8 +146,9 @@ class DetailPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.loader: Loader | None = None
-        self.extra: Callable[[Call, int], list[Text]] | None = None
-        """Lines for the Diff tab (findings and the diff), given the view's width in cells."""
+        self.extra: Callable[[Call, int, Any], list[Text]] | None = None
+        """Lines for the Diff tab (findings and the diff), given the view's width in cells and
+        the diff request ``show_call`` was given."""
         self.root_dir: Path | None = None
         self.call: Call | None = None
         self.tree_mode = False
@@ -152,6 +156,9 @@ class DetailPane(Vertical):
         self.loaded_token = 0
         self._values: dict[str, tuple[Any, JsonPath]] = {}
         self._pending: dict[str, Any] = {}
+        self._diff_args: tuple[Call, int, int, Any] | None = None
+        self._diff_token = 0
+        """The token whose Diff tab is computed (it is computed only once the tab is shown)."""
 
     def compose(self) -> ComposeResult:
         yield DetailHeader(id="detail-header")
@@ -168,7 +175,10 @@ class DetailPane(Vertical):
     @property
     def settled(self) -> bool:
         """True once the shown call's tabs are rendered (tests and screenshots wait on it)."""
-        return self.call is None or self.loaded_token == self._token
+        if self.call is None:
+            return True
+        diff_done = self.active_tab != "diff" or self._diff_token == self._token
+        return self.loaded_token == self._token and diff_done
 
     @property
     def active_tab(self) -> str:
@@ -178,8 +188,20 @@ class DetailPane(Vertical):
     def active_view(self) -> PayloadView:
         return self.query_one(f"#view-{self.active_tab}", PayloadView)
 
-    def show_call(self, call: Call | None) -> None:
-        """Show ``call`` (None clears); the heavy part happens in a worker."""
+    def active_value(self) -> Any:
+        """The active tab's payload as loaded (None when nothing is loaded there)."""
+        found = self._values.get(self.active_tab)
+        if found is not None:
+            return found[0]
+        view = self.active_view()
+        lines = [text.plain for text, _ in view.lines] if view.lines else []
+        return "\n".join(lines) if lines else None
+
+    def show_call(self, call: Call | None, request: Any = None) -> None:
+        """Show ``call`` (None clears); the heavy part happens in a worker.
+
+        ``request`` is handed to ``extra`` as is (what to diff against, in which mode).
+        """
         self.call = call
         self._token += 1
         header = self.query_one("#detail-header", DetailHeader)
@@ -190,16 +212,21 @@ class DetailPane(Vertical):
             return
         header.show(self._header(call), Text(safe_line(f"/{call.path.name}"), style="dim"))
         if self.loader is not None:
-            width = self.active_view().scrollable_content_region.width - 1  # cursor gutter
+            # the cursor gutter and a vertical scrollbar, present or not: long diffs grow one,
+            # and a line sized without it would hide its last character under it
+            width = self.active_view().size.width - 2
             if width < 20:
                 width = self.size.width - 4
             width = max(40, width)
-            self._load(call, self._token, width)
+            self._diff_args = (call, self._token, width, request)
+            self._diff_token = 0
+            self._load(call, self._token, width, request, self.active_tab == "diff")
 
     def _header(self, call: Call) -> Text:
-        color = STATUS_COLORS.get(call.status, "white")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(f"{call.icon} {call.status}", style=f"bold {color}")
+        text.append(
+            f"{call.icon} {call.status}", style=status_style(call.status, self.app.no_color)
+        )
         text.append("  ")
         text.append(safe_line(call.tool, 60), style="bold")
         text.append(f"  #{call.seq}" if call.seq else "", style="dim")
@@ -212,7 +239,9 @@ class DetailPane(Vertical):
 
     # -- loading (thread) -----------------------------------------------------------------
     @work(thread=True, exclusive=True, group="detail-load")
-    def _load(self, call: Call, token: int, width: int = 100) -> None:
+    def _load(
+        self, call: Call, token: int, width: int = 100, request: Any = None, diff: bool = True
+    ) -> None:
         assert self.loader is not None
         try:
             result = self.loader(call)
@@ -242,21 +271,41 @@ class DetailPane(Vertical):
             meta = _meta(call, None, self.root_dir)
             tabs["meta"] = (meta, (), *_take(json_lines(meta)))
             tabs["raw"] = (None, (), _raw_text_lines(call.path, self.root_dir), None)
-        if self.extra is not None:
-            try:
-                lines = self.extra(call, width)
-            except Exception as exc:  # analysis trouble stays inside the tab
-                lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
-            tabs["diff"] = (None, (), [(line, ()) for line in lines], None)
-        else:
-            tabs["diff"] = "no analysis available"
+        if diff:
+            tabs["diff"] = self._diff_tab(call, width, request)
         self.post_message(self.Loaded(token, call, tabs))
+
+    def _diff_tab(self, call: Call, width: int, request: Any) -> Any:
+        """The Diff tab's content (thread): findings and the diff, from the analysis."""
+        if self.extra is None:
+            return "no analysis available"
+        try:
+            lines = self.extra(call, width, request)
+        except Exception as exc:  # analysis trouble stays inside the tab
+            lines = [Text(safe_line(f"diff unavailable: {type(exc).__name__}: {exc}"))]
+        return (None, (), [(line, ()) for line in lines], None)
+
+    @work(thread=True, exclusive=True, group="detail-diff")
+    def _load_diff(self, call: Call, token: int, width: int, request: Any) -> None:
+        """The Diff tab on its own, when it is opened (a live tail never pays for diffs)."""
+        tab = self._diff_tab(call, width, request)
+        self.post_message(self.Loaded(token, call, {"diff": tab}))
 
     def on_detail_pane_loaded(self, message: Loaded) -> None:
         if message.token != self._token:
             return
+        if "diff" in message.tabs:
+            self._diff_token = message.token  # here, not in the worker: a late one cannot lie
+        if set(message.tabs) == {"diff"}:  # the Diff tab, computed on its own
+            self._pending["diff"] = message.tabs["diff"]
+            self._apply_pending(self.active_tab)
+            return
         self.loaded_token = message.token
+        kept = "diff" not in message.tabs and self._diff_token == message.token
+        diff_pending = self._pending.get("diff") if kept else None  # came first, on its own
         self._pending = dict(message.tabs)
+        if diff_pending is not None and "diff" not in self._pending:
+            self._pending["diff"] = diff_pending
         for key, content in message.tabs.items():
             if isinstance(content, str):
                 self._values.pop(key, None)
@@ -268,6 +317,15 @@ class DetailPane(Vertical):
             self.active_view().set_search(find.value)
         if self.tree_mode:
             self._fill_tree(self.active_tab)
+
+    def _want_diff(self) -> None:
+        """The Diff tab is showing: compute it for the shown call unless that is under way."""
+        args = self._diff_args
+        if self.active_tab != "diff" or args is None or args[1] != self._token:
+            return
+        if self._diff_token != self._token:
+            self.query_one("#view-diff", PayloadView).show_message("computing the diff…")
+            self._load_diff(*args)
 
     def _apply_pending(self, key: str) -> None:
         """Fill one tab's view; hidden tabs are filled when first shown (one relayout each)."""
@@ -334,6 +392,7 @@ class DetailPane(Vertical):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self._want_diff()
         self._apply_pending(self.active_tab)
         find = self.query_one("#payload-find", Input)
         if find.value:

@@ -1,6 +1,11 @@
-"""The filter bar: one ``Input`` for the filter language, with its parse error shown in place."""
+"""The filter bar: one ``Input`` for the filter language, with its parse error shown in place.
+
+``@name`` expands a saved filter from ``[filters]`` in the config.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +17,7 @@ from forensics_tui.ui.query import Query, QueryError, parse_query
 
 __all__ = ["FilterBar"]
 
-PLACEHOLDER = "filter: status:error,timeout tool:send_* run:2026* words   (Enter apply, Esc close)"
+PLACEHOLDER = "status:fail tool:send_* finding:auth_expiry kind:timeout @saved words (Enter, Esc)"
 
 
 class FilterBar(Horizontal):
@@ -25,6 +30,10 @@ class FilterBar(Horizontal):
             super().__init__()
             self.query = query
             self.submitted = submitted
+
+    def __init__(self, *, saved: Mapping[str, str] | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.saved = dict(saved or {})
 
     def compose(self) -> ComposeResult:
         yield Static("/", id="filter-prompt")
@@ -43,7 +52,7 @@ class FilterBar(Horizontal):
     def _apply(self, text: str, *, submitted: bool) -> None:
         error = self.query_one("#filter-error", Static)
         try:
-            query = parse_query(text)
+            query = parse_query(text, self.saved)
         except QueryError as exc:
             error.update(str(exc))
             return

@@ -50,7 +50,7 @@ class JsonTree(Tree[tuple[JsonPath, Any]]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_value", "Copy value", id="tree-copy-value"),
-        Binding("Y", "copy_path", "Copy path", id="tree-copy-path"),
+        Binding("Y", "copy_path", "Copy path", show=False, id="tree-copy-path"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -8,13 +8,14 @@ costs one paint, not two.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -51,7 +52,7 @@ class LineList(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f,space", "page_down", "Page down", show=False, id="page-down"),
         Binding("home,g", "first", "First", show=False, id="first"),
         Binding("end,G", "last", "Last", show=False, id="last"),
-        Binding("enter", "select", "Open", id="select"),
+        Binding("enter", "select", "Open", show=False, id="select"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
@@ -88,6 +89,8 @@ class LineList(ScrollView, can_focus=True):
         self._count = 0
         self.content_width = 0
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._env: tuple[int, Style] | None = None
+        """(content width, base style) for this paint: both are costly to compute per line."""
 
     # -- for subclasses -------------------------------------------------------------------
     @property
@@ -191,6 +194,7 @@ class LineList(ScrollView, can_focus=True):
         self.virtual_size = Size(width, self._count * self.LINES_PER_ITEM)
 
     def on_resize(self, _event: events.Resize) -> None:
+        self._env = None
         self._update_virtual_size()
         self.scroll_to_item(self.cursor)
 
@@ -201,9 +205,19 @@ class LineList(ScrollView, can_focus=True):
         self.refresh_item(self.cursor)
 
     # -- painting -------------------------------------------------------------------------
+    def refresh(self, *regions: Region, **kwargs: Any) -> Self:
+        self._env = None
+        return super().refresh(*regions, **kwargs)
+
+    def notify_style_update(self) -> None:
+        self._env = None
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        env = self._env
+        if env is None:
+            env = self._env = (self.scrollable_content_region.width, self.rich_style)
+        width, base = env
         line_no = int(self.scroll_y) + y
         index, sub = divmod(line_no, self.LINES_PER_ITEM)
         if index >= self._count or width <= 0:

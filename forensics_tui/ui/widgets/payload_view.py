@@ -33,9 +33,9 @@ class PayloadView(LineList):
     PayloadView { overflow-x: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "copy_value", "Copy value", id="copy-value"),
-        Binding("Y", "copy_path", "Copy path", id="copy-path"),
-        Binding("L", "load_more", "Load more", id="load-more"),
+        Binding("y", "copy_value", "Copy value", show=False, id="copy-value"),
+        Binding("Y", "copy_path", "Copy path", show=False, id="copy-path"),
+        Binding("L", "load_more", "Load more", show=False, id="load-more"),
         Binding("n", "next_match", "Next match", show=False, id="next-match"),
         Binding("N", "previous_match", "Prev match", show=False, id="previous-match"),
         Binding("left,h", "scroll_left", "Left", show=False, id="scroll-left"),
