@@ -8,6 +8,7 @@ jumps to the call of the run under investigation (or, for a call only in B, to t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -17,7 +18,7 @@ from forensics_tui.core.model import STATUS_COLORS, status_icon
 from forensics_tui.core.sanitize import safe_line
 from forensics_tui.ui.screens.picker import PickerScreen
 from forensics_tui.ui.screens.run_picker import RunPickerScreen
-from forensics_tui.ui.widgets.pick_list import PickItem
+from forensics_tui.ui.widgets.pick_list import PickItem, PickList
 
 __all__ = ["STATE_STYLES", "CompareScreen"]
 
@@ -27,6 +28,26 @@ class _OtherRun(RunPickerScreen):
 
     TITLE_TEXT: ClassVar[str] = "Compare with…"
     HINT: ClassVar[str] = "Enter: compare with this run  Esc: keep the current choice"
+
+    def __init__(
+        self, runs: list[Any], run_id: str, current: str | None, label: Callable[[str], str]
+    ) -> None:
+        PickerScreen.__init__(self)
+        self.run_a = run_id
+        self.runs = [r for r in runs if r.run_id != run_id]
+        self.current = current
+        self.label = label
+
+    def title_line(self) -> str:
+        return f"Compare run {self.label(self.run_a)} with…"
+
+    def result_for(self, item: PickItem) -> str:  # type: ignore[override]
+        return str(item.value)
+
+    def action_pick_run_pair(self) -> None:  # a comparison is always of whole runs
+        item = self.query_one(PickList).current
+        if item is not None:
+            self.dismiss(str(item.value))
 
 
 STATE_STYLES = {
@@ -118,7 +139,9 @@ class CompareScreen(PickerScreen):
         return PickItem((line,), detail, (side.call.call_id, side.call.run_id))
 
     def action_pick_other(self) -> None:
-        self.app.push_screen(_OtherRun(self.runs, self.run_id, self.other), self._other_picked)
+        self.app.push_screen(
+            _OtherRun(self.runs, self.run_id, self.other, self._run_name), self._other_picked
+        )
 
     def _other_picked(self, run_id: str | None) -> None:
         if run_id is None:

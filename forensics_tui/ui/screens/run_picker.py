@@ -47,10 +47,13 @@ class RunPickerScreen(PickerScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        title = (
+        self.query_one("#picker-body").border_title = safe_line(self.title_line(), 100)
+
+    def title_line(self) -> str:
+        """The picker's border title (subclasses pick other things than a diff baseline)."""
+        return (
             f"Diff #{self.call.seq} {self.call.tool} of run {self.label(self.call.run_id)} against…"
         )
-        self.query_one("#picker-body").border_title = safe_line(title, 100)
 
     def load_items(self) -> tuple[list[PickItem], Text, int]:
         default = Text("★ the last known-good run (default)", style="bold", end="")
