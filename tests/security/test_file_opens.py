@@ -45,6 +45,11 @@ ALLOWED: dict[tuple[str, str], str] = {
         "core/export.py",
         "export_test",
     ): "the test module and fixture the user asks for, in their repo",
+    ("cli/init_ci.py", "_detected_spec"): "pip's direct_url.json of the installed package",
+    (
+        "ui/screens/main_actions.py",
+        "action_open_external",
+    ): "an exclusive mkstemp file in the system temp dir for $PAGER/$EDITOR, not under a root",
     ("cli/export.py", "export_dataset_cmd"): "the output file the user names (-o)",
     (
         "core/alerts.py",
