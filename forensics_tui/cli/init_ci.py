@@ -142,14 +142,24 @@ def install_spec_from(direct_url: dict[str, Any] | None, version: str, project: 
 
 
 def _detected_spec(project: Path) -> str:
-    try:
-        dist = metadata.distribution(_DIST)
-    except metadata.PackageNotFoundError:
+    # A source checkout's ``forensics_tui.egg-info`` (left by setuptools) shadows the real
+    # install when the checkout is on sys.path; it has no direct_url.json and would read as
+    # "installed from an index".  Prefer the distribution that records how it was installed.
+    found = list(metadata.distributions(name=_DIST))
+    if not found:
         raise InstallSpecError(
             "forensics-tui is not installed as a package here; pass --install-spec"
-        ) from None
-    raw = dist.read_text("direct_url.json")
-    return install_spec_from(json.loads(raw) if raw else None, dist.version, project)
+        )
+    for dist in found:
+        raw = dist.read_text("direct_url.json")
+        if raw:
+            return install_spec_from(json.loads(raw), dist.version, project)
+    dist = found[0]
+    if not (dist.read_text("INSTALLER") or "").strip():
+        raise InstallSpecError(
+            "forensics-tui runs from a source tree, not an installed package; pass --install-spec"
+        )
+    return install_spec_from(None, dist.version, project)
 
 
 def render_files(fixtures: str, install: str = "forensics-tui") -> dict[Path, str]:
