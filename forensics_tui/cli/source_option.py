@@ -67,8 +67,19 @@ def sync_source(source: Any) -> Path:
     except SourceError as exc:
         fail(safe_line(str(exc), 300))
     errors = getattr(source, "errors", [])
+    hosts = len(getattr(source, "specs", [])) or 1
+    if errors and len(errors) >= hosts:
+        # nothing came back: an empty answer would read as "no runs", so it is an error
+        for error in errors[:-1]:
+            click.echo(f"forensics-tui: {safe_line(error, 300)}", err=True)
+        fail(safe_line(errors[-1], 300))
     for error in errors:
         click.echo(f"forensics-tui: {safe_line(error, 300)}", err=True)
+    if errors:
+        click.echo(
+            f"forensics-tui: answer is incomplete: {len(errors)} of {hosts} hosts did not reply",
+            err=True,
+        )
     root: Path = source.root
     return root
 
