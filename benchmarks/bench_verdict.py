@@ -36,40 +36,50 @@ def _run_id(n: int) -> str:
     return f"202601{1 + day:02d}_{hh:02d}{mm:02d}{ss:02d}"
 
 
+def age(root: Path, seconds: float = 3600.0) -> None:
+    past = time.time() - seconds
+    for entry in root.iterdir():
+        os.utime(entry, (past, past))
+
+
 def build(root: Path, runs: int, calls: int) -> None:
     """Small fixtures written directly (the writer's cost is benchmarked elsewhere)."""
-    tools = ["search", "fetch", "crm_lookup", "tag_ticket", "post_reply"]
     for r in range(runs):
-        run_id = _run_id(r)
-        run_dir = root / run_id
-        run_dir.mkdir(parents=True)
-        started = f"2026-01-{1 + r // 86400:02d}T00:00:00+00:00"
-        manifest = {"format": 1, "run_id": run_id, "started_at": started, "ended_at": started}
-        manifest |= {"status": "ok", "agent": "bench", "task": "bench"}
-        (run_dir / "run.json").write_text(json.dumps(manifest))
-        for seq in range(1, calls + 1):
-            tool = tools[seq % len(tools)]
-            failed = r == runs - 1 and seq == calls // 2
-            fixture = {
-                "format": 1,
-                "run_id": run_id,
-                "call_id": f"{run_id}-{seq:06d}",
-                "seq": seq,
-                "tool": tool,
-                "status": "error" if failed else "ok",
-                "input": {"q": seq},
-                "output": {"status_code": 503}
-                if failed
-                else {"status_code": 200, "body": {"id": seq, "name": "n"}},
-                "error": {"type": "HTTPError", "message": "HTTP 503"} if failed else None,
-                "ts": started,
-                "ended_at": started,
-                "duration_ms": 1.0,
-                "replay": None,
-                "redacted": [],
-                "meta": {},
-            }
-            (run_dir / f"{seq:06d}_{tool}.json").write_text(json.dumps(fixture))
+        build_one(root, _run_id(r), calls, failing=r == runs - 1)
+
+
+def build_one(root: Path, run_id: str, calls: int, failing: bool = False) -> None:
+    tools = ["search", "fetch", "crm_lookup", "tag_ticket", "post_reply"]
+    run_dir = root / run_id
+    run_dir.mkdir(parents=True)
+    day, hh, mm, ss = run_id[6:8], run_id[9:11], run_id[11:13], run_id[13:15]
+    started = f"2026-01-{day}T{hh}:{mm}:{ss}+00:00"
+    manifest = {"format": 1, "run_id": run_id, "started_at": started, "ended_at": started}
+    manifest |= {"status": "ok", "agent": "bench", "task": "bench"}
+    (run_dir / "run.json").write_text(json.dumps(manifest))
+    for seq in range(1, calls + 1):
+        tool = tools[seq % len(tools)]
+        failed = failing and seq == calls // 2
+        fixture = {
+            "format": 1,
+            "run_id": run_id,
+            "call_id": f"{run_id}-{seq:06d}",
+            "seq": seq,
+            "tool": tool,
+            "status": "error" if failed else "ok",
+            "input": {"q": seq},
+            "output": {"status_code": 503}
+            if failed
+            else {"status_code": 200, "body": {"id": seq, "name": "n"}},
+            "error": {"type": "HTTPError", "message": "HTTP 503"} if failed else None,
+            "ts": started,
+            "ended_at": started,
+            "duration_ms": 1.0,
+            "replay": None,
+            "redacted": [],
+            "meta": {},
+        }
+        (run_dir / f"{seq:06d}_{tool}.json").write_text(json.dumps(fixture))
 
 
 def build_big(root: Path, runs: int, megabytes: int) -> Path:
@@ -91,9 +101,12 @@ def build_big(root: Path, runs: int, megabytes: int) -> Path:
     return path
 
 
-def measure(args: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one child process."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+CACHE = Path(tempfile.mkdtemp(prefix="forensics-verdict-cache-"))
+
+
+def measure(args: list[str], **extra: str) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one child process (its own cache home)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(CACHE), **extra)
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -101,8 +114,8 @@ def measure(args: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def median_of(args: list[str], repeat: int) -> tuple[float, float, int]:
-    results = [measure(args) for _ in range(repeat)]
+def median_of(args: list[str], repeat: int, **extra: str) -> tuple[float, float, int]:
+    results = [measure(args, **extra) for _ in range(repeat)]
     return (
         statistics.median(r[0] for r in results),
         max(r[1] for r in results),
@@ -131,9 +144,16 @@ def main() -> None:
         print(
             f"wrote {args.runs} runs × {args.calls} calls ({total:,} fixtures) in {time.perf_counter() - start:.0f} s"
         )
+        age(root)  # history is old; only the newest run is still being written
         newest, oldest = _run_id(args.runs - 1), _run_id(0)
         floor = median_of([sys.executable, "-c", SCAN, str(root)], args.repeat)
         print(f"baseline: store scan alone         {floor[0]:7.2f} s  {floor[1]:6.0f} MB")
+        whole = measure(
+            cli("check", newest, "--json", "--dir", str(root)), FORENSICS_NO_CHECKPOINTS="1"
+        )
+        print(
+            f"baseline: check, whole root        {whole[0]:7.2f} s  {whole[1]:6.0f} MB  exit {whole[2]}  ({whole[0] / floor[0]:.1f}× scan)"
+        )
         first = measure(cli("check", newest, "--json", "--dir", str(root)))
         print(
             f"check newest, first                {first[0]:7.2f} s  {first[1]:6.0f} MB  exit {first[2]}  ({first[0] / floor[0]:.1f}× scan)"
@@ -141,6 +161,12 @@ def main() -> None:
         second = median_of(cli("check", newest, "--json", "--dir", str(root)), args.repeat)
         print(
             f"check newest, again                {second[0]:7.2f} s  {second[1]:6.0f} MB  exit {second[2]}  ({second[0] / floor[0]:.1f}× scan)"
+        )
+        landed = _run_id(args.runs)
+        build_one(root, landed, args.calls)
+        fresh = median_of(cli("check", "--json", "--dir", str(root)), args.repeat)
+        print(
+            f"a new run lands: check it          {fresh[0]:7.2f} s  {fresh[1]:6.0f} MB  exit {fresh[2]}  ({fresh[0] / floor[0]:.1f}× scan)"
         )
         old = median_of(cli("check", oldest, "--json", "--dir", str(root)), args.repeat)
         print(

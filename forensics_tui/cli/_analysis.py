@@ -7,17 +7,20 @@ markup), so fixture content cannot style or escape the terminal.
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.cli.common import fail, open_store
+from forensics_tui.cli.common import fail, open_store, require_root
 from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.findings import Finding
 from forensics_tui.core.analysis.naming import RunNameError, resolve_run
-from forensics_tui.core.config import ConfigError, load_config
+from forensics_tui.core.config import Config, ConfigError, load_config
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["SEVERITY_STYLES", "finding_text", "open_analysis", "require_run"]
+__all__ = ["SEVERITY_STYLES", "finding_text", "open_analysis", "open_run_analysis", "require_run"]
 
 SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -25,11 +28,50 @@ SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 def open_analysis(root: Path) -> Analysis:
     """The analysis of ``root``; a missing root or a bad config is one line and exit 2."""
     store = open_store(root)
+    return Analysis(store, _config())
+
+
+def _config() -> Config:
     try:
-        config = load_config()
+        return load_config()
     except ConfigError as exc:
         fail(str(exc), 2)
-    return Analysis(store, config)
+
+
+def open_run_analysis(root: Path, names: Sequence[str]) -> tuple[Analysis, list[str]]:
+    """The analysis for a question about ``names`` (default: the newest agent run) and their
+    run ids.  Starts from the saved checkpoints when they hold (``core.analysis.checkpoints``),
+    so a big root is not re-read; otherwise, or with ``$FORENSICS_NO_CHECKPOINTS`` set, the
+    whole root is analysed."""
+    if os.environ.get("FORENSICS_NO_CHECKPOINTS"):
+        analysis = open_analysis(root)
+        return analysis, [require_run(analysis, name).run_id for name in names]
+    from forensics_tui.core.analysis.checkpoints import open_for_runs, survey
+
+    require_root(root)
+    config = _config()
+    infos = survey(Path(root).absolute())
+    ids: list[str] = []
+    if infos:
+        runs = [info.run() for info in infos]
+        for name in names:
+            try:
+                ids.append(resolve_run(runs, name).run_id)
+            except RunNameError as exc:
+                fail(f"{safe_line(str(exc), 300)} under {root}", 2)
+    report = _progress_line if sys.stderr.isatty() else None
+    analysis = open_for_runs(root, config, ids, infos=infos, progress=report)
+    if report is not None:
+        sys.stderr.write("\r\x1b[K")
+    if analysis is None:
+        analysis = open_analysis(root)
+        ids = [require_run(analysis, name).run_id for name in names]
+    return analysis, ids
+
+
+def _progress_line(text: str) -> None:
+    sys.stderr.write(f"\r\x1b[K{text}…")
+    sys.stderr.flush()
 
 
 def require_run(analysis: Analysis, run_id: str | None) -> Any:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import finding_text, open_analysis, require_run
+from forensics_tui.cli._analysis import finding_text, open_run_analysis
 from forensics_tui.cli.common import echo_json, fail, stdout_console
 from forensics_tui.cli.source_option import source_option
 from forensics_tui.cli.watch import alert_option
@@ -52,8 +52,7 @@ def check_cmd(
         kinds = parse_kinds(fail_on)
     except CheckError as exc:
         fail(str(exc), 2)
-    analysis = open_analysis(root)
-    names = [require_run(analysis, name).run_id for name in runs]
+    analysis, names = open_run_analysis(root, runs)
     try:
         report = check_runs(analysis, names, fail_on=kinds)
     except CheckError as exc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.model import Call, Run
 
-__all__ = ["BaselineIndex", "GoodCall", "call_is_good", "comparable"]
+__all__ = ["BaselineIndex", "GoodCall", "RunBrief", "call_is_good", "comparable"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -34,6 +34,25 @@ class GoodCall:
     call: Call
     shape: Shape | None
     accepted: bool = False  # good because an operator accepted it (it carries findings)
+
+
+@dataclass(slots=True, frozen=True)
+class RunBrief:
+    """What a later run needs of a known-good run: how to match it and which steps it took."""
+
+    run_id: str
+    task: str | None
+    agent: str | None
+    tools: tuple[str, ...]  # its calls' tools in order (deleted files left out)
+
+    @classmethod
+    def of(cls, run: Run) -> RunBrief:
+        tools = tuple(c.tool for c in run.calls if not c.deleted)
+        return cls(run.run_id, run.task, run.agent, tools)
+
+    @property
+    def first_tool(self) -> str | None:
+        return self.tools[0] if self.tools else None
 
 
 def call_is_good(call: Call, has_findings: bool, accepted: bool) -> bool:
@@ -47,17 +66,27 @@ class BaselineIndex:
     """Known-good calls and runs seen so far, keyed for the questions later runs ask."""
 
     calls: dict[tuple[str, int], GoodCall] = field(default_factory=dict)
-    runs_by_task: dict[str, tuple[int, Run]] = field(default_factory=dict)
-    untasked: list[tuple[int, Run]] = field(default_factory=list)  # good runs naming no task
-    good_runs: list[tuple[int, Run]] = field(default_factory=list)
-    position: int = 0
+    runs_by_task: dict[str, tuple[int, RunBrief]] = field(default_factory=dict)
+    untasked: list[tuple[int, RunBrief]] = field(default_factory=list)  # good runs, no task
+    good_runs: list[tuple[int, RunBrief]] = field(default_factory=list)
+    position: int = 0  # how many runs were recorded (re-executions included)
+
+    def copy(self) -> BaselineIndex:
+        """An independent index to go on from (the entries themselves are immutable)."""
+        return BaselineIndex(
+            dict(self.calls),
+            dict(self.runs_by_task),
+            list(self.untasked),
+            list(self.good_runs),
+            self.position,
+        )
 
     def last_good_call(self, call: Call) -> GoodCall | None:
         if call.occurrence <= 0:
             return None
         return self.calls.get((call.tool, call.occurrence))
 
-    def last_good_run(self, run: Run) -> Run | None:
+    def last_good_run(self, run: Run) -> RunBrief | None:
         """The most recent earlier good run comparable with ``run`` (see :func:`comparable`)."""
         if run.task is not None:
             best = self.runs_by_task.get(run.task)
@@ -80,7 +109,7 @@ class BaselineIndex:
         for good in good_calls:
             self.calls[(good.call.tool, good.call.occurrence)] = good
         if run_good:
-            entry = (self.position, run)
+            entry = (self.position, RunBrief.of(run))
             self.good_runs.append(entry)
             if run.task is None:
                 self.untasked.append(entry)
@@ -95,7 +124,7 @@ def _first_tool(run: Run) -> str | None:
     return next((c.tool for c in run.calls if not c.deleted), None)
 
 
-def comparable(run: Run, other: Run) -> bool:
+def comparable(run: Run, other: RunBrief) -> bool:
     """Whether ``other``'s chain is a fair yardstick for ``run``'s (for missing steps).
 
     Runs that both name a task compare when the task is the same.  Otherwise (a legacy run, a
@@ -107,4 +136,4 @@ def comparable(run: Run, other: Run) -> bool:
     if run.agent is not None and other.agent is not None and run.agent != other.agent:
         return False
     first = _first_tool(run)
-    return first is not None and first == _first_tool(other)
+    return first is not None and first == other.first_tool

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from forensics_tui.core.analysis.accept import AcceptedShapes
-from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, call_is_good
+from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, RunBrief, call_is_good
 from forensics_tui.core.analysis.classify import Classification
 from forensics_tui.core.analysis.diff import CallDiff, diff_calls
 from forensics_tui.core.analysis.facts import CallFacts, facts_of
@@ -60,11 +60,20 @@ class Analysis:
     """Findings and baselines for every run of ``store``, recomputed lazily and incrementally."""
 
     def __init__(
-        self, store: Any, config: Config | None = None, *, accepted: AcceptedShapes | None = None
+        self,
+        store: Any,
+        config: Config | None = None,
+        *,
+        accepted: AcceptedShapes | None = None,
+        start: BaselineIndex | None = None,
     ) -> None:
         self.store = store
         self.config = config or Config()
         self.accepted = accepted if accepted is not None else AcceptedShapes.load(store.root)
+        # ``start``: what the runs before the store's first run left behind (a checkpoint, see
+        # core.analysis.checkpoints), when the store holds only the newest runs of a root
+        self._start = start
+        self.on_recorded: Callable[[BaselineIndex], None] | None = None  # after each new run
         self._lock = threading.RLock()
         self._facts: dict[str, tuple[tuple[int, int, str], CallFacts]] = {}
         self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
@@ -102,12 +111,14 @@ class Analysis:
                 stop = next((i + 1 for i, r in enumerate(runs) if r.run_id == until), stop)
             if first >= stop:
                 return list(self._runs[:stop])
-            index = BaselineIndex()
+            index = self._start.copy() if self._start is not None else BaselineIndex()
             for cached in self._runs[:first]:
                 index.record(cached.run, cached.good_calls, cached.good)
             fresh = self._runs[:first]
             for i, run in enumerate(runs[first:stop], start=first):
                 fresh.append(self._analyse(run, index))
+                if self.on_recorded is not None:
+                    self.on_recorded(index)
                 if progress is not None:
                     progress(i + 1, len(runs))
             self._runs = fresh
@@ -234,7 +245,7 @@ class Analysis:
                 run.run_id,
                 (c.tool for c in calls),
                 base_run.run_id,
-                (c.tool for c in base_run.calls if not c.deleted),
+                base_run.tools,
                 status,
             )
         all_good = bool(calls)
@@ -429,7 +440,7 @@ def _baseline_of(base: GoodCall, call: Call) -> Baseline:
     return Baseline(base.call.call_id, base.call.run_id, base.call.seq, reason)
 
 
-def _run_reason(run: Run, base: Run) -> str:
+def _run_reason(run: Run, base: RunBrief) -> str:
     if run.task is not None and base.task is not None:
         scope = f"of task {run.task}"
     else:

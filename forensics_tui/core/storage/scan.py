@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,15 +100,16 @@ def _run_dir(root: Path, entry: os.DirEntry[str]) -> tuple[bool, str | None]:
     return run_dir_status(root, entry.path)
 
 
-def plan_root(root: Path) -> list[RunPlan]:
-    """Every run directory under ``root`` with its manifest and fixture names, newest first."""
+def plan_root(root: Path, only: Collection[str] | None = None) -> list[RunPlan]:
+    """Every run directory under ``root`` (or only those named ``only``) with its manifest and
+    fixture names, newest first."""
     plans: list[RunPlan] = []
     try:
         entries = list(os.scandir(root))
     except OSError:
         return plans
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or (only is not None and entry.name not in only):
             continue
         is_run, refused = _run_dir(root, entry)
         if not is_run:

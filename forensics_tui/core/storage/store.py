@@ -36,7 +36,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,10 +83,19 @@ class FixtureStore:
 
     # -- scanning ------------------------------------------------------------------------
 
-    def scan(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Full (re)scan.  Readers keep seeing the previous index until it is done."""
+    def scan(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        only: Collection[str] | None = None,
+    ) -> None:
+        """Full (re)scan.  Readers keep seeing the previous index until it is done.
+
+        ``only``: index just those runs (a one-run question answered from checkpoints, see
+        core.analysis.checkpoints); the store then holds a suffix of the root's runs.
+        """
         index = Index()
-        for step in self._scan_into(index, publish=False):
+        for step in self._scan_into(index, publish=False, only=only):
             if progress is not None:
                 progress(step.done, step.total)
         self._finish_scan()
@@ -97,14 +106,19 @@ class FixtureStore:
         self._finish_scan()
 
     def _scan_into(
-        self, index: Index, *, publish: bool, batch_size: int = 2000
+        self,
+        index: Index,
+        *,
+        publish: bool,
+        batch_size: int = 2000,
+        only: Collection[str] | None = None,
     ) -> Iterator[ScanProgress]:
         with self._lock:
             if not self._scanning:
                 self._replay = []  # left over from an abandoned scan_iter(): the disk is the truth
             self._scanning += 1
         try:
-            plans = plan_root(self.root)
+            plans = plan_root(self.root, only)
             total = sum(len(p.names) for p in plans)
             if publish:
                 self._swap(index)

@@ -1,0 +1,393 @@
+"""Analysis checkpoints: one run's verdict without re-reading every run before it.
+
+A run's verdict depends on every earlier run (its baselines are the last known-good calls
+before it), so answering ``check`` for the newest run of a big root meant reading and
+analysing the whole root.  What the runs before position *p* leave behind is small: the
+:class:`~forensics_tui.core.analysis.baseline.BaselineIndex` after them (one good call per
+tool and occurrence, one brief per good run).  This module saves that index, with the
+fingerprint of every run it covers, in the user's cache directory (never under the fixture
+root, which is untrusted), and the next question starts from the newest checkpoint that still
+holds and reads only the runs after it (docs/ARCHITECTURE.md, "Analysis at scale").
+
+* A run is vouched for by its directory's inode and modification/change times: every fixture
+  and ``run.json`` is written by rename, which changes them.  A run whose directory changed in
+  the last :data:`HOT_S` seconds is never checkpointed (a second change within one timestamp
+  tick would go unseen), nor is anything after it.
+* A checkpoint holds only if every run before it is unchanged and in the same order, and the
+  accepted shapes, the configuration and this module's format are the same.
+* Work before the target is done in chunks of at most :data:`CHUNK_CALLS` fixtures, each
+  leaving a checkpoint, so memory is bounded by summaries and a chunk, never the root.
+* Anything unusual (runs that cannot be ordered without reading them, a re-execution as the
+  target, an unreadable or foreign cache file) falls back to the whole-root analysis: the
+  checkpoint is an accelerator, never a second opinion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import stat
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from forensics_tui.capture.safe_io import atomic_write
+from forensics_tui.core.analysis.accept import AcceptedShapes
+from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, RunBrief
+from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.analysis.shapes import Shape
+from forensics_tui.core.config import Config
+from forensics_tui.core.model import Call, Run
+from forensics_tui.core.storage.loader import read_manifest
+from forensics_tui.core.storage.ordering import run_sort_key
+from forensics_tui.core.storage.scan import is_fixture_name, run_dir_status
+from forensics_tui.core.storage.store import FixtureStore
+
+__all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_file", "open_for_runs", "survey"]
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+HOT_S = 2.0
+CHUNK_CALLS = 50_000
+KEEP = 4  # checkpoints kept per root (the newest positions)
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """A run directory as seen without reading its fixtures."""
+
+    run_id: str
+    path: Path
+    manifest: dict[str, Any] | None
+    problem: str | None
+    fingerprint: list[int]
+    mtime: float
+    key: tuple[float, str] | None = None  # its place in run order, when known
+
+    def run(self) -> Run:
+        return Run(self.run_id, self.path, self.manifest, self.problem)
+
+
+def cache_file(root: Path) -> Path:
+    """``$XDG_CACHE_HOME/forensics-tui/analysis/<hash of the root's real path>.json``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(os.path.realpath(root).encode("utf-8", "surrogateescape"))
+    return Path(base, "forensics-tui", "analysis", f"{digest.hexdigest()[:32]}.json")
+
+
+def survey(root: Path) -> list[RunInfo]:
+    """Every run directory of ``root`` with its manifest and fingerprint; no fixture read."""
+    infos: list[RunInfo] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return infos
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        refused = None
+        if not is_dir:
+            is_run, refused = run_dir_status(root, entry.path)
+            if not is_run:
+                continue
+        path = root / entry.name
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        manifest, problem = (None, refused) if refused else read_manifest(path)
+        fingerprint = [st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        infos.append(RunInfo(entry.name, path, manifest, problem, fingerprint, st.st_mtime))
+    return infos
+
+
+def _exact_key(info: RunInfo) -> tuple[float, str] | None:
+    """The run's order key when its manifest alone decides it (no fixture needed)."""
+    manifest = info.manifest
+    if info.problem is None and isinstance(manifest, dict):
+        started = manifest.get("started_at")
+        return run_sort_key(info.run()) if isinstance(started, str) else None
+    return None
+
+
+# -- the cache file ----------------------------------------------------------------------
+
+
+def _signature(config: Config, accepted: AcceptedShapes) -> str:
+    from forensics_tui import __version__
+
+    values = {f.name: repr(getattr(config, f.name)) for f in fields(config)}
+    text = json.dumps([FORMAT, __version__, values, repr(accepted.signature())], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Cache:
+    signature: str
+    runs: list[list[Any]]  # [run_id, fingerprint, order key time] in run order
+    checkpoints: dict[int, dict[str, Any]]  # position -> serialised index
+
+    @classmethod
+    def load(cls, path: Path, signature: str) -> _Cache:
+        empty = cls(signature, [], {})
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return empty
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+                return empty
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                data = json.loads(fh.read())
+        except (OSError, ValueError, RecursionError):
+            return empty
+        finally:
+            os.close(fd)
+        if not isinstance(data, dict) or data.get("signature") != signature:
+            return empty
+        runs, points = data.get("runs"), data.get("checkpoints")
+        if not isinstance(runs, list) or not isinstance(points, dict):
+            return empty
+        try:
+            checkpoints = {int(k): v for k, v in points.items() if isinstance(v, dict)}
+        except ValueError:
+            return empty
+        return cls(signature, runs, checkpoints)
+
+    def save(self, path: Path) -> None:
+        data = {"signature": self.signature, "runs": self.runs, "checkpoints": self.checkpoints}
+        blob = json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            atomic_write(str(path.parent), path.name, blob)
+        except OSError as exc:  # a read-only home is no reason to fail a check
+            log.warning("analysis checkpoint not saved: %s", exc)
+
+
+# -- serialising a BaselineIndex ---------------------------------------------------------
+
+
+def _dump_index(index: BaselineIndex) -> dict[str, Any]:
+    shapes: dict[int, int] = {}
+    shape_list: list[dict[str, list[str]]] = []
+    calls = []
+    for (tool, occurrence), good in index.calls.items():
+        shape_no = None
+        if good.shape is not None:
+            shape_no = shapes.get(id(good.shape))
+            if shape_no is None:
+                shape_no = shapes[id(good.shape)] = len(shape_list)
+                shape_list.append({k: sorted(v) for k, v in good.shape.items()})
+        c = good.call
+        row = [tool, occurrence, c.run_id, c.call_id, c.seq, c.path.name, c.status, c.size]
+        row.extend((c.mtime_ns, c.ts, shape_no, good.accepted))
+        calls.append(row)
+    briefs: dict[str, int] = {}
+    brief_list: list[list[Any]] = []
+
+    def brief_no(brief: RunBrief) -> int:
+        no = briefs.get(brief.run_id)
+        if no is None:
+            no = briefs[brief.run_id] = len(brief_list)
+            brief_list.append([brief.run_id, brief.task, brief.agent, list(brief.tools)])
+        return no
+
+    return {
+        "position": index.position,
+        "shapes": shape_list,
+        "calls": calls,
+        "by_task": [[task, pos, brief_no(b)] for task, (pos, b) in index.runs_by_task.items()],
+        "untasked": [[pos, brief_no(b)] for pos, b in index.untasked],
+        "good_runs": [[pos, brief_no(b)] for pos, b in index.good_runs],
+        "briefs": brief_list,
+    }
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    return value
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise ValueError("not an integer")
+    return value
+
+
+def _load_index(state: dict[str, Any], root: Path, known: set[str]) -> BaselineIndex:
+    """The index saved by :func:`_dump_index`; raises ``ValueError`` on anything unexpected."""
+    shapes: list[Shape] = []
+    for raw in state["shapes"]:
+        shapes.append({_str(k): frozenset(_str(t) for t in v) for k, v in raw.items()})
+    index = BaselineIndex(position=_int(state["position"]))
+    for row in state["calls"]:
+        tool, occurrence, run_id, call_id, seq, name, status, size, mtime, ts, shape, acc = row
+        if _str(run_id) not in known or not is_fixture_name(_str(name)) or "/" in name:
+            raise ValueError("a checkpointed call outside the root's runs")
+        call = Call(
+            root / run_id / name,
+            run_id,
+            _str(call_id),
+            _int(seq),
+            _str(tool),
+            _str(status),
+            ts=_opt_str(ts),
+            occurrence=_int(occurrence),
+            size=_int(size),
+            mtime_ns=_int(mtime),
+        )
+        index.calls[(tool, occurrence)] = GoodCall(
+            call, None if shape is None else shapes[_int(shape)], bool(acc)
+        )
+    briefs = [
+        RunBrief(_str(r), _opt_str(t), _opt_str(a), tuple(_str(x) for x in tools))
+        for r, t, a, tools in state["briefs"]
+    ]
+    index.runs_by_task = {_str(t): (_int(p), briefs[_int(b)]) for t, p, b in state["by_task"]}
+    index.untasked = [(_int(p), briefs[_int(b)]) for p, b in state["untasked"]]
+    index.good_runs = [(_int(p), briefs[_int(b)]) for p, b in state["good_runs"]]
+    return index
+
+
+# -- answering for some runs -------------------------------------------------------------
+
+
+def open_for_runs(
+    root: Path,
+    config: Config,
+    targets: Sequence[str] | None,
+    *,
+    infos: list[RunInfo] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Analysis | None:
+    """An :class:`Analysis` whose store holds ``targets`` (default: the newest agent run) and
+    whatever runs between the newest usable checkpoint and them; None when the root needs
+    the whole-root analysis instead (the caller then scans everything).
+
+    ``targets`` are run ids (resolved by the caller against :func:`survey`'s runs, passed
+    as ``infos`` to save a second look at the root).
+    """
+    root = Path(root).absolute()
+    infos = survey(root) if infos is None else infos
+    if not infos:
+        return None
+    accepted = AcceptedShapes.load(root)
+    signature = _signature(config, accepted)
+    path = cache_file(root)
+    cache = _Cache.load(path, signature)
+    cached = {row[0]: row for row in cache.runs if isinstance(row, list) and len(row) == 3}
+    for info in infos:
+        info.key = _exact_key(info)
+        row = cached.get(info.run_id)
+        if info.key is None and row is not None and row[1] == info.fingerprint:
+            info.key = (float(row[2]), info.run_id)
+    if any(info.key is None for info in infos):
+        return None  # some run's place in the order needs its fixtures: read everything
+    infos.sort(key=lambda i: i.key or (0.0, ""))
+    position = {info.run_id: n for n, info in enumerate(infos)}
+    if targets:
+        if any(t not in position for t in targets):
+            return None
+        last = max(position[t] for t in targets)
+        first_target = min(position[t] for t in targets)
+    else:
+        agents = [n for n, i in enumerate(infos) if not i.run().is_reexec]
+        if not agents:
+            return None
+        last = first_target = agents[-1]
+    if targets and any(infos[position[t]].run().is_reexec for t in targets):
+        return None  # its baseline is a call of another run: let the whole root answer
+    # the newest checkpoint that still holds
+    valid = 0
+    for n, info in enumerate(infos):
+        row = cache.runs[n] if n < len(cache.runs) else None
+        if not isinstance(row, list) or len(row) != 3 or row[0] != info.run_id:
+            break
+        if row[1] != info.fingerprint:
+            break
+        valid = n + 1
+    start_at, start = 0, None
+    known = {i.run_id for i in infos}
+    usable = min(valid, first_target)
+    for pos in sorted((p for p in cache.checkpoints if p <= usable), reverse=True):
+        try:
+            start = _load_index(cache.checkpoints[pos], root, known)
+        except (KeyError, ValueError, TypeError, IndexError):
+            continue
+        if start.position == pos:
+            start_at = pos
+            break
+        start = None
+    now = time.time()
+    cold = next((n for n, i in enumerate(infos) if now - i.mtime < HOT_S), len(infos))
+    saved = {p: s for p, s in cache.checkpoints.items() if p <= min(valid, cold)}
+    begin = start_at
+    while True:  # chunks of older runs first, each leaving a checkpoint; then the targets
+        end = _chunk_end(infos, begin, first_target)
+        final = end >= first_target
+        store = FixtureStore(root)
+        store.scan(only={i.run_id for i in infos[begin : (last + 1 if final else end)]})
+        analysis = Analysis(store, config, accepted=accepted, start=start)
+        after: list[BaselineIndex] = []
+
+        def recorded(
+            index: BaselineIndex, end: int = end, after: list[BaselineIndex] = after
+        ) -> None:
+            if index.position <= cold and index.position in (first_target, end, last + 1):
+                saved[index.position] = _dump_index(index)
+            if index.position == end:
+                after.append(index.copy())
+
+        analysis.on_recorded = recorded
+        if final:
+            if progress is not None and last - begin > 1:
+                progress(f"analysing runs {begin + 1}-{last + 1} of {len(infos)}")
+            analysis.refresh(until=infos[last].run_id)
+            analysis.on_recorded = None
+            break
+        if progress is not None:
+            progress(f"analysing runs {begin + 1}-{end} of {len(infos)}")
+        analysis.refresh()
+        start, begin = after[-1], end
+        del analysis, store
+    positions = sorted(saved)[-KEEP:]
+    if positions:
+        top = positions[-1]
+        runs = [[i.run_id, i.fingerprint, i.key[0] if i.key else 0.0] for i in infos[:top]]
+        _Cache(signature, runs, {p: saved[p] for p in positions}).save(path)
+    return analysis
+
+
+def _chunk_end(infos: list[RunInfo], begin: int, target: int) -> int:
+    """Where the chunk starting at ``begin`` ends: ``target`` when the rest fits."""
+    total = 0
+    for n in range(begin, target):
+        total += _count(infos[n].path)
+        if total > CHUNK_CALLS and n > begin:
+            return n
+    return target
+
+
+def _count(path: Path) -> int:
+    try:
+        with os.scandir(path) as entries:
+            return sum(1 for e in entries if is_fixture_name(e.name))
+    except OSError:
+        return 0

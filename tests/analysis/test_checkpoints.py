@@ -1,0 +1,201 @@
+"""Analysis checkpoints answer exactly what the whole-root analysis answers, and only faster.
+
+``check`` starts from a checkpoint saved in the cache directory when every run before it is
+unchanged (core.analysis.checkpoints).  These tests compare its JSON with the whole-root answer
+(``FORENSICS_NO_CHECKPOINTS``) over generated histories, after changes to old runs, after an
+``accept``, with a damaged or planted cache file, and with chunked first passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+from forensics_tui.cli.main import cli
+from forensics_tui.core.analysis import checkpoints
+from forensics_tui.core.storage.factories import make_run_dir
+from tests.analysis.test_cross_surface import _write, history_st
+
+GOOD = {"tool": "fetch", "output": {"status_code": 200, "body": {"id": 1, "name": "a"}}}
+DRIFT = {"tool": "fetch", "output": {"status_code": 200, "body": {"id": "1", "label": "a"}}}
+NOTIFY = {"tool": "notify", "output": {"sent": True}}
+
+
+def _check(root: Path, *args: str, cache: Path, whole: bool = False) -> tuple[int, Any]:
+    env = {"XDG_CACHE_HOME": str(cache), "COLUMNS": "200"}
+    if whole:
+        env["FORENSICS_NO_CHECKPOINTS"] = "1"
+    result = CliRunner().invoke(cli, ["check", *args, "--json", "--dir", str(root)], env=env)
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _age(root: Path, seconds: float = 60.0) -> None:
+    """Make every run directory look untouched for a while (checkpoints skip hot runs)."""
+    past = time.time() - seconds
+    for entry in root.iterdir():
+        if entry.is_dir():
+            os.utime(entry, (past, past))
+
+
+def _same(root: Path, cache: Path, *args: str) -> Any:
+    whole = _check(root, *args, cache=cache, whole=True)
+    first = _check(root, *args, cache=cache)
+    again = _check(root, *args, cache=cache)
+    assert first == whole and again == whole, (args, whole, first, again)
+    return whole[1]
+
+
+def _cache_file(root: Path, cache: Path) -> Path:
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    try:
+        return checkpoints.cache_file(root)
+    finally:
+        if old is not None:
+            os.environ["XDG_CACHE_HOME"] = old
+
+
+def _history(root: Path, runs: int, drift_at: int | None = None) -> list[str]:
+    ids = []
+    for n in range(1, runs + 1):
+        run_id = f"202602{n:02d}_000000"
+        first = DRIFT if n == drift_at else GOOD
+        make_run_dir(root, run_id, [first, NOTIFY, dict(GOOD)])
+        ids.append(run_id)
+    return ids
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(history=history_st)
+def test_generated_histories_answer_the_same(history: list[Any]) -> None:
+    root = Path(tempfile.mkdtemp(prefix="checkpoints_"))
+    cache = Path(tempfile.mkdtemp(prefix="checkpoints_cache_"))
+    try:
+        run_ids = _write(root, history)
+        _age(root)
+        _same(root, cache)
+        for run_id in run_ids:
+            _same(root, cache, run_id)
+        # an old run changes (a failing call lands in it) and a new run arrives
+        make_run_dir(
+            root, run_ids[0], [{"tool": "fetch", "status": "error", "seq": 9}], status=None
+        )
+        make_run_dir(root, "20260199_000000", [GOOD])
+        _same(root, cache)
+        for run_id in run_ids:
+            _same(root, cache, run_id)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_second_check_reads_only_the_newest_run(tmp_path: Path, monkeypatch) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    ids = _history(root, 6)
+    _age(root)
+    _same(root, cache)
+    assert _cache_file(root, cache).is_file()
+    scanned: list[set[str]] = []
+    real_scan = checkpoints.FixtureStore.scan
+
+    def spy(self: Any, progress: Any = None, *, only: Any = None) -> None:
+        scanned.append(set(only) if only is not None else {"<all>"})
+        real_scan(self, progress, only=only)
+
+    monkeypatch.setattr(checkpoints.FixtureStore, "scan", spy)
+    code, report = _check(root, cache=cache)
+    assert code == 0 and report["runs"][0]["run_id"] == ids[-1]
+    assert scanned == [{ids[-1]}]
+
+
+def test_a_changed_old_run_is_seen(tmp_path: Path) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    ids = _history(root, 5)
+    _age(root)
+    assert _same(root, cache)["ok"]
+    # run 4 drifts after the checkpoint was taken: run 5 is now compared with run 3 and
+    # sees no drift, while run 4 itself fails
+    make_run_dir(root, ids[3], [DRIFT, NOTIFY, dict(GOOD)])
+    _age(root)
+    report = _same(root, cache, ids[3])
+    assert not report["ok"] and report["runs"][0]["findings"][0]["kind"] == "schema_drift"
+    assert _same(root, cache)["ok"]
+
+
+def test_hot_runs_are_never_checkpointed(tmp_path: Path) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    _history(root, 4)  # just written: every run is hot
+    _same(root, cache)
+    path = _cache_file(root, cache)
+    saved = json.loads(path.read_text())["checkpoints"] if path.exists() else {}
+    assert saved == {}
+
+
+def test_accept_takes_effect_at_once(tmp_path: Path) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    ids = _history(root, 4, drift_at=4)
+    _age(root)
+    assert not _same(root, cache)["ok"]
+    result = CliRunner().invoke(
+        cli, ["accept", ids[-1], "--tool", "fetch", "--dir", str(root)],
+        env={"XDG_CACHE_HOME": str(cache)},
+    )
+    assert result.exit_code == 0, result.output
+    assert _same(root, cache)["ok"]
+
+
+def test_a_damaged_or_planted_cache_is_ignored(tmp_path: Path) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    _history(root, 5, drift_at=5)
+    _age(root)
+    expected = _same(root, cache)
+    path = _cache_file(root, cache)
+    data = json.loads(path.read_text())
+    for point in data["checkpoints"].values():  # a checkpoint naming a call outside the root
+        for row in point["calls"]:
+            row[5] = "../../etc/passwd"
+    path.write_text(json.dumps(data))
+    assert _check(root, cache=cache)[1] == expected
+    path.write_text("{not json")
+    assert _check(root, cache=cache)[1] == expected
+    path.unlink()
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}")
+    path.symlink_to(target)
+    assert _check(root, cache=cache)[1] == expected
+    assert target.read_text() == "{}"  # the planted link was replaced, never written through
+    assert not path.is_symlink()
+
+
+def test_chunked_first_pass_leaves_checkpoints(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(checkpoints, "CHUNK_CALLS", 4)  # two runs per chunk
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    ids = _history(root, 9, drift_at=7)
+    _age(root)
+    for run_id in (None, ids[6], ids[2]):
+        _same(root, cache, *([run_id] if run_id else []))
+    saved = json.loads(_cache_file(root, cache).read_text())["checkpoints"]
+    assert len(saved) > 1 and all(int(p) <= len(ids) for p in saved)
+
+
+@pytest.mark.parametrize("name", ["0201", "run_20260203_000000"])
+def test_names_the_tui_shows_are_accepted(tmp_path: Path, name: str) -> None:
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    _history(root, 3)
+    _age(root)
+    code, report = _check(root, name, cache=cache)
+    assert code == 0 and report["runs"][0]["run_id"].startswith("202602")
