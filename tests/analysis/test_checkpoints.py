@@ -151,7 +151,8 @@ def test_accept_takes_effect_at_once(tmp_path: Path) -> None:
     _age(root)
     assert not _same(root, cache)["ok"]
     result = CliRunner().invoke(
-        cli, ["accept", ids[-1], "--tool", "fetch", "--dir", str(root)],
+        cli,
+        ["accept", ids[-1], "--tool", "fetch", "--dir", str(root)],
         env={"XDG_CACHE_HOME": str(cache)},
     )
     assert result.exit_code == 0, result.output

@@ -353,3 +353,37 @@ def test_item13_root_cause_names_the_tool_and_endpoint(tmp_path: Path) -> None:
     assert (
         cli_json(tmp_path, "check", "20260102_000000")["runs"][0]["run_id"] == "run_20260102_000000"
     )
+
+
+def test_item10_a_missing_call_and_its_missing_http_child_are_one_step(tmp_path: Path) -> None:
+    def chain(run_id: str, with_notify: bool) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = [{"tool": "fetch", "output": GOOD}]
+        if with_notify:
+            calls.append({"tool": "notify", "output": {"sent": True}})
+            calls.append(
+                {
+                    "tool": "http",
+                    "output": {"status_code": 204},
+                    "meta": {"parent_call": f"{run_id}-000002"},
+                }
+            )
+        calls.append({"tool": "summarise", "output": {"text": "done"}})
+        return calls
+
+    make_run_dir(tmp_path, "20260101_000000", chain("20260101_000000", True))
+    make_run_dir(tmp_path, "20260102_000000", chain("20260102_000000", False))
+    analysis = open_analysis(tmp_path)
+    found = analysis.findings("20260102_000000")
+    assert [(f.kind, f.tool) for f in found] == [("partial_step", "notify")]
+    assert "and its own http call(s)" in found[0].evidence
+    report = cli_json(tmp_path, "check", "20260102_000000")
+    assert [f["tool"] for f in report["runs"][0]["findings"]] == ["notify"]
+    # a child whose parent ran is still its own missing step
+    make_run_dir(
+        tmp_path,
+        "20260103_000000",
+        [c for c in chain("20260103_000000", True) if c["tool"] != "http"],
+    )
+    assert [(f.kind, f.tool) for f in open_analysis(tmp_path).findings("20260103_000000")] == [
+        ("partial_step", "http")
+    ]

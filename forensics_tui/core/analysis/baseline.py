@@ -19,6 +19,7 @@ known-good match?" in O(1) instead of walking back through every earlier run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from forensics_tui.core.analysis.shapes import Shape
@@ -44,11 +45,15 @@ class RunBrief:
     task: str | None
     agent: str | None
     tools: tuple[str, ...]  # its calls' tools in order (deleted files left out)
+    parent_tools: tuple[str | None, ...] = ()  # each call's parent's tool (meta.parent_call)
 
     @classmethod
-    def of(cls, run: Run) -> RunBrief:
-        tools = tuple(c.tool for c in run.calls if not c.deleted)
-        return cls(run.run_id, run.task, run.agent, tools)
+    def of(cls, run: Run, parents: Mapping[str, str | None] | None = None) -> RunBrief:
+        calls = [c for c in run.calls if not c.deleted]
+        tool_of = {c.call_id: c.tool for c in calls}
+        parent_of = parents or {}
+        parent_tools = tuple(tool_of.get(parent_of.get(c.call_id) or "") for c in calls)
+        return cls(run.run_id, run.task, run.agent, tuple(c.tool for c in calls), parent_tools)
 
     @property
     def first_tool(self) -> str | None:
@@ -101,15 +106,22 @@ class BaselineIndex:
                 return entry[1]
         return None
 
-    def record(self, run: Run, good_calls: list[GoodCall], run_good: bool) -> None:
-        """Add one analysed run (call this in run order)."""
+    def record(
+        self,
+        run: Run,
+        good_calls: list[GoodCall],
+        run_good: bool,
+        parents: Mapping[str, str | None] | None = None,
+    ) -> None:
+        """Add one analysed run (call this in run order); ``parents`` maps its call ids to
+        their parent calls' ids."""
         self.position += 1
         if run.is_reexec:
             return
         for good in good_calls:
             self.calls[(good.call.tool, good.call.occurrence)] = good
         if run_good:
-            entry = (self.position, RunBrief.of(run))
+            entry = (self.position, RunBrief.of(run, parents))
             self.good_runs.append(entry)
             if run.task is None:
                 self.untasked.append(entry)

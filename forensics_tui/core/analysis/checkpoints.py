@@ -51,7 +51,7 @@ __all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_file", "open_for_runs", "su
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 HOT_S = 2.0
 CHUNK_CALLS = 50_000
 KEEP = 4  # checkpoints kept per root (the newest positions)
@@ -201,7 +201,9 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
         no = briefs.get(brief.run_id)
         if no is None:
             no = briefs[brief.run_id] = len(brief_list)
-            brief_list.append([brief.run_id, brief.task, brief.agent, list(brief.tools)])
+            brief_list.append(
+                [brief.run_id, brief.task, brief.agent, list(brief.tools), list(brief.parent_tools)]
+            )
         return no
 
     return {
@@ -257,8 +259,14 @@ def _load_index(state: dict[str, Any], root: Path, known: set[str]) -> BaselineI
             call, None if shape is None else shapes[_int(shape)], bool(acc)
         )
     briefs = [
-        RunBrief(_str(r), _opt_str(t), _opt_str(a), tuple(_str(x) for x in tools))
-        for r, t, a, tools in state["briefs"]
+        RunBrief(
+            _str(r),
+            _opt_str(t),
+            _opt_str(a),
+            tuple(_str(x) for x in tools),
+            tuple(_opt_str(x) for x in parents),
+        )
+        for r, t, a, tools, parents in state["briefs"]
     ]
     index.runs_by_task = {_str(t): (_int(p), briefs[_int(b)]) for t, p, b in state["by_task"]}
     index.untasked = [(_int(p), briefs[_int(b)]) for p, b in state["untasked"]]

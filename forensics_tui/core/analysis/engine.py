@@ -113,7 +113,7 @@ class Analysis:
                 return list(self._runs[:stop])
             index = self._start.copy() if self._start is not None else BaselineIndex()
             for cached in self._runs[:first]:
-                index.record(cached.run, cached.good_calls, cached.good)
+                index.record(cached.run, cached.good_calls, cached.good, _parents(cached))
             fresh = self._runs[:first]
             for i, run in enumerate(runs[first:stop], start=first):
                 fresh.append(self._analyse(run, index))
@@ -247,6 +247,7 @@ class Analysis:
                 base_run.run_id,
                 base_run.tools,
                 status,
+                base_run.parent_tools,
             )
         all_good = bool(calls)
         for call in calls:
@@ -276,7 +277,7 @@ class Analysis:
         ra.findings.extend(active_missing)
         ra.good = all_good and not active_missing and not reexec
         ra.base_outcome = static_outcome(run, ordered, ra.causes)
-        index.record(run, ra.good_calls, ra.good)
+        index.record(run, ra.good_calls, ra.good, _parents(ra))
         return ra
 
     def _reexec_baseline(self, original_id: str | None) -> Baseline | None:
@@ -424,6 +425,10 @@ def call_subject(cv: CallVerdict) -> str:
     names what failed."""
     name = f"{cv.tool} #{cv.seq}"
     return f"{name} ({cv.endpoint})" if cv.endpoint else name
+
+
+def _parents(ra: RunAnalysis) -> dict[str, str | None]:
+    return {call_id: cv.parent_call for call_id, cv in ra.verdicts.items()}
 
 
 def _label_of(run: Run) -> str | None:

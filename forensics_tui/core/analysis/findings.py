@@ -10,7 +10,7 @@ must still be shown as plain, sanitised text.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,25 +153,44 @@ def detect_missing_calls(
     run_id: str,
     tools: Iterable[str],
     baseline_run: str,
-    baseline_tools: Iterable[str],
+    baseline_tools: Sequence[str],
     run_status: str,
+    baseline_parents: Sequence[str | None] = (),
 ) -> list[Finding]:
     """``partial_step`` (with no call id) for each tool the run called fewer times than its
-    last known-good run did, while the run claims success."""
+    last known-good run did, while the run claims success.
+
+    A missing call's missing children (its HTTP calls, linked by ``meta.parent_call`` in the
+    baseline run) are one step with it: named in its finding, never a finding of their own.
+    """
     if run_status != "ok":
         return []
     have, had = Counter(tools), Counter(baseline_tools)
+    short = {tool for tool, count in had.items() if have[tool] < count}
+    parents: dict[str, set[str | None]] = {}
+    for n, tool in enumerate(baseline_tools):
+        parent = baseline_parents[n] if n < len(baseline_parents) else None
+        parents.setdefault(tool, set()).add(parent)
+    children: dict[str, list[str]] = {}
+    for tool in short:
+        owners = parents.get(tool, {None})
+        owner = next(iter(owners)) if len(owners) == 1 else None
+        if owner is not None and owner != tool and owner in short:
+            children.setdefault(owner, []).append(tool)
+    folded = {child for kids in children.values() for child in kids}
     out: list[Finding] = []
     for tool, count in had.items():
-        if have[tool] < count:
-            missing = ", ".join(ordinal(n) for n in range(have[tool] + 1, count + 1))
-            evidence = (
-                f"run made {have[tool]} {tool} call(s); last known-good run {baseline_run} made "
-                f'{count} (missing the {missing}) while the run\'s status is "ok"'
-            )
-            out.append(
-                Finding("partial_step", run_id, None, tool, "high", safe_line(evidence, 300))
-            )
+        if tool not in short or tool in folded:
+            continue
+        missing = ", ".join(ordinal(n) for n in range(have[tool] + 1, count + 1))
+        with_kids = ""
+        if children.get(tool):
+            with_kids = f" and its own {', '.join(sorted(children[tool]))} call(s)"
+        evidence = (
+            f"run made {have[tool]} {tool} call(s); last known-good run {baseline_run} made "
+            f'{count} (missing the {missing}{with_kids}) while the run\'s status is "ok"'
+        )
+        out.append(Finding("partial_step", run_id, None, tool, "high", safe_line(evidence, 300)))
     return out
 
 
