@@ -55,11 +55,11 @@ def _same(root: Path, cache: Path, *args: str) -> Any:
     return whole[1]
 
 
-def _cache_file(root: Path, cache: Path) -> Path:
+def _cache_dir(root: Path, cache: Path) -> Path:
     old = os.environ.get("XDG_CACHE_HOME")
     os.environ["XDG_CACHE_HOME"] = str(cache)
     try:
-        return checkpoints.cache_file(root)
+        return checkpoints.cache_dir(root)
     finally:
         if old is not None:
             os.environ["XDG_CACHE_HOME"] = old
@@ -108,7 +108,7 @@ def test_second_check_reads_only_the_newest_run(tmp_path: Path, monkeypatch) -> 
     ids = _history(root, 6)
     _age(root)
     _same(root, cache)
-    assert _cache_file(root, cache).is_file()
+    assert (_cache_dir(root, cache) / "runs.json").is_file()
     scanned: list[set[str]] = []
     real_scan = checkpoints.FixtureStore.scan
 
@@ -140,9 +140,7 @@ def test_hot_runs_are_never_checkpointed(tmp_path: Path) -> None:
     root, cache = tmp_path / "root", tmp_path / "cache"
     _history(root, 4)  # just written: every run is hot
     _same(root, cache)
-    path = _cache_file(root, cache)
-    saved = json.loads(path.read_text())["checkpoints"] if path.exists() else {}
-    assert saved == {}
+    assert not list(_cache_dir(root, cache).glob("cp-*.json"))
 
 
 def test_accept_takes_effect_at_once(tmp_path: Path) -> None:
@@ -164,22 +162,25 @@ def test_a_damaged_or_planted_cache_is_ignored(tmp_path: Path) -> None:
     _history(root, 5, drift_at=5)
     _age(root)
     expected = _same(root, cache)
-    path = _cache_file(root, cache)
-    data = json.loads(path.read_text())
-    for point in data["checkpoints"].values():  # a checkpoint naming a call outside the root
-        for row in point["calls"]:
-            row[5] = "../../etc/passwd"
-    path.write_text(json.dumps(data))
+    directory = _cache_dir(root, cache)
+    (point,) = [p for p in directory.glob("cp-*.json") if p.name != "cp-5.json"][-1:]
+    data = json.loads(point.read_text())
+    for row in data["state"]["calls"]:  # a checkpoint naming a call outside the root
+        row[5] = "../../etc/passwd"
+    point.write_text(json.dumps(data))
     assert _check(root, cache=cache)[1] == expected
-    path.write_text("{not json")
+    point.write_text("{not json")
     assert _check(root, cache=cache)[1] == expected
-    path.unlink()
-    target = tmp_path / "elsewhere.json"
-    target.write_text("{}")
-    path.symlink_to(target)
+    for path in directory.glob("cp-*.json"):
+        path.unlink()
+        target = tmp_path / f"elsewhere-{path.name}"
+        target.write_text("{}")
+        path.symlink_to(target)
     assert _check(root, cache=cache)[1] == expected
-    assert target.read_text() == "{}"  # the planted link was replaced, never written through
-    assert not path.is_symlink()
+    for target in tmp_path.glob("elsewhere-*"):
+        assert target.read_text() == "{}"  # planted links are never written through
+    (directory / "runs.json").write_text('{"signature": "forged", "runs": 7}')
+    assert _check(root, cache=cache)[1] == expected
 
 
 def test_chunked_first_pass_leaves_checkpoints(tmp_path: Path, monkeypatch) -> None:
@@ -189,8 +190,11 @@ def test_chunked_first_pass_leaves_checkpoints(tmp_path: Path, monkeypatch) -> N
     _age(root)
     for run_id in (None, ids[6], ids[2]):
         _same(root, cache, *([run_id] if run_id else []))
-    saved = json.loads(_cache_file(root, cache).read_text())["checkpoints"]
-    assert len(saved) > 1 and all(int(p) <= len(ids) for p in saved)
+    saved = json.loads((_cache_dir(root, cache) / "runs.json").read_text())["points"]
+    assert len(saved) > 1 and all(p <= len(ids) for p in saved)
+    assert sorted(p.name for p in _cache_dir(root, cache).glob("cp-*")) == sorted(
+        f"cp-{p}.json" for p in saved
+    )
 
 
 @pytest.mark.parametrize("name", ["0201", "run_20260203_000000"])

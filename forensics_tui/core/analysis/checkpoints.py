@@ -47,7 +47,7 @@ from forensics_tui.core.storage.ordering import run_sort_key
 from forensics_tui.core.storage.scan import is_fixture_name, run_dir_status
 from forensics_tui.core.storage.store import FixtureStore
 
-__all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_file", "open_for_runs", "survey"]
+__all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_dir", "open_for_runs", "survey"]
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,11 @@ class RunInfo:
         return Run(self.run_id, self.path, self.manifest, self.problem)
 
 
-def cache_file(root: Path) -> Path:
-    """``$XDG_CACHE_HOME/forensics-tui/analysis/<hash of the root's real path>.json``."""
+def cache_dir(root: Path) -> Path:
+    """``$XDG_CACHE_HOME/forensics-tui/analysis/<hash of the root's real path>/``."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(os.path.realpath(root).encode("utf-8", "surrogateescape"))
-    return Path(base, "forensics-tui", "analysis", f"{digest.hexdigest()[:32]}.json")
+    return Path(base, "forensics-tui", "analysis", digest.hexdigest()[:32])
 
 
 def survey(root: Path) -> list[RunInfo]:
@@ -132,46 +132,75 @@ def _signature(config: Config, accepted: AcceptedShapes) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(slots=True)
+def _read_json(path: Path) -> Any:
+    """A JSON file of ours: a regular file owned by this user, never through a symlink."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return json.loads(fh.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _digest(rows: list[list[Any]]) -> str:
+    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+
+
 class _Cache:
-    signature: str
-    runs: list[list[Any]]  # [run_id, fingerprint, order key time] in run order
-    checkpoints: dict[int, dict[str, Any]]  # position -> serialised index
+    """One root's directory: ``runs.json`` (signature, runs in order, checkpoint positions) and
+    one ``cp-<position>.json`` per checkpoint, so a question parses only the one it uses."""
 
-    @classmethod
-    def load(cls, path: Path, signature: str) -> _Cache:
-        empty = cls(signature, [], {})
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            return empty
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
-                return empty
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                data = json.loads(fh.read())
-        except (OSError, ValueError, RecursionError):
-            return empty
-        finally:
-            os.close(fd)
-        if not isinstance(data, dict) or data.get("signature") != signature:
-            return empty
-        runs, points = data.get("runs"), data.get("checkpoints")
-        if not isinstance(runs, list) or not isinstance(points, dict):
-            return empty
-        try:
-            checkpoints = {int(k): v for k, v in points.items() if isinstance(v, dict)}
-        except ValueError:
-            return empty
-        return cls(signature, runs, checkpoints)
+    def __init__(self, directory: Path, signature: str) -> None:
+        self.dir, self.signature = directory, signature
+        self.runs: list[list[Any]] = []  # [run_id, fingerprint, order key time], run order
+        self.points: list[int] = []
 
-    def save(self, path: Path) -> None:
-        data = {"signature": self.signature, "runs": self.runs, "checkpoints": self.checkpoints}
-        blob = json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    def load(self) -> None:
+        data = _read_json(self.dir / "runs.json")
+        if not isinstance(data, dict) or data.get("signature") != self.signature:
+            return
+        runs, points = data.get("runs"), data.get("points")
+        if isinstance(runs, list) and isinstance(points, list):
+            self.runs = [r for r in runs if isinstance(r, list) and len(r) == 3]
+            self.points = [p for p in points if type(p) is int and 0 < p <= len(self.runs)]
+
+    def checkpoint(self, pos: int) -> dict[str, Any] | None:
+        data = _read_json(self.dir / f"cp-{pos}.json")
+        if not isinstance(data, dict) or data.get("signature") != self.signature:
+            return None
+        if data.get("prefix") != _digest(self.runs[:pos]):
+            return None  # written for another history (a concurrent check saw other runs)
+        state = data.get("state")
+        return state if isinstance(state, dict) else None
+
+    def save(
+        self, runs: list[list[Any]], fresh: dict[int, dict[str, Any]], keep: list[int]
+    ) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            atomic_write(str(path.parent), path.name, blob)
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for pos, state in fresh.items():
+                if pos in keep:
+                    doc = {
+                        "signature": self.signature,
+                        "prefix": _digest(runs[:pos]),
+                        "state": state,
+                    }
+                    blob = json.dumps(doc, separators=(",", ":")).encode()
+                    atomic_write(str(self.dir), f"cp-{pos}.json", blob)
+            index = {"signature": self.signature, "runs": runs, "points": keep}
+            atomic_write(str(self.dir), "runs.json", json.dumps(index).encode())
+            for entry in os.scandir(self.dir):
+                name = entry.name
+                if name.startswith("cp-") and name[3:-5] not in {str(p) for p in keep}:
+                    os.unlink(entry.path)
         except OSError as exc:  # a read-only home is no reason to fail a check
             log.warning("analysis checkpoint not saved: %s", exc)
 
@@ -196,13 +225,26 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
         calls.append(row)
     briefs: dict[str, int] = {}
     brief_list: list[list[Any]] = []
+    tools: dict[str, int] = {}
+
+    def tool_no(tool: str) -> int:
+        no = tools.get(tool)
+        if no is None:
+            no = tools[tool] = len(tools)
+        return no
 
     def brief_no(brief: RunBrief) -> int:
         no = briefs.get(brief.run_id)
         if no is None:
             no = briefs[brief.run_id] = len(brief_list)
             brief_list.append(
-                [brief.run_id, brief.task, brief.agent, list(brief.tools), list(brief.parent_tools)]
+                [
+                    brief.run_id,
+                    brief.task,
+                    brief.agent,
+                    [tool_no(t) for t in brief.tools],
+                    [None if t is None else tool_no(t) for t in brief.parent_tools],
+                ]
             )
         return no
 
@@ -214,6 +256,7 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
         "untasked": [[pos, brief_no(b)] for pos, b in index.untasked],
         "good_runs": [[pos, brief_no(b)] for pos, b in index.good_runs],
         "briefs": brief_list,
+        "tools": list(tools),
     }
 
 
@@ -258,13 +301,14 @@ def _load_index(state: dict[str, Any], root: Path, known: set[str]) -> BaselineI
         index.calls[(tool, occurrence)] = GoodCall(
             call, None if shape is None else shapes[_int(shape)], bool(acc)
         )
+    names = [_str(t) for t in state["tools"]]
     briefs = [
         RunBrief(
             _str(r),
             _opt_str(t),
             _opt_str(a),
-            tuple(_str(x) for x in tools),
-            tuple(_opt_str(x) for x in parents),
+            tuple(names[_int(x)] for x in tools),
+            tuple(None if x is None else names[_int(x)] for x in parents),
         )
         for r, t, a, tools, parents in state["briefs"]
     ]
@@ -298,9 +342,9 @@ def open_for_runs(
         return None
     accepted = AcceptedShapes.load(root)
     signature = _signature(config, accepted)
-    path = cache_file(root)
-    cache = _Cache.load(path, signature)
-    cached = {row[0]: row for row in cache.runs if isinstance(row, list) and len(row) == 3}
+    cache = _Cache(cache_dir(root), signature)
+    cache.load()
+    cached = {row[0]: row for row in cache.runs}
     for info in infos:
         info.key = _exact_key(info)
         row = cached.get(info.run_id)
@@ -326,18 +370,19 @@ def open_for_runs(
     valid = 0
     for n, info in enumerate(infos):
         row = cache.runs[n] if n < len(cache.runs) else None
-        if not isinstance(row, list) or len(row) != 3 or row[0] != info.run_id:
-            break
-        if row[1] != info.fingerprint:
+        if row is None or row[0] != info.run_id or row[1] != info.fingerprint:
             break
         valid = n + 1
     start_at, start = 0, None
     known = {i.run_id for i in infos}
     usable = min(valid, first_target)
-    for pos in sorted((p for p in cache.checkpoints if p <= usable), reverse=True):
+    for pos in sorted((p for p in cache.points if p <= usable), reverse=True):
+        state = cache.checkpoint(pos)
         try:
-            start = _load_index(cache.checkpoints[pos], root, known)
+            start = _load_index(state, root, known) if state is not None else None
         except (KeyError, ValueError, TypeError, IndexError):
+            start = None
+        if start is None:
             continue
         if start.position == pos:
             start_at = pos
@@ -345,7 +390,8 @@ def open_for_runs(
         start = None
     now = time.time()
     cold = next((n for n, i in enumerate(infos) if now - i.mtime < HOT_S), len(infos))
-    saved = {p: s for p, s in cache.checkpoints.items() if p <= min(valid, cold)}
+    still = [p for p in cache.points if p <= min(valid, cold)]
+    saved: dict[int, dict[str, Any]] = {}
     begin = start_at
     while True:  # chunks of older runs first, each leaving a checkpoint; then the targets
         end = _chunk_end(infos, begin, first_target)
@@ -375,11 +421,10 @@ def open_for_runs(
         analysis.refresh()
         start, begin = after[-1], end
         del analysis, store
-    positions = sorted(saved)[-KEEP:]
-    if positions:
-        top = positions[-1]
-        runs = [[i.run_id, i.fingerprint, i.key[0] if i.key else 0.0] for i in infos[:top]]
-        _Cache(signature, runs, {p: saved[p] for p in positions}).save(path)
+    keep = sorted(set(still) | set(saved))[-KEEP:]
+    if keep and (saved or keep != cache.points):
+        runs = [[i.run_id, i.fingerprint, i.key[0] if i.key else 0.0] for i in infos[: keep[-1]]]
+        cache.save(runs, saved, keep)
     return analysis
 
 
