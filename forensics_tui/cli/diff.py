@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from forensics_tui.cli._analysis import open_analysis, require_run
+from forensics_tui.cli._analysis import open_analysis, open_run_analysis, require_run
 from forensics_tui.cli.common import echo_json, fail, stdout_console
 from forensics_tui.cli.source_option import source_option
 from forensics_tui.core.analysis.diff import diff_line_style
@@ -58,11 +58,16 @@ def diff_cmd(
     request ids) are ignored.  Exit 0 with a diff, 1 when there is nothing to compare with,
     2 for an unknown run or call.
     """
-    analysis = open_analysis(root)
-    run = require_run(analysis, run_id)
-    call = _pick_call(analysis, run, tool, seq)
-    if against is not None:
+    if run_id is None and against is not None:
+        analysis = open_analysis(root)
+        run = require_run(analysis, run_id)
         against = require_run(analysis, against).run_id
+    else:  # from the analysis checkpoints when they hold: a big root is not re-read
+        names = [n for n in (run_id, against) if n is not None]
+        analysis, ids = open_run_analysis(root, names)
+        run = analysis.store.run(ids[0]) if ids else require_run(analysis, None)
+        against = ids[1] if against is not None else None
+    call = _pick_call(analysis, run, tool, seq)
     try:
         result = analysis.diff(call, against=against)
     except AnalysisError as exc:

@@ -39,6 +39,14 @@ def _check(root: Path, *args: str, cache: Path, whole: bool = False) -> tuple[in
     return result.exit_code, json.loads(result.stdout)
 
 
+def _diff_agrees(root: Path, cache: Path, run_id: str) -> None:
+    args = ["diff", "--run", run_id, "--json", "--dir", str(root)]
+    env = {"XDG_CACHE_HOME": str(cache), "COLUMNS": "200"}
+    whole = CliRunner().invoke(cli, args, env={**env, "FORENSICS_NO_CHECKPOINTS": "1"})
+    fast = CliRunner().invoke(cli, args, env=env)
+    assert (fast.exit_code, fast.output) == (whole.exit_code, whole.output), run_id
+
+
 def _age(root: Path, seconds: float = 60.0) -> None:
     """Make every run directory look untouched for a while (checkpoints skip hot runs)."""
     past = time.time() - seconds
@@ -98,6 +106,7 @@ def test_generated_histories_answer_the_same(history: list[Any]) -> None:
         _same(root, cache)
         for run_id in run_ids:
             _same(root, cache, run_id)
+            _diff_agrees(root, cache, run_id)
     finally:
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
