@@ -40,12 +40,12 @@ def _confirmed(request: Any) -> bool:
     if request.needs_typed_confirmation:
         word = request.confirmation_word
         typed = click.prompt(
-            f"This {request.method} is not idempotent. Type {word} to send it",
+            f"This {request.method} is not idempotent. Type {word} (any case) to send it",
             default="",
             show_default=False,
             err=True,
         )
-        return bool(typed.strip() == word)
+        return bool(request.confirmed_by(typed))
     return click.confirm("Send this request?", default=False, err=True)
 
 

@@ -67,13 +67,16 @@ def test_terminal_default_is_no(tmp_path: Path, server: LocalServer) -> None:
     assert server.requests == []
 
 
-@pytest.mark.parametrize(("answer", "sent"), [("y", False), ("post", False), ("POST", True)])
+@pytest.mark.parametrize(
+    ("answer", "sent"),
+    [("y", False), ("PUT", False), ("post", True), (" Post ", True), ("POST", True)],
+)
 def test_non_idempotent_needs_the_method_typed(
     tmp_path: Path, server: LocalServer, answer: str, sent: bool
 ) -> None:
     path = make_fixture(tmp_path, replay=http_replay(server.url("/ok"), method="POST", json={}))
     code, err = _on_a_terminal(tmp_path, path, answer)
-    assert "Type POST to send it" in err
+    assert "Type POST (any case) to send it" in err  # the same rule as the TUI's dialog
     assert (code == 0) is sent
     assert len(server.requests) == (1 if sent else 0)
 

@@ -55,6 +55,11 @@ class Request:
         """What a typed confirmation asks for: the method (``POST``), or ``yes`` for code."""
         return self.method if self.kind == "http" else "yes"
 
+    def confirmed_by(self, typed: str) -> bool:
+        """Whether ``typed`` confirms sending: the confirmation word in any case, surrounding
+        spaces ignored (one rule for the TUI dialog and the CLI prompt)."""
+        return typed.strip().casefold() == self.confirmation_word.casefold()
+
     @property
     def secret_sources(self) -> list[dict[str, str]]:
         """Which secret goes where: its path, the variable it comes from, and (http) the

@@ -205,7 +205,7 @@ class ReexecScreen(ModalScreen[str | None]):
         if request.needs_typed_confirmation:
             typed = self.query_one("#reexec-word", Input).value.strip()
             word = safe_line(request.confirmation_word)
-            if typed.upper() != request.confirmation_word.upper():
+            if not request.confirmed_by(typed):
                 self.app.bell()
                 if typed:
                     message = f"{safe_line(typed, 40)!r} is not {word}: nothing was sent. "
