@@ -38,12 +38,14 @@ def _config() -> Config:
         fail(str(exc), 2)
 
 
-def open_run_analysis(root: Path, names: Sequence[str]) -> tuple[Analysis, list[str]]:
+def open_run_analysis(
+    root: Path, names: Sequence[str], *, whole: bool = False
+) -> tuple[Analysis, list[str]]:
     """The analysis for a question about ``names`` (default: the newest agent run) and their
     run ids.  Starts from the saved checkpoints when they hold (``core.analysis.checkpoints``),
     so a big root is not re-read; otherwise, or with ``$FORENSICS_NO_CHECKPOINTS`` set, the
-    whole root is analysed."""
-    if os.environ.get("FORENSICS_NO_CHECKPOINTS"):
+    whole root is analysed (``whole``: a question about every run, such as patterns, follows)."""
+    if whole or os.environ.get("FORENSICS_NO_CHECKPOINTS"):
         analysis = open_analysis(root)
         return analysis, [require_run(analysis, name).run_id for name in names]
     from forensics_tui.core.analysis.checkpoints import open_for_runs, survey

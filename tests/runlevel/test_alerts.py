@@ -159,3 +159,18 @@ def test_headless_watch_alerts_a_new_failing_run_and_a_promotion(
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_alerts_see_every_run_when_checkpoints_hold(tmp_path: Path, receiver: Service) -> None:
+    """A warm checkpoint cache lets ``check`` read only the newest run; an alert's patterns
+    still count every run."""
+    _history(tmp_path, n=2)
+    past = time.time() - 60
+    for entry in tmp_path.iterdir():
+        os.utime(entry, (past, past))
+    assert CliRunner().invoke(cli, ["check", "--dir", str(tmp_path)]).exit_code == 1
+    assert CliRunner().invoke(cli, ["check", "--dir", str(tmp_path)]).exit_code == 1  # warm
+    _history(tmp_path, n=1, start=3)  # the third failing run promotes the pattern
+    _check(tmp_path, receiver.url("/hook"))
+    promo = [p for p in receiver.posts if p["event"] == "pattern_promoted"]
+    assert len(promo) == 1 and len(promo[0]["run_ids"]) == 3
