@@ -2,11 +2,13 @@
 
 Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]``.
 
-Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B) and times, each in a fresh process
-(``forensics-tui ... --json``, Python start-up included): ``check`` of the newest run (first and
-second time), ``check`` of the oldest run (it needs no later run), and ``postmortem`` of the
-newest.  The baseline, measured in the same run, is a bare store scan in a fresh process (the
-floor every command pays before any analysis).  Part 2 writes ``big-runs`` runs of one
+Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B), ages the run directories (history
+is old; checkpoints never cover a run changed in the last 2 s) and times, each in a fresh
+process with its own cache home (``forensics-tui ... --json``, Python start-up included):
+``check`` of the newest run with checkpoints off (the whole-root analysis, the baseline),
+then with them: first (no checkpoint yet), again, after a new run lands (``check`` of it),
+``check`` of the oldest run, and ``postmortem`` of the newest.  The floor, measured in the same
+run, is a bare store scan in a fresh process.  Part 2 writes ``big-runs`` runs of one
 ``big-mb`` MB fixture each and measures ``check``'s peak RSS against the baseline of one
 ``json.loads`` of such a file.  Peak RSS is each child's own (``os.wait4``).
 """
