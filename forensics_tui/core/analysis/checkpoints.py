@@ -51,7 +51,7 @@ __all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_dir", "open_for_runs", "sur
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 HOT_S = 2.0
 CHUNK_CALLS = 50_000
 KEEP = 4  # checkpoints kept per root (the newest positions)
@@ -226,6 +226,8 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
     briefs: dict[str, int] = {}
     brief_list: list[list[Any]] = []
     tools: dict[str, int] = {}
+    chains: dict[tuple[tuple[str, ...], tuple[str | None, ...]], int] = {}
+    chain_list: list[list[list[int | None]]] = []  # most good runs repeat one chain: once
 
     def tool_no(tool: str) -> int:
         no = tools.get(tool)
@@ -233,19 +235,21 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
             no = tools[tool] = len(tools)
         return no
 
+    def chain_no(brief: RunBrief) -> int:
+        key = (brief.tools, brief.parent_tools)
+        no = chains.get(key)
+        if no is None:
+            no = chains[key] = len(chain_list)
+            names: list[int | None] = [tool_no(t) for t in brief.tools]
+            parents = [None if t is None else tool_no(t) for t in brief.parent_tools]
+            chain_list.append([names, parents])
+        return no
+
     def brief_no(brief: RunBrief) -> int:
         no = briefs.get(brief.run_id)
         if no is None:
             no = briefs[brief.run_id] = len(brief_list)
-            brief_list.append(
-                [
-                    brief.run_id,
-                    brief.task,
-                    brief.agent,
-                    [tool_no(t) for t in brief.tools],
-                    [None if t is None else tool_no(t) for t in brief.parent_tools],
-                ]
-            )
+            brief_list.append([brief.run_id, brief.task, brief.agent, chain_no(brief)])
         return no
 
     return {
@@ -256,6 +260,7 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
         "untasked": [[pos, brief_no(b)] for pos, b in index.untasked],
         "good_runs": [[pos, brief_no(b)] for pos, b in index.good_runs],
         "briefs": brief_list,
+        "chains": chain_list,
         "tools": list(tools),
     }
 
@@ -302,15 +307,16 @@ def _load_index(state: dict[str, Any], root: Path, known: set[str]) -> BaselineI
             call, None if shape is None else shapes[_int(shape)], bool(acc)
         )
     names = [_str(t) for t in state["tools"]]
-    briefs = [
-        RunBrief(
-            _str(r),
-            _opt_str(t),
-            _opt_str(a),
+    chains = [
+        (
             tuple(names[_int(x)] for x in tools),
             tuple(None if x is None else names[_int(x)] for x in parents),
         )
-        for r, t, a, tools, parents in state["briefs"]
+        for tools, parents in state["chains"]
+    ]
+    briefs = [
+        RunBrief(_str(r), _opt_str(t), _opt_str(a), *chains[_int(c)])
+        for r, t, a, c in state["briefs"]
     ]
     index.runs_by_task = {_str(t): (_int(p), briefs[_int(b)]) for t, p, b in state["by_task"]}
     index.untasked = [(_int(p), briefs[_int(b)]) for p, b in state["untasked"]]
