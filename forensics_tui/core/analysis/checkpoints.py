@@ -35,7 +35,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.capture.safe_io import atomic_write
+from forensics_tui.capture.safe_io import ReadRefused, atomic_write, read_file_bytes
 from forensics_tui.core.analysis.accept import AcceptedShapes
 from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, RunBrief
 from forensics_tui.core.analysis.engine import Analysis
@@ -55,6 +55,7 @@ FORMAT = 3
 HOT_S = 2.0
 CHUNK_CALLS = 50_000
 KEEP = 4  # checkpoints kept per root (the newest positions)
+_CACHE_CAP = 512 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -133,21 +134,13 @@ def _signature(config: Config, accepted: AcceptedShapes) -> str:
 
 
 def _read_json(path: Path) -> Any:
-    """A JSON file of ours: a regular file owned by this user, never through a symlink."""
+    """A JSON file of ours, read with the safe helper (no FIFO, no link out of the cache
+    directory); None when it is missing or does not parse."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+        raw = read_file_bytes(path, root=path.parent, cap=_CACHE_CAP)
+        return json.loads(raw.data)
+    except (OSError, ReadRefused, ValueError, RecursionError):
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid():
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return json.loads(fh.read())
-    except (OSError, ValueError, RecursionError):
-        return None
-    finally:
-        os.close(fd)
 
 
 def _digest(rows: list[list[Any]]) -> str:
