@@ -120,7 +120,7 @@ def test_root_going_away_is_reported(root: Path) -> None:
         os.rename(root, root.parent / "old-root")
         deadline = time.monotonic() + TIMEOUT
         while True:
-            batch, gone = watch.read()
+            _batch, gone = watch.read()
             if gone:
                 break
             assert time.monotonic() < deadline
