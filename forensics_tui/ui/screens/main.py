@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["MainScreen"]
 
 _DETAIL_DELAY_S = 0.03
+_SECONDARY_S = 0.05  # run summaries and counts follow a landing's row this much later at most
 _FOLLOW_DETAIL_DELAY_S = 0.3  # while tailing, let bursts of rows paint before the detail loads
 _STATUS_FILTERS = {
     "failures": "status:fail",
@@ -137,6 +138,8 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         super().__init__()
         self.state = state if state is not None else ExplorerState()
         self._detail_timer: Timer | None = None
+        self._later_timer: Timer | None = None
+        self._later_runs: set[str] | None = set()
         self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
 
     @property
@@ -204,7 +207,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         if change.new_scope is not None or change.answers:
             runs.sync()
         elif change.runs:
-            runs.sync(change.changed_runs)
+            self._later(change.changed_runs or None)  # the row first, summaries next frame
         if change.rows_rebuilt:
             calls.rows_rebuilt(keep=change.keep or calls.current)
             calls.border_title = self._calls_title()
@@ -212,7 +215,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self._schedule_detail()
         elif change.added:
             calls.rows_added(change.added)
-            self._update_counts()
+            self._later(set())
         if change.answers:
             calls.refresh()
         if change.diff:
@@ -220,6 +223,29 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self._show_detail(calls.current)
         elif change.reload and calls.current is not None and not change.rows_rebuilt:
             self._show_detail(calls.current)
+
+    def _later(self, runs: set[str] | None) -> None:
+        """Repaint run summaries (``runs``; None: all) and the counts soon, not with the row.
+
+        A landing's row is painted alone (a small region: a cheap frame); the runs pane and
+        the status line follow at most ``_SECONDARY_S`` later, once for any number of
+        landings meanwhile.
+        """
+        if runs is None or self._later_runs is None:
+            self._later_runs = None
+        else:
+            self._later_runs |= runs
+        if self._later_timer is None:
+            self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
+
+    def _secondary(self) -> None:
+        self._later_timer = None
+        runs, self._later_runs = self._later_runs, set()
+        if runs is None:
+            self.query_one(RunsPane).sync()
+        elif runs:
+            self.query_one(RunsPane).sync(runs)
+        self._update_counts()
 
     def _calls_title(self) -> str:
         zone = f"times {self.fapp.zone.marker}"
@@ -308,6 +334,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         return (
             self.state.scan_complete
             and self._detail_timer is None
+            and self._later_timer is None
             and self.query_one(DetailPane).settled
             and not self.fapp.analysis_pending
         )

@@ -191,7 +191,19 @@ class LineList(ScrollView, can_focus=True):
         width = self.size.width
         if self.HORIZONTAL:
             width = max(width, self.content_width + 2)
-        self.virtual_size = Size(width, self._count * self.LINES_PER_ITEM)
+        size = Size(width, self._count * self.LINES_PER_ITEM)
+        if size == self.virtual_size:
+            return
+        # The list's own size does not change with its item count, so there is nothing to lay
+        # out: update the scroll range and the scrollbar the way Textual does for a resize
+        # without layout (Widget._size_updated), instead of a full-screen reflow per landing.
+        # A scrollbar that must appear or vanish still asks for a layout (its own reactive).
+        scroll_update = getattr(self, "_scroll_update", None)
+        if scroll_update is None or not self.is_mounted:
+            self.virtual_size = size
+            return
+        self.set_reactive(LineList.virtual_size, size)
+        scroll_update(size)
 
     def on_resize(self, _event: events.Resize) -> None:
         self._env = None
