@@ -123,6 +123,18 @@ def cpu_seconds(session: str) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class Busy:
+    """CPU % of one core the app used from now until :meth:`percent` (while landings arrive)."""
+
+    def __init__(self, session: str) -> None:
+        self.session = session
+        self.cpu, self.t = cpu_seconds(session), time.perf_counter()
+
+    def percent(self) -> float:
+        used = cpu_seconds(self.session) - self.cpu
+        return used / (time.perf_counter() - self.t) * 100
+
+
 def idle_cpu(session: str, seconds: float = 10.0) -> float:
     """Percent of one core the app uses while nothing lands."""
     time.sleep(2.0)  # let the last repaint and any analysis finish
@@ -159,7 +171,8 @@ class Background:
             self.thread.join()
 
 
-Result = tuple[list[float], float]
+Result = tuple[list[float], float, float]
+"""Latencies (ms), CPU % of one core while landings arrive, CPU % idle afterwards."""
 
 
 def bench_forensics(n: int, rate: int) -> Result:
@@ -191,6 +204,7 @@ def bench_forensics(n: int, rate: int) -> Result:
     try:
         wait_screen(pane, "warmup")
         time.sleep(1.0)
+        busy = Busy(session)
         with Background(rate if rate > 1 else 0, lambda i: land(f"bulk{i:06d}", bulk_dir)):
             for i in range(n):
                 tool = f"probe{i:04d}"
@@ -198,12 +212,13 @@ def bench_forensics(n: int, rate: int) -> Result:
                 land(tool)
                 samples.append((wait_screen(pane, tool) - t0) * 1000)
                 time.sleep(1.0 if rate <= 1 else 0.25)
+        busy_cpu = busy.percent()
         cpu = idle_cpu(session)
     finally:
         pane.close()
         tmux("kill-session", "-t", session)
         shutil.rmtree(root.parent, ignore_errors=True)
-    return samples, cpu
+    return samples, busy_cpu, cpu
 
 
 def bench_toolong(tl: str, n: int, rate: int) -> Result:
@@ -227,6 +242,7 @@ def bench_toolong(tl: str, n: int, rate: int) -> Result:
     try:
         wait_screen(pane, "warmup")
         time.sleep(1.0)
+        busy = Busy(session)
         with Background(rate if rate > 1 else 0, lambda i: line(f"bulk{i:06d}", bulk_handle)):
             for i in range(n):
                 marker = f"probe{i:04d}"
@@ -234,6 +250,7 @@ def bench_toolong(tl: str, n: int, rate: int) -> Result:
                 line(marker)
                 samples.append((wait_screen(pane, marker) - t0) * 1000)
                 time.sleep(1.0 if rate <= 1 else 0.25)
+        busy_cpu = busy.percent()
         cpu = idle_cpu(session)
     finally:
         pane.close()
@@ -241,21 +258,25 @@ def bench_toolong(tl: str, n: int, rate: int) -> Result:
         bulk_handle.close()
         tmux("kill-session", "-t", session)
         shutil.rmtree(folder, ignore_errors=True)
-    return samples, cpu
+    return samples, busy_cpu, cpu
 
 
 def report(name: str, result: Result, baseline: Result | None = None) -> None:
-    samples, cpu = result
+    samples, busy, cpu = result
     qs = statistics.quantiles(samples, n=20)
     p50 = statistics.median(samples)
     line = (
         f"{name:<22} n={len(samples):<4} p50={p50:6.1f} ms  p95={qs[18]:6.1f} ms  "
         f"max={max(samples):6.1f} ms  first 5: {' '.join(f'{x:.0f}' for x in samples[:5])} ms  "
-        f"idle CPU {cpu:4.1f} %"
+        f"CPU {busy:4.1f} % busy, {cpu:4.1f} % idle"
     )
     if baseline is not None:
-        line += f"  ({p50 / statistics.median(baseline[0]):.2f}x Toolong p50)"
-    print(line, flush=True)
+        base_p95 = statistics.quantiles(baseline[0], n=20)[18]
+        line += (
+            f"  ({p50 / statistics.median(baseline[0]):.2f}x Toolong p50, "
+            f"{qs[18] / base_p95:.2f}x p95)"
+        )
+    print(f"{line}  [load {os.getloadavg()[0]:.2f}]", flush=True)
 
 
 def main() -> None:

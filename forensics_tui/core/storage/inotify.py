@@ -269,7 +269,8 @@ class InotifyWatch:
             if not data:
                 break
             chunks.append(data)
-        batch: Batch = []
+        dirs: Batch = []
+        files: Batch = []
         root_gone = overflow = False
         for data in chunks:
             offset, end = 0, len(data)
@@ -284,19 +285,17 @@ class InotifyWatch:
                     if mask & _ROOT_GONE:
                         root_gone = True
                     elif name:
-                        self._root_event(mask, os.fsdecode(name), batch)
+                        self._root_event(mask, os.fsdecode(name), dirs)
                 elif mask & IN_IGNORED:
                     self._forget(wd)
                 elif name and not mask & IN_ISDIR:
-                    self._run_event(wd, mask, os.fsdecode(name), batch)
+                    self._run_event(wd, mask, os.fsdecode(name), files)
         if root_gone:
             return [], True
         if overflow:
             self._resync()
             return [(ChangeKind.RESCAN, self.root)], False
-        batch = list(dict.fromkeys(batch))
-        batch.sort(key=lambda item: (len(item[1].parts), os.fspath(item[1])))  # dirs first
-        return batch, False
+        return [*dict.fromkeys(dirs), *dict.fromkeys(files)], False  # run directories first
 
     def _root_event(self, mask: int, name: str, batch: Batch) -> None:
         if name.startswith("."):

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["MainScreen"]
 
 _DETAIL_DELAY_S = 0.03
-_SECONDARY_S = 0.05  # run summaries and counts follow a landing's row this much later at most
+_SECONDARY_S = 0.1  # run summaries, then the counts, follow a landing's row this much later
 _FOLLOW_DETAIL_DELAY_S = 0.3  # while tailing, let bursts of rows paint before the detail loads
 _STATUS_FILTERS = {
     "failures": "status:fail",
@@ -140,6 +140,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         self._detail_timer: Timer | None = None
         self._later_timer: Timer | None = None
         self._later_runs: set[str] | None = set()
+        self._later_counts = False
         self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
 
     @property
@@ -207,7 +208,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         if change.new_scope is not None or change.answers:
             runs.sync()
         elif change.runs:
-            self._later(change.changed_runs or None)  # the row first, summaries next frame
+            self._later(change.changed_runs or None)  # the row first, summaries after
         if change.rows_rebuilt:
             calls.rows_rebuilt(keep=change.keep or calls.current)
             calls.border_title = self._calls_title()
@@ -224,28 +225,33 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         elif change.reload and calls.current is not None and not change.rows_rebuilt:
             self._show_detail(calls.current)
 
-    def _later(self, runs: set[str] | None) -> None:
+    def _later(self, runs: set[str] | None, *, counts: bool = True) -> None:
         """Repaint run summaries (``runs``; None: all) and the counts soon, not with the row.
 
-        A landing's row is painted alone (a small region: a cheap frame); the runs pane and
-        the status line follow at most ``_SECONDARY_S`` later, once for any number of
-        landings meanwhile.
+        A landing's row is painted alone: a small region, so a cheap frame.  Textual paints
+        the bounding box of everything dirty, so the runs pane (top left) and the status line
+        (bottom) each get a frame of their own, ``_SECONDARY_S`` apart, once for any number
+        of landings meanwhile; together they would repaint the whole screen.
         """
         if runs is None or self._later_runs is None:
             self._later_runs = None
         else:
             self._later_runs |= runs
+        self._later_counts = self._later_counts or counts
         if self._later_timer is None:
             self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
 
     def _secondary(self) -> None:
         self._later_timer = None
         runs, self._later_runs = self._later_runs, set()
-        if runs is None:
-            self.query_one(RunsPane).sync()
-        elif runs:
-            self.query_one(RunsPane).sync(runs)
-        self._update_counts()
+        if runs is None or runs:
+            self.query_one(RunsPane).sync(runs or None)
+            if self._later_counts:  # next time: the status line, in a frame of its own
+                self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
+            return
+        if self._later_counts:
+            self._later_counts = False
+            self._update_counts()
 
     def _calls_title(self) -> str:
         zone = f"times {self.fapp.zone.marker}"
@@ -271,6 +277,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             status.progress = f"{message.indexed}{total} calls"
         self.state.load_snapshot(message.runs, message.calls, complete=message.complete)
         if message.complete:
+            self.fapp.settle_heap()
             self.fapp.request_analysis()
         self.retry_jump()
 
