@@ -9,6 +9,7 @@ without a layout pass, and the heap freeze taken after the scan is released on e
 from __future__ import annotations
 
 import gc
+import threading
 
 from forensics_tui.ui.state import Change
 from forensics_tui.ui.widgets.calls_pane import CallsPane
@@ -104,3 +105,32 @@ async def test_the_heap_freeze_taken_after_the_scan_is_released_on_exit(tmp_path
         await pilot.pause()
         assert gc.get_freeze_count() > 0  # startup's objects are out of the full GC's walk
     assert gc.get_freeze_count() == 0
+
+
+async def test_counts_keep_up_with_a_steady_stream_into_another_run(tmp_path) -> None:
+    root = tmp_path / "fixtures"
+    write_manifest(root, RUN)
+    write_manifest(root, OTHER, started_at="2026-03-10T11:00:00+00:00")
+    write_call(root, RUN, 1)
+    app = make_app(root)
+    stop = threading.Event()
+
+    def stream() -> None:  # a landing every few ms until the test has what it waits for
+        seq = 0
+        while not stop.is_set() and seq < 5000:
+            seq += 1
+            write_call(root, OTHER, seq)
+            stop.wait(0.005)
+
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.watch_state == "watching" and status.total == 1)
+        writer = threading.Thread(target=stream, daemon=True)
+        writer.start()
+        try:
+            # The runs pane repaints for every batch; the total must not wait for a pause.
+            await wait_for(pilot, lambda: status.total > 20, timeout=10)
+            assert writer.is_alive()
+        finally:
+            stop.set()
+            writer.join(10)

@@ -141,6 +141,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         self._later_timer: Timer | None = None
         self._later_runs: set[str] | None = set()
         self._later_counts = False
+        self._counts_turn = False
         self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
 
     @property
@@ -242,16 +243,18 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
 
     def _secondary(self) -> None:
+        """One of the two summary repaints; the other (if due) at the next tick."""
         self._later_timer = None
-        runs, self._later_runs = self._later_runs, set()
-        if runs is None or runs:
+        runs_due = self._later_runs is None or bool(self._later_runs)
+        if runs_due and not (self._later_counts and self._counts_turn):
+            runs, self._later_runs = self._later_runs, set()
             self.query_one(RunsPane).sync(runs or None)
-            if self._later_counts:  # next time: the status line, in a frame of its own
-                self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
-            return
-        if self._later_counts:
+        elif self._later_counts:
             self._later_counts = False
             self._update_counts()
+        self._counts_turn = not self._counts_turn  # a steady stream starves neither
+        if self._later_runs is None or self._later_runs or self._later_counts:
+            self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
 
     def _calls_title(self) -> str:
         zone = f"times {self.fapp.zone.marker}"
