@@ -237,3 +237,28 @@ async def test_falls_back_to_watchfiles_when_inotify_refuses(
         assert "falling back to watchfiles" in caplog.text
     finally:
         await watcher.close()
+
+
+async def test_ready_means_nothing_is_missed_from_then_on(tmp_path: Path, backend: str) -> None:
+    if backend != "inotify":
+        pytest.skip("watchfiles starts its watch in its own thread, after ready")
+    root = tmp_path / "root"
+    (root / "run1").mkdir(parents=True)
+    ready = asyncio.Event()
+    stop = asyncio.Event()
+    seen: asyncio.Queue[tuple[str, Path]] = asyncio.Queue()
+
+    async def run() -> None:
+        async for batch in watch_root(root, stop_event=stop, ready=ready):
+            for item in batch:
+                await seen.put(item)
+
+    task = asyncio.create_task(run())
+    try:
+        await asyncio.wait_for(ready.wait(), TIMEOUT)
+        target = root / "run1" / "000001_a.json"
+        target.write_text("{}")  # no probing first: the watch is already there
+        assert await asyncio.wait_for(seen.get(), TIMEOUT) == ("added", target)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, TIMEOUT)

@@ -146,9 +146,12 @@ class InotifyWatch:
         """Block until events are readable (True), or ``timeout`` / :meth:`wake` (False)."""
         if self.closed:
             return False
+        poller = select.poll()  # not select(): descriptors above 1024 are fine
+        poller.register(self._fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
         try:
-            ready, _, _ = select.select([self._fd, self._wake_r], [], [], timeout)
-        except (OSError, ValueError):  # closed from another thread meanwhile
+            ready = {fd for fd, _ in poller.poll(None if timeout is None else timeout * 1000)}
+        except OSError:  # closed from another thread meanwhile
             return False
         if self._wake_r in ready:
             with contextlib.suppress(OSError):

@@ -182,7 +182,11 @@ async def _sleep_or_stop(seconds: float, stop_event: asyncio.Event | None) -> bo
 
 
 async def _inotify_batches(
-    session: _Session, stop_event: asyncio.Event | None, check_s: float
+    session: _Session,
+    stop_event: asyncio.Event | None,
+    check_s: float,
+    ready: asyncio.Event | None = None,
+    first: Batch | None = None,
 ) -> AsyncGenerator[Batch, None]:
     """Batches from inotify until the root goes or is replaced, or ``stop_event`` is set.
 
@@ -190,7 +194,10 @@ async def _inotify_batches(
     the loop wakes once per ``check_s`` while idle to compare the root's identity.
     """
     loop = asyncio.get_running_loop()
-    watcher = inotify.InotifyWatch(session.root)
+    # One watch per run directory: thousands of system calls for a big root, not on the loop.
+    watcher = await asyncio.to_thread(inotify.InotifyWatch, session.root)
+    if ready is not None:
+        ready.set()
     wake = asyncio.Event()
     relay: asyncio.Task[None] | None = None
     if stop_event is not None:
@@ -203,6 +210,8 @@ async def _inotify_batches(
         relay = asyncio.ensure_future(stopped())
     loop.add_reader(watcher.fileno(), wake.set)
     try:
+        if first:
+            yield first
         while stop_event is None or not stop_event.is_set():
             try:
                 await asyncio.wait_for(wake.wait(), check_s)
@@ -232,12 +241,14 @@ def _relay_stop(stop: threading.Event, watcher: inotify.InotifyWatch, check_s: f
 
 
 def _inotify_batches_sync(
-    session: _Session, stop: threading.Event, check_s: float
+    session: _Session, stop: threading.Event, check_s: float, first: Batch | None = None
 ) -> Iterator[Batch]:
     with inotify.InotifyWatch(session.root) as watcher:
         threading.Thread(
             target=_relay_stop, args=(stop, watcher, check_s), daemon=True, name="watch-stop"
         ).start()
+        if first:
+            yield first
         while not stop.is_set():
             if not watcher.wait(check_s):
                 if stop.is_set() or session.moved():
@@ -259,12 +270,16 @@ async def watch_root(
     poll_s: float = 0.2,
     check_s: float = 1.0,
     backend: str | None = None,
+    ready: asyncio.Event | None = None,
 ) -> AsyncIterator[Batch]:
     """Yield change batches for ``root`` until ``stop_event`` is set (see module docstring).
 
     ``poll_s`` is how often a missing root is looked for; ``check_s`` how often, when nothing
     happens, the root's identity is checked (a root replaced by a new directory).
-    ``debounce_ms``/``step_ms`` apply to the watchfiles backend only.
+    ``debounce_ms``/``step_ms`` apply to the watchfiles backend only.  ``ready`` is set once
+    nothing can be missed any more: the inotify watches are in place (watchfiles: its watch is
+    about to start), or the root is missing (its appearance will ask for a rescan); a caller
+    that scans after it sees every later change.
     """
     session = _Session(root, backend)
     while stop_event is None or not stop_event.is_set():
@@ -273,20 +288,26 @@ async def watch_root(
         was_missing = False
         while not session.found():
             was_missing = True
+            if ready is not None:
+                ready.set()
             if await _sleep_or_stop(poll_s, stop_event):
                 return
-        if (announcement := session.announce(was_missing)) is not None:
-            yield announcement
+        announcement = session.announce(was_missing)
         if session.backend == "inotify":
-            try:
-                async with aclosing(_inotify_batches(session, stop_event, check_s)) as batches:
+            try:  # the rescan is announced once the watch is in place: nothing falls between
+                batches = _inotify_batches(session, stop_event, check_s, ready, announcement)
+                async with aclosing(batches):
                     async for batch in batches:
                         yield batch
             except OSError as exc:
                 if not session.inotify_failed(exc) and await _sleep_or_stop(poll_s, stop_event):
                     return
             continue
+        if announcement is not None:
+            yield announcement
         options = session.options(debounce_ms, step_ms, check_s)
+        if ready is not None:
+            ready.set()
         try:
             async for changes in awatch(session.root, stop_event=stop_event, **options):
                 batch, reestablish = session.handle(changes)
@@ -325,15 +346,16 @@ def watch_root_sync(
             was_missing = True
             if stop.wait(poll_s):
                 return
-        if (announcement := session.announce(was_missing)) is not None:
-            yield announcement
+        announcement = session.announce(was_missing)
         if session.backend == "inotify":
-            try:
-                yield from _inotify_batches_sync(session, stop, check_s)
+            try:  # the rescan is announced once the watch is in place
+                yield from _inotify_batches_sync(session, stop, check_s, announcement)
             except OSError as exc:
                 if not session.inotify_failed(exc) and stop.wait(poll_s):
                     return
             continue
+        if announcement is not None:
+            yield announcement
         options = session.options(debounce_ms, step_ms, check_s)
         try:
             for changes in watch(session.root, stop_event=stop, raise_interrupt=False, **options):
