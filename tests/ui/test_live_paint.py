@@ -11,6 +11,8 @@ from __future__ import annotations
 import gc
 import threading
 
+from textual.geometry import Region
+
 from forensics_tui.ui.state import Change
 from forensics_tui.ui.widgets.calls_pane import CallsPane
 from forensics_tui.ui.widgets.runs_pane import RunsPane
@@ -134,3 +136,39 @@ async def test_counts_keep_up_with_a_steady_stream_into_another_run(tmp_path) ->
         finally:
             stop.set()
             writer.join(10)
+
+
+def _marked_rows(pane: CallsPane) -> list[int]:
+    """Rows whose painted line (as cached for the terminal) carries the cursor marker."""
+    strips = pane.render_lines(Region(0, 0, pane.outer_size.width, pane.outer_size.height))
+    top = pane.scrollable_content_region.y - pane.region.y  # the border above the rows
+    rows = []
+    for y, strip in enumerate(strips):
+        text = strip.text
+        if "▌" in text and top <= y < top + pane.scrollable_content_region.height:
+            rows.append(int(pane.scroll_y) + y - top)
+    return rows
+
+
+async def test_cursor_moves_repaint_the_right_lines_in_a_scrolled_list(tmp_path) -> None:
+    root = tmp_path / "fixtures"
+    write_manifest(root, RUN)
+    for seq in range(1, 41):
+        write_call(root, RUN, seq)
+    app = make_app(root)
+    async with app.run_test(size=SIZE) as pilot:
+        calls = app.screen.query_one(CallsPane)
+        await wait_for(pilot, lambda: calls.item_count == 40)
+        await pilot.pause()
+        assert calls.scroll_y > 0  # following: scrolled to the newest row
+        assert _marked_rows(calls) == [39]
+        await pilot.press("k", "k")
+        await pilot.pause()
+        assert _marked_rows(calls) == [37]  # the old cursor lines were repainted too
+        write_call(root, RUN, 41)  # not following now: inserted below, nothing shifts
+        await wait_for(pilot, lambda: calls.item_count == 41)
+        await pilot.pause()
+        assert _marked_rows(calls) == [37]
+        await pilot.press("end")
+        await pilot.pause()
+        assert _marked_rows(calls) == [40]
