@@ -14,6 +14,7 @@ reported on their own (a warm-up spike shows there), and the app's CPU use is me
 Toolong 1.5 tailing a log file (install it in its own virtualenv: it pins an old Textual).
 
     python benchmarks/bench_live_latency.py [--n 40] [--rate 1|200|both] [--toolong /tmp/tl/bin/tl]
+        [--before /tmp/main-tree]  # e.g. git archive main | tar -x -C /tmp/main-tree
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ Result = tuple[list[float], float, float]
 """Latencies (ms), CPU % of one core while landings arrive, CPU % idle afterwards."""
 
 
-def bench_forensics(n: int, rate: int) -> Result:
+def bench_forensics(n: int, rate: int, tree: Path = ROOT) -> Result:
     root = Path(tempfile.mkdtemp(prefix="ftui-bench-")) / "fixtures"
     run_dir = root / RUN
     run_dir.mkdir(parents=True)
@@ -187,8 +188,8 @@ def bench_forensics(n: int, rate: int) -> Result:
     bulk_dir.mkdir()
     older = {**manifest, "run_id": BULK_RUN, "started_at": "2026-03-10T11:00:00+00:00"}
     (bulk_dir / "run.json").write_text(json.dumps(older))
-    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={root.parent / 'cfg'} TERM=xterm-256color"
-    session = start(f"cd {ROOT} && exec env {env} {sys.executable} -m forensics_tui --dir {root}")
+    env = f"PYTHONPATH={tree} XDG_CONFIG_HOME={root.parent / 'cfg'} TERM=xterm-256color"
+    session = start(f"cd {tree} && exec env {env} {sys.executable} -m forensics_tui --dir {root}")
     seq = iter(range(2, 10**9))
     lock = threading.Lock()
 
@@ -284,6 +285,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--rate", choices=("1", "200", "both"), default="both")
     parser.add_argument("--toolong", default=None, help="path to Toolong 1.5's `tl`")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another forensics-tui source tree (e.g. `git archive` of main) measured in the run",
+    )
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is required")
@@ -293,6 +300,8 @@ def main() -> None:
         baseline = bench_toolong(args.toolong, args.n, rate) if args.toolong else None
         if baseline is not None:
             report(f"toolong 1.5 @{rate}/s", baseline)
+        if args.before is not None:
+            report(f"before @{rate}/s", bench_forensics(args.n, rate, args.before), baseline)
         report(f"forensics-tui @{rate}/s", bench_forensics(args.n, rate), baseline)
     print(f"load average after: {os.getloadavg()[0]:.2f}", flush=True)
 
