@@ -8,6 +8,7 @@ remapping and exposes each binding as a command-palette entry.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -90,6 +91,8 @@ class ForensicsApp(App[None]):
         self._analysis_timer: Any | None = None
         self.analysis_pending = False
         self.analysis_enabled: bool | None = None  # None: decide by the root's size
+        self._heap_frozen = False
+        self._answered = False
         """True from a change until its findings are in (tests and screenshots wait on it)."""
 
     @property
@@ -226,6 +229,27 @@ class ForensicsApp(App[None]):
     def _answers_ready(self, answers: Answers) -> None:
         self.analysis_pending = self._analysis_timer is not None  # another change came in
         self.state.set_answers(answers)
+        if not self._answered:
+            self._answered = True
+            self.settle_heap()  # the first analysis built its caches: keep them out too
+
+    # -- memory ---------------------------------------------------------------------------
+    def settle_heap(self) -> None:
+        """Keep the cyclic GC's full passes off the live path (after a complete scan).
+
+        What startup built (modules, widgets, the index of every call) lives as long as the
+        app, yet every full collection walked all of it: ~100 ms on the UI thread at a random
+        moment, which a landing then waited for.  Collect once now, then freeze the survivors
+        (``gc.freeze``): later passes only walk what arrives afterwards.  Frozen objects are
+        still freed by reference counting; they are thawed when the app exits.
+        """
+        gc.collect()
+        gc.freeze()
+        self._heap_frozen = True
+
+    def on_unmount(self) -> None:
+        if self._heap_frozen:
+            gc.unfreeze()  # an app run in a longer-lived process (tests) leaves nothing pinned
 
     def detail_extra(self, call: Call, width: int = 100, request: Any = None) -> list[Text]:
         """The Diff tab's lines for ``call`` (called from the detail loader thread).

@@ -9,6 +9,7 @@ coalesce instead of queueing thousands of messages.  Only ``post`` crosses threa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from forensics_tui.ui.view_model import RunSummary
 __all__ = ["StoreFeed"]
 
 _PROGRESS_EVERY_S = 0.25
+_WATCH_READY_S = 2.0
 _SCAN_BATCH = 500  # small batches: the first rows show after ~500 files, not 2,000
 _CALL_KINDS = frozenset({"call_added", "call_updated", "call_deleted"})
 _RUN_KINDS = frozenset({"run_added", "run_updated"})
@@ -134,6 +136,7 @@ class StoreFeed:
         queue: asyncio.Queue[list[tuple[str, Path]]] = asyncio.Queue()
         if not self.root.exists():
             self._post(WatchState("waiting", str(self.root)))
+        watching = asyncio.Event()
 
         async def pump() -> None:
             async for batch in watch_root(
@@ -141,10 +144,16 @@ class StoreFeed:
                 debounce_ms=self.debounce_ms,
                 step_ms=self.step_ms,
                 stop_event=self.stop_event,
+                ready=watching,
             ):
                 await queue.put(list(batch))
 
         pump_task = asyncio.create_task(pump())
+        # Scan once the watch is in place: a fixture landing during the scan is then seen by
+        # one or the other (or both: a re-read), never by neither.  Bounded, so a watcher
+        # that cannot start does not keep the first rows away.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(watching.wait(), _WATCH_READY_S)
         await asyncio.to_thread(self.scan)
         state = "waiting"
         if self.root.exists():

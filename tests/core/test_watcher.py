@@ -2,22 +2,41 @@
 
 Every wait is bounded (``asyncio.wait_for``) so a broken watcher fails instead of hanging.
 Before acting, each test proves the watch is live by writing probe files until one is seen.
+Each runs on both backends: inotify (Linux) and the watchfiles fallback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 import os
 import shutil
 import threading
 from pathlib import Path
 
+import pytest
 from watchfiles import Change
 
+from forensics_tui.core.storage import inotify
 from forensics_tui.core.storage.store import FixtureStore
 from forensics_tui.core.storage.watcher import RootFilter, watch_root, watch_root_sync
 
 TIMEOUT = 20.0  # generous: only reached when something is broken
+
+BACKENDS = [
+    pytest.param(
+        "inotify",
+        marks=pytest.mark.skipif(not inotify.available(), reason="inotify is Linux-only"),
+    ),
+    "watchfiles",
+]
+
+
+@pytest.fixture(params=BACKENDS, autouse=True)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("FORENSICS_TUI_WATCHER", request.param)
+    return str(request.param)
 
 
 class Collector:
@@ -191,3 +210,55 @@ def test_root_filter(tmp_path: Path) -> None:
     assert not keep(Change.added, f"{root}/run1/notes.txt")
     assert not keep(Change.added, f"{root}/run1/sub/000001_a.json")
     assert not keep(Change.added, f"{root}-other/run1/000001_a.json")
+
+
+async def test_falls_back_to_watchfiles_when_inotify_refuses(
+    tmp_path: Path,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if backend != "inotify":
+        pytest.skip("about the inotify backend")
+
+    def refuse(root: Path) -> None:
+        # Exhausting the real per-user watch limit would break every other inotify user on
+        # the machine, so the kernel's answer to that is simulated here.
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(inotify, "InotifyWatch", refuse)
+    root = tmp_path / "root"
+    root.mkdir()
+    watcher = Collector(root)
+    try:
+        with caplog.at_level(logging.WARNING):
+            await watcher.expect("rescan", root)  # events may have been missed meanwhile
+            await watcher.ready(root / "run1")  # ...and watchfiles now reports changes
+        assert "falling back to watchfiles" in caplog.text
+    finally:
+        await watcher.close()
+
+
+async def test_ready_means_nothing_is_missed_from_then_on(tmp_path: Path, backend: str) -> None:
+    if backend != "inotify":
+        pytest.skip("watchfiles starts its watch in its own thread, after ready")
+    root = tmp_path / "root"
+    (root / "run1").mkdir(parents=True)
+    ready = asyncio.Event()
+    stop = asyncio.Event()
+    seen: asyncio.Queue[tuple[str, Path]] = asyncio.Queue()
+
+    async def run() -> None:
+        async for batch in watch_root(root, stop_event=stop, ready=ready):
+            for item in batch:
+                await seen.put(item)
+
+    task = asyncio.create_task(run())
+    try:
+        await asyncio.wait_for(ready.wait(), TIMEOUT)
+        target = root / "run1" / "000001_a.json"
+        target.write_text("{}")  # no probing first: the watch is already there
+        assert await asyncio.wait_for(seen.get(), TIMEOUT) == ("added", target)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, TIMEOUT)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["MainScreen"]
 
 _DETAIL_DELAY_S = 0.03
+_SECONDARY_S = 0.1  # run summaries, then the counts, follow a landing's row this much later
 _FOLLOW_DETAIL_DELAY_S = 0.3  # while tailing, let bursts of rows paint before the detail loads
 _STATUS_FILTERS = {
     "failures": "status:fail",
@@ -137,6 +138,10 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         super().__init__()
         self.state = state if state is not None else ExplorerState()
         self._detail_timer: Timer | None = None
+        self._later_timer: Timer | None = None
+        self._later_runs: set[str] | None = set()
+        self._later_counts = False
+        self._counts_turn = False
         self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
 
     @property
@@ -204,7 +209,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         if change.new_scope is not None or change.answers:
             runs.sync()
         elif change.runs:
-            runs.sync(change.changed_runs)
+            self._later(change.changed_runs or None)  # the row first, summaries after
         if change.rows_rebuilt:
             calls.rows_rebuilt(keep=change.keep or calls.current)
             calls.border_title = self._calls_title()
@@ -212,7 +217,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self._schedule_detail()
         elif change.added:
             calls.rows_added(change.added)
-            self._update_counts()
+            self._later(set())
         if change.answers:
             calls.refresh()
         if change.diff:
@@ -220,6 +225,36 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self._show_detail(calls.current)
         elif change.reload and calls.current is not None and not change.rows_rebuilt:
             self._show_detail(calls.current)
+
+    def _later(self, runs: set[str] | None, *, counts: bool = True) -> None:
+        """Repaint run summaries (``runs``; None: all) and the counts soon, not with the row.
+
+        A landing's row is painted alone: a small region, so a cheap frame.  Textual paints
+        the bounding box of everything dirty, so the runs pane (top left) and the status line
+        (bottom) each get a frame of their own, ``_SECONDARY_S`` apart, once for any number
+        of landings meanwhile; together they would repaint the whole screen.
+        """
+        if runs is None or self._later_runs is None:
+            self._later_runs = None
+        else:
+            self._later_runs |= runs
+        self._later_counts = self._later_counts or counts
+        if self._later_timer is None:
+            self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
+
+    def _secondary(self) -> None:
+        """One of the two summary repaints; the other (if due) at the next tick."""
+        self._later_timer = None
+        runs_due = self._later_runs is None or bool(self._later_runs)
+        if runs_due and not (self._later_counts and self._counts_turn):
+            runs, self._later_runs = self._later_runs, set()
+            self.query_one(RunsPane).sync(runs or None)
+        elif self._later_counts:
+            self._later_counts = False
+            self._update_counts()
+        self._counts_turn = not self._counts_turn  # a steady stream starves neither
+        if self._later_runs is None or self._later_runs or self._later_counts:
+            self._later_timer = self.set_timer(_SECONDARY_S, self._secondary)
 
     def _calls_title(self) -> str:
         zone = f"times {self.fapp.zone.marker}"
@@ -245,6 +280,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             status.progress = f"{message.indexed}{total} calls"
         self.state.load_snapshot(message.runs, message.calls, complete=message.complete)
         if message.complete:
+            self.fapp.settle_heap()
             self.fapp.request_analysis()
         self.retry_jump()
 
@@ -308,6 +344,7 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         return (
             self.state.scan_complete
             and self._detail_timer is None
+            and self._later_timer is None
             and self.query_one(DetailPane).settled
             and not self.fapp.analysis_pending
         )

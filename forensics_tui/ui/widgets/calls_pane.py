@@ -99,7 +99,9 @@ class CallsPane(LineList):
             if current is not None and shift:
                 self.cursor = min(count - 1, self.cursor + shift)
             self.missed += len(positions)
-        self.refresh()
+        # Only the rows from the first insertion down moved (a scroll repaints everything by
+        # itself): appending while following repaints the new row and the old cursor row.
+        self.refresh_from(positions[0] if positions else 0)
         self._update_ticker()
 
     def _cursor_to(self, index: int) -> None:

@@ -55,8 +55,8 @@ class LineList(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False, id="select"),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=False, init=False)
-    """Index of the highlighted item."""
+    cursor: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
+    """Index of the highlighted item (a move repaints the two items, not the whole list)."""
 
     class Highlighted(Message):
         """The cursor moved to ``index`` (posted after every move)."""
@@ -121,10 +121,19 @@ class LineList(ScrollView, can_focus=True):
         self.refresh()
 
     def refresh_item(self, index: int) -> None:
+        """Repaint item ``index`` if it is in view."""
         lpi = self.LINES_PER_ITEM
         top = index * lpi - int(self.scroll_y)
         if -lpi < top < self.size.height:
-            self.refresh_lines(max(0, top), lpi)
+            self.refresh_lines(index * lpi, lpi)  # ScrollView counts lines in the whole list
+
+    def refresh_from(self, index: int) -> None:
+        """Repaint the lines in view from item ``index`` down (an insertion shifts them)."""
+        y = int(self.scroll_y)
+        start = max(index * self.LINES_PER_ITEM, y)
+        end = y + self.size.height
+        if start < end:
+            self.refresh_lines(start, end - start)
 
     def visible_range(self) -> range:
         lpi = self.LINES_PER_ITEM
@@ -191,7 +200,19 @@ class LineList(ScrollView, can_focus=True):
         width = self.size.width
         if self.HORIZONTAL:
             width = max(width, self.content_width + 2)
-        self.virtual_size = Size(width, self._count * self.LINES_PER_ITEM)
+        size = Size(width, self._count * self.LINES_PER_ITEM)
+        if size == self.virtual_size:
+            return
+        # The list's own size does not change with its item count, so there is nothing to lay
+        # out: update the scroll range and the scrollbar the way Textual does for a resize
+        # without layout (Widget._size_updated), instead of a full-screen reflow per landing.
+        # A scrollbar that must appear or vanish still asks for a layout (its own reactive).
+        scroll_update = getattr(self, "_scroll_update", None)
+        if scroll_update is None or not self.is_mounted:
+            self.virtual_size = size
+            return
+        self.set_reactive(LineList.virtual_size, size)
+        scroll_update(size)
 
     def on_resize(self, _event: events.Resize) -> None:
         self._env = None
