@@ -11,7 +11,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NatsOptions", "connect", "import_nats", "reachable"]
+__all__ = ["NatsOptions", "connect", "describe", "import_nats", "reachable"]
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +100,10 @@ async def connect(options: NatsOptions, **callbacks: Any) -> Any:
     if options.tls_ca:
         kwargs["tls"] = ssl.create_default_context(cafile=options.tls_ca)
     return await nats.connect(**kwargs)
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception, for a line a user reads (no secrets pass through:
+    the client's errors name the server, never the credentials)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
