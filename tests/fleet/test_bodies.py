@@ -188,3 +188,36 @@ def test_findings_and_cli_commands_fetch_bodies(nats_server, tmp_path: Path) -> 
     assert tail.exit_code == 0, tail.output
     lines = [json.loads(x) for x in tail.output.splitlines() if '"tool"' in x]
     assert lines[-1]["fixture"]["output"] == {"blob": BLOB}
+
+
+async def test_fleet_tui_fetches_the_body_when_the_call_is_opened(
+    nats_server, tmp_path: Path
+) -> None:
+    from forensics_tui.ui.fleet_app import FleetApp
+    from forensics_tui.ui.widgets.calls_pane import CallsPane
+    from forensics_tui.ui.widgets.detail_pane import DetailPane
+    from forensics_tui.ui.widgets.payload_view import PayloadView
+    from tests.ui.conftest import plain_text, wait_for
+
+    source, _ = await asyncio.to_thread(_fleet, nats_server.url, tmp_path)
+    bodies = source.bodies()
+    store = FixtureStore(source.root, bodies=bodies)
+    app = FleetApp(source.root, store=store, hosts=source.hosts, watch=False)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: len(app.screen.rows) == 2, timeout=10)
+            calls = app.screen.query_one(CallsPane)
+            detail = app.screen.query_one(DetailPane)
+            big = next(i for i, c in enumerate(app.screen.rows.rows) if c.tool == "fetch")
+            nats_server.stop()
+            calls.set_cursor(big)
+            await pilot.press("2")
+            output = detail.query_one("#view-output", PayloadView)
+            await wait_for(pilot, lambda: "body not fetched" in plain_text(output), timeout=20)
+            nats_server.start()
+            calls.set_cursor(1 - big)
+            await pilot.pause(0.1)
+            calls.set_cursor(big)  # opened again: fetched now, shown like any payload
+            await wait_for(pilot, lambda: "yyyyyyyy" in plain_text(output), timeout=20)
+    finally:
+        bodies.close()
