@@ -59,7 +59,6 @@ class Mirror:
         self.last_seq = 0
         self.stream_created: str | None = None
         self.malformed = 0
-        self._final: set[str] = set()
         self._hosts: dict[str, HostState] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()  # the source's writes vs. a body fetched on demand
@@ -131,17 +130,14 @@ class Mirror:
         assert env.run is not None and env.name is not None
         run_dir = self.root / mirror_run_id(env.host, env.run)
         path = run_dir / env.name
-        key = os.fspath(path)
         with self._write_lock:
-            if env.kind == "call":
-                final = env.state == "final"
-                if not final and (key in self._final or self._final_on_disk(path)):
-                    return None
+            # asked of the disk, not of a set of every final call: that set would cost the
+            # reader ~200 bytes per call of the fleet (a new call's file is simply not there)
+            if env.kind == "call" and env.state != "final" and self._final_on_disk(path):
+                return None
             private_dir(run_dir)
             atomic_write(os.fspath(run_dir), env.name, body)
         if env.kind == "call":
-            if env.state == "final":
-                self._final.add(key)
             with self._lock:
                 state = self._host(env.host)
                 state.last_call = max(at, state.last_call or 0.0)
