@@ -118,9 +118,15 @@ def launch(args: str, calls: int, cache: Path, timeout: float) -> dict[str, floa
         "TERM=xterm-256color"
     )
     command = f"cd {ROOT} && exec env {env} {sys.executable} -m forensics_tui {args}"
-    t0 = time.perf_counter()
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", command],
-                   check=True)  # fmt: skip
+    for _ in range(50):  # a tmux server that just exited with its last session may still be going
+        t0 = time.perf_counter()
+        started = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "40", command],
+            capture_output=True,
+        )
+        if started.returncode == 0:
+            break
+        time.sleep(0.2)
     out: dict[str, float] = {}
     pid = _tmux("list-panes", "-t", session, "-F", "#{pane_pid}").split()[0]
     peak = 0
