@@ -51,11 +51,15 @@ def open_fleet_tui(
         config = load_config(Path(config_path) if config_path else None)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    from forensics_tui.core.storage.store import FixtureStore
+
     source.root.mkdir(parents=True, exist_ok=True)
+    bodies = source.bodies()  # a large body is fetched when its call is opened
     runner = SourceRunner(source).start()
     try:
         FleetApp(
             source.root,
+            store=FixtureStore(source.root, bodies=bodies),
             config=config,
             root_label=source.label,
             hosts=runner.hosts,
@@ -64,3 +68,5 @@ def open_fleet_tui(
         ).run()
     finally:
         runner.stop()
+        if bodies is not None:
+            bodies.close()

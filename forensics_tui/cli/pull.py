@@ -49,12 +49,37 @@ def _copy_run(src: Path, dest: Path) -> int:
         if name.startswith(".") or not name.endswith(".json"):
             continue
         try:
+            if name != "run.json":
+                _fetch_body(src / name)
             raw = read_file_bytes(src / name, root=src.parent, cap=LOAD_CAP)
         except (FileNotFoundError, ReadRefused):
             continue
         atomic_write(os.fspath(dest), name, raw.data)
         copied += 1
     return copied
+
+
+def _fetch_body(path: Path) -> None:
+    """A pulled run is for offline use: bring a stub's body from the fleet first (a body that
+    cannot be fetched is copied as its stub, and said so)."""
+    import json
+
+    from forensics_tui.core.storage.bodies import STUB_KEY, bodies_for, stub_ref
+    from forensics_tui.core.storage.safe_read import read_file_bytes
+
+    raw = read_file_bytes(path, root=path.parent.parent, cap=2 * 1024 * 1024, head=1)
+    if not raw.complete or STUB_KEY.encode() not in raw.data:
+        return  # a stub is a summary: small, and it names the key
+    try:
+        ref = stub_ref(json.loads(raw.data))
+    except ValueError:
+        return
+    fetcher = bodies_for(path.parent.parent)
+    if ref is None or fetcher is None:
+        return
+    why = fetcher.fetch(path, ref)
+    if why is not None:
+        click.echo(safe_line(f"{path.parent.name}/{path.name}: {why}", 300), err=True)
 
 
 @click.command("pull")

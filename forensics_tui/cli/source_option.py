@@ -4,7 +4,9 @@
 
 One-shot commands get the source's root after a catch-up (the fleet sources mirror into a
 local cache), so they analyse a fleet exactly like a local root: one verdict, wherever the
-fixtures came from.  Live commands ask for the source itself (``live=True``).
+fixtures came from.  A large body the mirror holds as a stub is fetched when a command loads
+that call (the source's body fetcher is registered for the root; it connects on first use).
+Live commands ask for the source itself (``live=True``).
 Credentials for NATS come from ``$FORENSICS_NATS_CREDS`` / ``$FORENSICS_NATS_TLS_CA``.
 """
 
@@ -22,7 +24,7 @@ import click
 from forensics_tui.cli.common import dir_option, fail
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["resolve_source", "source_option", "sync_source"]
+__all__ = ["resolve_source", "serve_bodies", "source_option", "sync_source"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,7 +83,21 @@ def sync_source(source: Any) -> Path:
             err=True,
         )
     root: Path = source.root
+    serve_bodies(source)
     return root
+
+
+def serve_bodies(source: Any) -> Any:
+    """Register ``source``'s body fetcher for its root (bodies on demand); the fetcher or None."""
+    import atexit
+
+    from forensics_tui.core.storage.bodies import register_bodies
+
+    fetcher = source.bodies()
+    if fetcher is not None:
+        register_bodies(source.root, fetcher)
+        atexit.register(fetcher.close)
+    return fetcher
 
 
 def source_option(func: F | None = None, *, live: bool = False) -> Any:

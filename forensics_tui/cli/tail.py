@@ -190,7 +190,8 @@ def tail_cmd(
     """Print the calls already there (oldest first), then stream new calls as they land."""
     from forensics_tui.core.storage.store import FixtureStore
 
-    store = FixtureStore(root)
+    bodies = source.bodies() if source is not None else None  # --with-body fetches stubs
+    store = FixtureStore(root, bodies=bodies)
     printer = _Printer(as_json, run, store if (with_body and as_json) else None)
     try:
         if once and source is not None and source.kind != "local":
@@ -218,3 +219,6 @@ def tail_cmd(
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return
+    finally:
+        if bodies is not None:
+            bodies.close()

@@ -79,14 +79,14 @@ def test_ship_pending_then_final_large_body_and_redaction(nats_server, tmp_path:
 
     mirror = tmp_path / "mirror"
     source = _read_all(nats_server.url, mirror)
-    store = FixtureStore(mirror)
+    store = FixtureStore(mirror, bodies=source.bodies())
     store.scan()
     run = store.run("web-1:run-1")
     assert run is not None and run.task == "t"
     assert [c.tool for c in run.calls] == ["search"] * 5 + ["slow", "big"]
     assert store.calls("web-1:run-1")[5].status == "ok"
     big = store.load(store.calls("web-1:run-1")[6])
-    assert big.output == {"blob": "y" * 300_000}  # fetched back from the object store
+    assert big.output == {"blob": "y" * 300_000}  # fetched from the object store when loaded
     leg = store.load(store.calls("web-1:legacy-run")[0])
     assert leg.input == {"headers": {"Authorization": "[REDACTED]"}}
     assert "abcdefghijklmnop" not in (mirror / "web-1:legacy-run" / "fetch_001.json").read_text()

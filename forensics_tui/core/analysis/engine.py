@@ -40,7 +40,6 @@ from forensics_tui.core.analysis.verdict import (
 )
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import BROKEN, Call, Fixture, Run
-from forensics_tui.core.storage.loader import load_fixture
 
 __all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis", "call_subject"]
 
@@ -178,7 +177,8 @@ class Analysis:
         facts = CallFacts(Classification(call.status), None, None)
         if call.status not in (BROKEN, "pending") and not call.deleted:
             # read past the store's fixture cache: facts are what is kept, never payloads
-            fixture = load_fixture(call.path, root=self.store.root, run_id=call.run_id)
+            # (a fleet stub's body is fetched here: findings need the payload)
+            fixture = self.store.read_fixture(call)
             if isinstance(fixture, Fixture):
                 facts = facts_of(fixture)
                 if facts.shape is not None:  # most calls of a tool share one shape: keep one

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from forensics_tui.core.storage.bodies import BodyFetcher
+
 __all__ = ["Batch", "HostState", "Source", "SourceError"]
 
 Batch = list[tuple[str, Path]]
@@ -70,3 +72,7 @@ class Source(abc.ABC):
     def hosts(self) -> list[HostState]:
         """Hosts of a fleet source with their freshness (empty for a local root)."""
         return []
+
+    def bodies(self) -> BodyFetcher | None:
+        """What fetches the bodies the root holds as stubs (bodies on demand), if any."""
+        return None

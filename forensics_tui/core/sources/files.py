@@ -18,6 +18,11 @@ __all__ = ["atomic_write", "private_dir", "read_capped"]
 
 def private_dir(path: Path | str) -> Path:
     """``path`` as a real directory, created 0700 (with its parents) when missing."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):  # the common case: one system call
+            return Path(path)
+    except FileNotFoundError:
+        pass
     os.makedirs(path, 0o700, exist_ok=True)
     if not stat.S_ISDIR(os.lstat(path).st_mode):
         raise OSError(errno.ENOTDIR, "refusing to write through a symlink", str(path))

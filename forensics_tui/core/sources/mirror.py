@@ -4,7 +4,9 @@ same way (and with the same checks) as local ones.
 Each host's run becomes the run directory ``<host>:<run>`` (run ids are unique per host, not
 across the fleet, and the host then shows wherever a run id does).  Files are written with the
 capture layer's atomic write, never followed through a symlink, and a ``pending`` message never
-replaces a call that is already final.  ``.fleet/cursor.json`` records the last stream sequence
+replaces a call that is already final.  A call whose body went to the object store is kept as a
+*stub* (its summary plus the object's name, see :mod:`~forensics_tui.core.storage.bodies`) until
+someone opens it; :meth:`Mirror.replace_stub` then puts the fetched body in its place.  ``.fleet/cursor.json`` records the last stream sequence
 applied, written after the files, so a restarted reader resumes without a gap (a re-applied
 message rewrites the same bytes).
 """
@@ -20,7 +22,8 @@ from typing import Any
 
 from forensics_tui.core.sources.base import HostState
 from forensics_tui.core.sources.files import atomic_write, private_dir, read_capped
-from forensics_tui.core.sources.wire import Envelope
+from forensics_tui.core.sources.wire import MESSAGE_CAP, Envelope
+from forensics_tui.core.storage.bodies import STUB_KEY, stub_ref
 
 __all__ = ["MALFORMED_RUN", "Mirror", "default_mirror_root", "mirror_run_id", "split_run_id"]
 
@@ -56,9 +59,9 @@ class Mirror:
         self.last_seq = 0
         self.stream_created: str | None = None
         self.malformed = 0
-        self._final: set[str] = set()
         self._hosts: dict[str, HostState] = {}
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # the source's writes vs. a body fetched on demand
         self._load_cursor()
 
     # -- cursor --------------------------------------------------------------------------
@@ -127,21 +130,49 @@ class Mirror:
         assert env.run is not None and env.name is not None
         run_dir = self.root / mirror_run_id(env.host, env.run)
         path = run_dir / env.name
-        key = os.fspath(path)
-        if env.kind == "call":
-            final = env.state == "final"
-            if not final and (key in self._final or self._final_on_disk(path)):
+        with self._write_lock:
+            # asked of the disk, not of a set of every final call: that set would cost the
+            # reader ~200 bytes per call of the fleet (a new call's file is simply not there)
+            if env.kind == "call" and env.state != "final" and self._final_on_disk(path):
                 return None
-        private_dir(run_dir)
-        atomic_write(os.fspath(run_dir), env.name, body)
+            private_dir(run_dir)
+            atomic_write(os.fspath(run_dir), env.name, body)
         if env.kind == "call":
-            if env.state == "final":
-                self._final.add(key)
             with self._lock:
                 state = self._host(env.host)
                 state.last_call = max(at, state.last_call or 0.0)
                 state.calls += 1
         return path
+
+    @staticmethod
+    def stub(summary: bytes, env: Envelope) -> bytes | None:
+        """The stub for a call whose body is object ``env.object_name``: the summary the message
+        carried plus the reference; None when the summary is not a JSON object."""
+        try:
+            obj = json.loads(summary)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict):
+            return None
+        obj[STUB_KEY] = {"object": env.object_name, "size": env.size or 0}
+        return json.dumps(obj, ensure_ascii=True).encode()
+
+    def replace_stub(self, path: Path, object_name: str, body: bytes) -> bool:
+        """Put a fetched body where the stub that names ``object_name`` is; False (nothing
+        written) when the file is no longer that stub: a newer message replaced it."""
+        path = Path(path)
+        if path.parent.parent != self.root:
+            return False
+        with self._write_lock:
+            current = read_capped(path, root=self.root, cap=2 * MESSAGE_CAP)
+            try:
+                ref = stub_ref(json.loads(current)) if current is not None else None
+            except ValueError:
+                ref = None
+            if ref is None or ref["object"] != object_name:
+                return False
+            atomic_write(os.fspath(path.parent), path.name, body)
+        return True
 
     def _final_on_disk(self, path: Path) -> bool:
         head = read_capped(path, root=self.root, cap=64 * 1024, head=64 * 1024)

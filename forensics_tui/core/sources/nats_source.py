@@ -4,8 +4,13 @@ An ordered push consumer starts at the sequence after the mirror's cursor.  The 
 reconnects forever and the ordered consumer re-creates itself at the last sequence it
 delivered, so after a disconnect the stream continues without a gap; any message at or below
 the cursor is dropped, so none is applied twice.  Every message is untrusted: headers are
-checked by :mod:`~forensics_tui.core.sources.wire`, bodies are capped, large bodies are fetched
-from the object store only up to the loader's cap, and anything malformed becomes an error row.
+checked by :mod:`~forensics_tui.core.sources.wire`, bodies are capped, and anything malformed
+becomes an error row.
+
+Bodies on demand: a call whose body went to the object store is mirrored as a stub (its
+summary and the object's name); the body is fetched when the call is opened or analysed, by
+the :class:`~forensics_tui.core.sources.nats_bodies.ObjectBodies` of :meth:`NatsSource.bodies`.
+Only a run manifest too large for a message is fetched as it arrives (listing needs it).
 """
 
 from __future__ import annotations
@@ -15,11 +20,17 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forensics_tui.core.sources.base import Batch, HostState, Source, SourceError
 from forensics_tui.core.sources.mirror import Mirror, default_mirror_root
-from forensics_tui.core.sources.nats_conn import NatsOptions, connect, import_nats, reachable
+from forensics_tui.core.sources.nats_conn import (
+    NatsOptions,
+    connect,
+    describe,
+    import_nats,
+    reachable,
+)
 from forensics_tui.core.sources.wire import (
     HEARTBEAT,
     MESSAGE_CAP,
@@ -29,6 +40,9 @@ from forensics_tui.core.sources.wire import (
     parse_headers,
 )
 from forensics_tui.core.storage.loader import LOAD_CAP
+
+if TYPE_CHECKING:
+    from forensics_tui.core.sources.nats_bodies import ObjectBodies
 
 __all__ = ["NatsSource"]
 
@@ -69,7 +83,7 @@ class NatsSource(Source):
             await reachable(self.options)
             self._nc = await connect(self.options)
         except Exception as exc:
-            raise SourceError(f"cannot reach NATS at {self.options.url}: {_why(exc)}") from None
+            raise SourceError(f"cannot reach NATS at {self.options.url}: {describe(exc)}") from None
         self._js = self._nc.jetstream()
         try:
             info = await self._js.stream_info(self.stream)
@@ -81,7 +95,9 @@ class NatsSource(Source):
             ) from None
         except Exception as exc:
             await self._nc.close()
-            raise SourceError(f"{self.options.url}: {_why(exc)} (is JetStream on? -js)") from None
+            raise SourceError(
+                f"{self.options.url}: {describe(exc)} (is JetStream on? -js)"
+            ) from None
         created = str(info.created) if getattr(info, "created", None) else None
         if self.mirror.stream_created not in (None, created):
             log.info("stream %s was recreated: mirroring it from its start", self.stream)
@@ -147,12 +163,13 @@ class NatsSource(Source):
                 yield batch
 
     async def _apply_async(self, msgs: list[Any]) -> Batch:
-        """Like :meth:`_apply`, fetching large bodies from the object store first."""
+        """Like :meth:`_apply`, fetching a large run manifest from the object store first (a
+        large call stays a stub until it is opened)."""
         bodies: dict[int, bytes] = {}
         for msg in msgs:
             headers = msg.headers or {}
             name = headers.get("Fx-Object")
-            if isinstance(name, str) and name:
+            if isinstance(name, str) and name and headers.get("Fx-Kind") == "run":
                 data = await self._fetch_object(name)
                 if data is not None:
                     bodies[id(msg)] = data
@@ -169,7 +186,7 @@ class NatsSource(Source):
             data: bytes = result.data or b""
             return data
         except Exception as exc:
-            log.warning("body %s not fetched: %s", name[:80], _why(exc))
+            log.warning("body %s not fetched: %s", name[:80], describe(exc))
             return None
 
     def _apply(self, msgs: list[Any], bodies: dict[int, bytes] | None = None) -> Batch:
@@ -204,6 +221,15 @@ class NatsSource(Source):
         data = body if body is not None else msg.data
         if len(data) > (LOAD_CAP if body is not None else MESSAGE_CAP):
             return self.mirror.write_malformed(seq, msg.subject, "body over the size cap")
+        if env.object_name is not None and env.kind == "call":
+            stub = self.mirror.stub(data, env)
+            if stub is None:
+                return self.mirror.write_malformed(seq, msg.subject, "summary is not JSON")
+            data = stub
+        elif env.object_name is not None and body is None:
+            return self.mirror.write_malformed(
+                seq, msg.subject, "run manifest too large and not fetched"
+            )
         try:
             return self.mirror.write(env, data, at)
         except OSError as exc:
@@ -212,6 +238,12 @@ class NatsSource(Source):
 
     def hosts(self) -> list[HostState]:
         return self.mirror.hosts()
+
+    def bodies(self) -> ObjectBodies:
+        """The fetcher of this fleet's large bodies into the mirror (its own connection)."""
+        from forensics_tui.core.sources.nats_bodies import ObjectBodies
+
+        return ObjectBodies(self.options, self.stream, self.mirror)
 
     async def close(self) -> None:
         self._closed.set()
@@ -222,8 +254,3 @@ class NatsSource(Source):
         if self._nc is not None:
             with contextlib.suppress(Exception):
                 await self._nc.close()
-
-
-def _why(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -57,6 +57,7 @@ _SAFE = re.compile(r"[A-Za-z0-9_-]+\Z")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _TOKEN = re.compile(r"^(?:[A-Za-z0-9_-]|~[0-9A-F]{2})+$")
 _STATE = re.compile(r"^(pending|final|m[0-9a-f]{16})$")
+_BAD_CHAR = re.compile(r"[/\\\x00-\x1f\x7f]")  # a path separator or a control character
 
 
 class WireError(ValueError):
@@ -78,6 +79,8 @@ def decode_token(token: str) -> str:
     """Inverse of :func:`encode_token`; raises :class:`WireError` on anything else."""
     if not _TOKEN.match(token):
         raise WireError(f"not a wire token: {token[:60]!r}")
+    if "~" not in token:
+        return token  # the common case: nothing was escaped
     raw = bytearray()
     i = 0
     while i < len(token):
@@ -116,7 +119,7 @@ def _plain(text: str, what: str) -> str:
         raise WireError(f"{what} is empty or longer than {NAME_MAX} characters")
     if text in (".", "..") or text.startswith("."):
         raise WireError(f"{what} {text[:60]!r} starts with a dot")
-    if any(c in text for c in "/\\\x00") or any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _BAD_CHAR.search(text):
         raise WireError(f"{what} {text[:60]!r} has a path separator or a control character")
     return text
 

@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from forensics_tui.core.model import Call, Fixture, Run
+from forensics_tui.core.storage.bodies import BodyFetcher, bodies_for, stub_ref
 from forensics_tui.core.storage.events import ChangeKind, StoreEvent, events_for
 from forensics_tui.core.storage.index import Change, Index, path_key
 from forensics_tui.core.storage.loader import (
@@ -50,6 +51,7 @@ from forensics_tui.core.storage.loader import (
     read_manifest,
 )
 from forensics_tui.core.storage.ordering import ts_key
+from forensics_tui.core.storage.safe_read import format_mb
 from forensics_tui.core.storage.scan import (
     ScanProgress,
     is_fixture_name,
@@ -69,9 +71,10 @@ _CACHE_SIZE = 32
 class FixtureStore:
     """Runs and calls of one fixture root.  See the module docstring for threading."""
 
-    def __init__(self, root: Path, *, workers: int = 1) -> None:
+    def __init__(self, root: Path, *, workers: int = 1, bodies: BodyFetcher | None = None) -> None:
         self.root = Path(root).absolute()  # watcher paths are absolute; compare like with like
         self.workers = workers  # reader threads for scans; >1 helps on a cold cache
+        self.bodies = bodies  # resolves stubs (bodies on demand); else the one registered
         self._lock = threading.RLock()
         self._index = Index()
         self._version = 0
@@ -220,14 +223,47 @@ class FixtureStore:
             if hit is not None and hit[:2] == (current.mtime_ns, current.size):
                 self._cache.move_to_end(key)
                 return hit[2]
-        result = load_fixture(call.path, root=self.root, run_id=call.run_id)
+        result, cacheable = self._read(call)
         if isinstance(result, Fixture) and result.format == 0:
             result.seq = current.seq  # legacy seq is assigned by the store from ts order
-        with self._lock:
-            self._cache[key] = (current.mtime_ns, current.size, result)
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+        if cacheable:  # a body that could not be fetched is asked for again next time
+            with self._lock:
+                self._cache[key] = (current.mtime_ns, current.size, result)
+                while len(self._cache) > _CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return result
+
+    def read_fixture(self, call: Call) -> Fixture | LoadProblem:
+        """Like :meth:`load` without the cache, for analysis that keeps facts, not payloads.
+
+        Either way a stub's body is fetched on demand (:mod:`.bodies`): opening a call and
+        analysing it (findings, diff) are the two places a fleet body crosses the network, once
+        per body, since the fetch replaces the stub in the root.
+        """
+        return self._read(call)[0]
+
+    def _read(self, call: Call) -> tuple[Fixture | LoadProblem, bool]:
+        result = load_fixture(call.path, root=self.root, run_id=call.run_id)
+        if not isinstance(result, Fixture):
+            return result, True
+        ref = stub_ref(result.raw)
+        if ref is None:
+            return result, True
+        bodies = self.bodies if self.bodies is not None else bodies_for(self.root)
+        size = format_mb(ref["size"])
+        if bodies is None:
+            why = (
+                f"body not here: {size} in the fleet's object store (open the fleet with --source)"
+            )
+            return LoadProblem(call.path, why), False
+        failed = bodies.fetch(call.path, ref)
+        if failed is not None:
+            return LoadProblem(call.path, failed), False
+        result = load_fixture(call.path, root=self.root, run_id=call.run_id)
+        if isinstance(result, Fixture) and stub_ref(result.raw) is not None:
+            why = "body not fetched: the call changed meanwhile (open it again)"
+            return LoadProblem(call.path, why), False
+        return result, True
 
     # -- across runs ---------------------------------------------------------------------
 
