@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 
+_NAME_FIELDS = ("name", "key", "header")  # as ``walker._NAME_FIELDS``
+
+
 class _Slow(Exception):
     """Raised by the fast check when a payload needs the full walker."""
 
@@ -89,10 +92,11 @@ def check_plain(
             for k in obj:
                 if type(k) is not str:
                     raise _SLOW
-        if red is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
-            name = obj.get("name", obj.get("key"))
-            if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
-                raise _SLOW
+        if red is not None and ("value" in obj or "val" in obj):  # {"name": "X-Api-Key", ...}
+            for field in _NAME_FIELDS:  # the walker's test: any name field naming a secret
+                name = obj.get(field)
+                if type(name) is str and red.is_secret_key(name):
+                    raise _SLOW
         items: Any = obj.values()
     elif t is list or t is tuple:
         if depth >= limit:
