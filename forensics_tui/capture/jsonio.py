@@ -18,11 +18,8 @@ __all__ = [
     "PREVIEW_CHARS",
     "REDACTED",
     "dumps",
-    "encode_strict",
     "iso_utc",
-    "orjson_active",
     "set_json_backend",
-    "strict_orjson",
     "truncated_marker",
 ]
 
@@ -40,14 +37,13 @@ _ENCODER = json.JSONEncoder(
 # time (it pulls in uuid, dataclasses, inspect...), so that importing capture stays cheap.
 _backend = "json" if os.environ.get("FORENSICS_CAPTURE_JSON") == "json" else "auto"
 _orjson: Any = None
-_ORJSON_STRICT = 0  # orjson options that refuse subclasses, dataclasses and datetimes
 
 
 def _refuse(value: Any) -> Any:
-    raise TypeError(f"not JSON: {type(value).__name__}")
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# The C encoder ``_ENCODER.encode`` builds on every call, built once (None without ``_json``).
+# What ``_ENCODER.encode`` runs, built once: ``JSONEncoder.encode`` builds it on every call.
 _C_ENCODER = (
     json.encoder.c_make_encoder(  # type: ignore[attr-defined]
         None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False
@@ -64,33 +60,8 @@ def _load_orjson() -> Any:
     except ImportError:
         _backend = "json"
         return None
-    global _ORJSON_STRICT
-    _ORJSON_STRICT = (
-        orjson.OPT_PASSTHROUGH_SUBCLASS
-        | orjson.OPT_PASSTHROUGH_DATACLASS
-        | orjson.OPT_PASSTHROUGH_DATETIME
-    )
     _orjson = orjson
     return orjson
-
-
-def orjson_active() -> bool:
-    """True when ``dumps`` writes with orjson."""
-    return _backend != "json" and (_orjson or _load_orjson()) is not None
-
-
-def strict_orjson(value: Any) -> bytes:
-    """orjson bytes of ``value`` made of exact JSON types only (enums as their values); raises
-    for anything else.  Beware: orjson writes NaN and infinities as ``null``."""
-    return _orjson.dumps(value, option=_ORJSON_STRICT)  # type: ignore[no-any-return]
-
-
-def encode_strict(value: Any) -> bytes:
-    """Stdlib bytes of ``value`` as ``dumps`` writes them; raises for NaN, infinities and
-    types that are not JSON (it converts int, float, bool and None keys, as ``dumps`` does)."""
-    if _C_ENCODER is None:  # pragma: no cover - CPython always has the C encoder
-        return _ENCODER.encode(value).encode("ascii")
-    return "".join(_C_ENCODER(value, 0)).encode("ascii")
 
 
 _second_cache: tuple[int, str] = (-1, "")
@@ -128,7 +99,9 @@ def dumps(value: Any) -> bytes:
                 return fast.dumps(value)
             except Exception:  # big ints, lone surrogates: the stdlib copes
                 pass
-    return _ENCODER.encode(value).encode("ascii")
+    if _C_ENCODER is None:  # pragma: no cover - CPython always has the C encoder
+        return _ENCODER.encode(value).encode("ascii")
+    return "".join(_C_ENCODER(value, 0)).encode("ascii")
 
 
 def truncated_marker(data: bytes | None, *, reason: str, preview: str | None = None) -> dict:

@@ -22,6 +22,7 @@ from forensics_tui.capture.calls import CallHandle, current_call, epoch_of, erro
 from forensics_tui.capture.files import (
     SeqCounter,
     atomic_write,
+    create_new,
     ensure_private_dir,
     fixture_name,
     slugify,
@@ -52,6 +53,7 @@ FORMAT = FORMAT_VERSION
 _FAILED = frozenset({"error", "timeout"})
 _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
+_CLAIM_TRIES = 64  # taken names in a row before a write gives up (a foreign writer racing us)
 
 
 def _tool_name(tool: Any, redactor: Redactor | None = None) -> str:
@@ -352,22 +354,32 @@ class Recorder:
         return slug
 
     def _write_new(self, fixture: dict, handle: CallHandle | None, start: float) -> Path:
-        """Allocate a seq and write a call's first file; one retry if the run dir vanished."""
-        for attempt in (1, 2):
+        """Allocate a seq and write a call's first file under a name nobody holds: the
+        counter makes names unique, and the file is linked into place, never renamed over a
+        name, so a writer that does not share the counter (another version of this package)
+        is never overwritten: a taken name costs the next seq.  One retry if the run directory
+        vanished."""
+        slug = self._slug(fixture["tool"])
+        raw_input = handle._input if handle is not None else None
+        vanished = False
+        for _ in range(_CLAIM_TRIES):
             if not self._started:
                 self._ensure_started(start)
             seq = self._counter.next()
             call_id = f"{self.run_id}-{seq:06d}"
             fixture["seq"], fixture["call_id"] = seq, call_id
-            name = fixture_name(seq, self._slug(fixture["tool"]))
-            data = self._encode(fixture, handle._input if handle is not None else None)
+            name = fixture_name(seq, slug)
+            data = self._encode(fixture, raw_input)
             if handle is not None:
                 handle.seq, handle.call_id = seq, call_id
             try:
-                self._write(name, data)
+                create_new(self._dir, name, data)
+            except FileExistsError:
+                continue
             except FileNotFoundError:
-                if attempt == 2:
+                if vanished:
                     raise
+                vanished = True
                 self._started = False  # the run directory was deleted under us
                 self._counter.reset()
                 continue
@@ -375,7 +387,7 @@ class Recorder:
             if handle is not None:
                 handle.path = path
             return path
-        raise AssertionError("unreachable")
+        raise FileExistsError(f"{_CLAIM_TRIES} fixture names in a row were taken in {self._dir}")
 
     def _child(self, name: str) -> Path:
         # ``run_dir / name`` re-parses both parts; a checked slug needs no parsing.

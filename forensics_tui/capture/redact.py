@@ -106,10 +106,6 @@ _PAIR_RULES: list[tuple[re.Pattern[str], int, int]] = [
 _SECRET_ENV_MIN = 8
 _ENV_RECHECK_S = 1.0
 KEY_SCAN_MIN = 16  # dict keys this long are checked for being a secret themselves
-# Every secret key name (built-in rules) contains one of these once lowered and stripped of
-# everything but letters and digits: ``encoded`` uses them to clear names without the rules.
-NAME_ANCHORS = frozenset({*PAIR_ANCHORS, "bearer"})
-SAFE_NAMES_MAX = 10_000
 
 
 class Redactor:
@@ -169,29 +165,6 @@ class Redactor:
         safe = self.__dict__.get("_fast_safe_keys")
         if safe is not None:
             safe.clear()
-        self._build_bytes_scans(rules, {a.lower() for a in cs} | set(ci))
-
-    def _build_bytes_scans(self, rules: list, anchors: set[str]) -> None:
-        """The same anchor scan for JSON bytes (``capture.encoded``), where it is sound: only
-        when every anchor is printable ASCII that no JSON encoder escapes, so that an anchor
-        in a string is an anchor in its encoding, and there are no user patterns (they are
-        written for strings, not for JSON text).  Otherwise ``anchor_bytes_rx`` is None and
-        payloads take the string scan."""
-        #: JSON-encoded names (keys, header names) known not to be secret: bytes -> nothing
-        self.safe_names: set[bytes] = set()
-        raw = [a for _, _, cs, ci in rules for a in (*cs, *ci)]
-        if self._extra or not all(_json_plain(a) for a in (*raw, *anchors)):
-            self.anchor_bytes_rx: re.Pattern[bytes] | None = None
-            self.name_bytes_rx: re.Pattern[bytes] | None = None
-            return
-        self.anchor_bytes_rx = re.compile(_trie(anchors).encode("ascii"))
-        self.name_bytes_rx = re.compile(_trie(NAME_ANCHORS | self._extra_keys).encode("ascii"))
-
-    def refresh(self) -> None:
-        """Pick up environment changes now (``suspicious`` and ``scrub`` do this themselves)."""
-        data = self._env_data
-        if data is not None and (len(data) != self._env_len or _monotonic() >= self._env_next):
-            self._check_env()
 
     def _check_env(self) -> None:
         """Rescan the environment; callers check cheaply first (a length and a clock read):
@@ -320,11 +293,6 @@ class Redactor:
         A plain-JSON ``obj`` with nothing to redact comes back as itself, not as a copy.
         """
         return prepare(obj, self if self.enabled else None, base_path)
-
-
-def _json_plain(text: str) -> bool:
-    """Printable ASCII without quote or backslash: a JSON encoder writes it as it is."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def _trie(words: set[str]) -> str:
