@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.capture.calls import CallHandle, current_call, epoch_of, error_info
+from forensics_tui.capture.calls import CallHandle, context_parent, epoch_of, error_info
 from forensics_tui.capture.files import (
     SeqCounter,
     atomic_write,
@@ -282,7 +282,7 @@ class Recorder:
                 fields["agent"] = self.agent
             head = dumps(fields)[:-1]
             self._meta_head = (pid, head)
-        parent = current_call.get()
+        parent = context_parent()
         if parent is None:
             return head + b"}"
         return head + b',"parent_call":' + dumps(parent) + b"}"
@@ -341,7 +341,7 @@ class Recorder:
         out: dict[str, Any] = {"host": self.host, "pid": os.getpid()}
         if self.agent:
             out["agent"] = self.agent
-        parent = current_call.get()
+        parent = context_parent()
         if parent is not None:
             out["parent_call"] = parent
         if isinstance(value, dict):
@@ -411,7 +411,9 @@ class Recorder:
         self, handle: CallHandle, output: Any, status: Any, error: Any, replay: Any, meta: Any
     ) -> Path | None:
         ended = time.time()
-        duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
+        duration = handle._duration
+        if duration is None:
+            duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
         error = error_info(error)
         if self._all_plain(output, error, replay, meta):  # nothing to convert or redact
             out_paths: list[str] = []
