@@ -68,3 +68,47 @@ def test_bytes_path_leaves_caps_and_redaction_to_the_dict_path(tmp_path: Path) -
     with pytest.warns(RuntimeWarning, match="could not write"):
         nan = rec.record("t", {"a": 1}, None, duration_ms=float("nan"))
     assert nan is None and rec.dropped == 1  # as before: a NaN duration cannot be written
+
+
+def _deep(levels: int, leaf: Any) -> Any:
+    value = leaf
+    for i in range(levels):
+        value = {f"k{i}": value}
+    return value
+
+
+def test_payloads_the_fast_check_must_refuse_take_the_walker(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path, "r", max_depth=8, max_bytes=4000)
+
+    def written(value: Any) -> Any:
+        path = rec.record("t", value, None)
+        assert path is not None
+        return json.loads(path.read_text())["input"]
+
+    deep_secret = written(_deep(6, {"client_secret": "hunter2-hunter2"}))
+    leaf = deep_secret
+    for i in reversed(range(6)):
+        leaf = leaf[f"k{i}"]
+    assert leaf == {"client_secret": "[REDACTED]"}
+    assert written({"note": "x" * 1500})["note"] == "x" * 1500  # long, but under the cap
+    assert written({"note": "x" * 5000})["note"]["truncated"] is True
+    assert written({"v": float("nan"), "w": [float("inf")]}) == {"v": "NaN", "w": ["Infinity"]}
+    assert written({1: "a", None: "b", 2.5: "c", False: "d"}) == {
+        "1": "a",
+        "null": "b",
+        "2.5": "c",
+        "false": "d",
+    }
+    too_deep = written(_deep(9, "leaf"))
+    assert too_deep["k8"]["k7"]["k6"]["k5"]["k4"]["k3"]["k2"]["k1"]["truncated"] is True
+    assert written(_deep(7, "leaf"))["k6"]["k5"]["k4"]["k3"]["k2"]["k1"]["k0"] == "leaf"
+    named = [
+        {"header": "Authorization", "value": "tok"},  # a value too short to look secret
+        {"name": "api_key", "val": "tok"},
+        {"name": "x", "key": "api_key", "value": "tok"},
+    ]
+    assert written(named) == [
+        {**d, "value" if "value" in d else "val": "[REDACTED]"} for d in named
+    ]
+    assert written([["Authorization", "tok"]]) == [["Authorization", "[REDACTED]"]]
+    assert rec.dropped == 0
