@@ -309,8 +309,11 @@ def test_a_span_of_another_provider_is_not_reserved_by_a_live_exporter(
     other = TracerProvider()  # exports elsewhere: its tool spans are none of our calls
     other.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
     rec = Recorder(tmp_path, "http")
-    with http.capture_http(rec), other.get_tracer("t").start_as_current_span(
-        "execute_tool fetch", attributes=_tool_attrs(0)
+    with (
+        http.capture_http(rec),
+        other.get_tracer("t").start_as_current_span(
+            "execute_tool fetch", attributes=_tool_attrs(0)
+        ),
     ):
         httpx.get(fault_server.url("/ok"))
     ours.shutdown()
