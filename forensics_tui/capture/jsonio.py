@@ -21,6 +21,7 @@ __all__ = [
     "iso_utc",
     "set_json_backend",
     "truncated_marker",
+    "uses_orjson",
 ]
 
 REDACTED = "[REDACTED]"
@@ -88,6 +89,11 @@ def set_json_backend(name: str) -> str:
     if _backend == "auto" and (_orjson or _load_orjson()) is None:
         return "json"
     return "json" if _backend == "json" else "orjson"
+
+
+def uses_orjson() -> bool:
+    """True once ``dumps`` writes with orjson (it is loaded at the first write)."""
+    return _backend != "json" and _orjson is not None
 
 
 def dumps(value: Any) -> bytes:

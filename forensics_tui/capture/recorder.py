@@ -34,6 +34,7 @@ from forensics_tui.capture.format import (
     call_status,
     run_status,
 )
+from forensics_tui.capture.jsonio import uses_orjson
 from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
 from forensics_tui.capture.redact import Redactor
@@ -170,7 +171,7 @@ class Recorder:
                 duration_ms = round((ended - started) * 1000.0, 3)
             error = error_info(error)
             plain = self._all_plain(input, output, error, replay, meta)
-            if plain:  # the common case: the fixture is written from bytes
+            if plain and not uses_orjson():  # stdlib json: bytes beat a dict (orjson: not)
                 path = self._record_plain(
                     tool, input, output, status, error, replay, duration_ms, meta, started, ended
                 )
