@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallHandle",
+    "add_parent_source",
+    "context_parent",
     "current_call",
     "current_call_id",
     "current_recorder",
@@ -38,6 +41,32 @@ current_recorder: contextvars.ContextVar[Recorder | None] = contextvars.ContextV
 def current_call_id() -> str | None:
     """The ``call_id`` of the decorated / context-managed tool call running right now, if any."""
     return current_call.get()
+
+
+# Where a parent call is found when no ``current_call`` is set: an integration whose calls are
+# written after they end (OpenTelemetry spans) reserves its call when a child asks.
+_parent_sources: list[Callable[[], str | None]] = []
+
+
+def add_parent_source(source: Callable[[], str | None]) -> None:
+    """Ask ``source()`` for the running call's id when ``current_call`` is unset (once each)."""
+    if source not in _parent_sources:
+        _parent_sources.append(source)
+
+
+def context_parent() -> str | None:
+    """The call this code runs inside: ``current_call``, else the first parent source's
+    answer; a source that raises is skipped (nothing may raise into the agent)."""
+    parent = current_call.get()
+    if parent is None and _parent_sources:
+        for source in tuple(_parent_sources):
+            try:
+                parent = source()
+            except Exception:
+                parent = None
+            if parent is not None:
+                break
+    return parent
 
 
 def epoch_of(ts: Any) -> float:
@@ -102,7 +131,7 @@ class CallHandle:
     """A call in flight: its ``pending`` fixture is on disk until ``finish()`` replaces it."""
 
     __slots__ = (
-        *("_done", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts"),
+        *("_done", "_duration", "_input", "_meta", "_rec", "_redacted", "_replay", "_t0", "_ts"),
         *("call_id", "path", "seq", "tool"),
     )
 
@@ -116,6 +145,7 @@ class CallHandle:
         self._ts = time.time()
         self._t0 = time.perf_counter()
         self._done = False
+        self._duration: float | None = None
         self.seq: int | None = None
         self.call_id: str | None = None
         self.path: Path | None = None
@@ -130,6 +160,12 @@ class CallHandle:
             self._redacted = paths
         except Exception as exc:
             self._rec._drop(exc)
+
+    def set_times(self, started: float, duration_ms: float | None) -> None:
+        """The call's start (epoch seconds) and duration, when they are known better than the
+        handle's own clock: a span that is written after it ended.  Used by ``finish()``."""
+        self._ts = started
+        self._duration = duration_ms
 
     def finish(
         self,

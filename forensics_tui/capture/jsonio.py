@@ -21,6 +21,7 @@ __all__ = [
     "iso_utc",
     "set_json_backend",
     "truncated_marker",
+    "uses_orjson",
 ]
 
 REDACTED = "[REDACTED]"
@@ -37,6 +38,20 @@ _ENCODER = json.JSONEncoder(
 # time (it pulls in uuid, dataclasses, inspect...), so that importing capture stays cheap.
 _backend = "json" if os.environ.get("FORENSICS_CAPTURE_JSON") == "json" else "auto"
 _orjson: Any = None
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# What ``_ENCODER.encode`` runs, built once: ``JSONEncoder.encode`` builds it on every call.
+_C_ENCODER = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, _refuse, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
 
 
 def _load_orjson() -> Any:
@@ -76,6 +91,11 @@ def set_json_backend(name: str) -> str:
     return "json" if _backend == "json" else "orjson"
 
 
+def uses_orjson() -> bool:
+    """True once ``dumps`` writes with orjson (it is loaded at the first write)."""
+    return _backend != "json" and _orjson is not None
+
+
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON (orjson when available, else stdlib); raises on failure."""
     if _backend != "json":
@@ -85,7 +105,9 @@ def dumps(value: Any) -> bytes:
                 return fast.dumps(value)
             except Exception:  # big ints, lone surrogates: the stdlib copes
                 pass
-    return _ENCODER.encode(value).encode("ascii")
+    if _C_ENCODER is None:  # pragma: no cover - CPython always has the C encoder
+        return _ENCODER.encode(value).encode("ascii")
+    return "".join(_C_ENCODER(value, 0)).encode("ascii")
 
 
 def truncated_marker(data: bytes | None, *, reason: str, preview: str | None = None) -> dict:

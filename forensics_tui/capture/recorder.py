@@ -15,13 +15,15 @@ import re
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.capture.calls import CallHandle, current_call, epoch_of, error_info
+from forensics_tui.capture.calls import CallHandle, context_parent, epoch_of, error_info
 from forensics_tui.capture.files import (
     SeqCounter,
     atomic_write,
+    create_new,
     ensure_private_dir,
     fixture_name,
     slugify,
@@ -32,6 +34,7 @@ from forensics_tui.capture.format import (
     call_status,
     run_status,
 )
+from forensics_tui.capture.jsonio import uses_orjson
 from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
 from forensics_tui.capture.redact import Redactor
@@ -52,6 +55,14 @@ FORMAT = FORMAT_VERSION
 _FAILED = frozenset({"error", "timeout"})
 _RUN_ID_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 _PAYLOADS = ("input", "output", "error", "replay", "meta")
+_CLAIM_TRIES = 64  # taken names in a row before a write gives up (a foreign writer racing us)
+_NULL = b"null"
+# ``record``'s fixture from bytes (``_record_plain``): the dict path's fields, in its order.
+_TEMPLATE = (
+    b'%06d","seq":%d,"tool":%s,"status":%s,"input":%s,"output":%s,"error":%s,"ts":"%s",'
+    b'"ended_at":"%s","duration_ms":%s,"replay":%s,"redacted":[],"meta":%s}'
+)
+_TEMPLATE_MAX = len(_TEMPLATE) + 32  # with two seqs of up to 12 digits
 
 
 def _tool_name(tool: Any, redactor: Redactor | None = None) -> str:
@@ -124,6 +135,13 @@ class Recorder:
         self._warned = False
         self._failures = 0
         self._checked_slugs: dict[str, str] = {}
+        self._head_bytes = b'{"format":%d,"run_id":"%s","call_id":"%s-' % (
+            FORMAT,
+            self.run_id.encode(),  # ``_safe_run_id``: [A-Za-z0-9_.-], nothing to escape
+            self.run_id.encode(),
+        )
+        self._json_texts: dict[str, bytes] = {}
+        self._meta_head: tuple[int, bytes] = (0, b"")
 
     # -- public API ---------------------------------------------------------------------
 
@@ -151,7 +169,15 @@ class Recorder:
                 started = ended
             if duration_ms is None and ts is not None:
                 duration_ms = round((ended - started) * 1000.0, 3)
-            payloads = self._prepare(input, output, error_info(error), replay, meta)
+            error = error_info(error)
+            plain = self._all_plain(input, output, error, replay, meta)
+            if plain and not uses_orjson():  # stdlib json: bytes beat a dict (orjson: not)
+                path = self._record_plain(
+                    tool, input, output, status, error, replay, duration_ms, meta, started, ended
+                )
+                if path is not None:
+                    return path
+            payloads = self._prepare(input, output, error, replay, meta, plain)
             status, original = call_status(status)
             if original is not None:  # "success", "failed"...: mapped, the agent's word kept
                 payloads["meta"] = {**payloads["meta"], ORIGINAL_STATUS_KEY: original}
@@ -180,6 +206,87 @@ class Recorder:
         except Exception as exc:
             self._drop(exc)
             return None
+
+    def _record_plain(
+        self,
+        tool: Any,
+        input: Any,
+        output: Any,
+        status: Any,
+        error: Any,
+        replay: Any,
+        duration_ms: Any,
+        meta: Any,
+        started: float,
+        ended: float,
+    ) -> Path | None:
+        """``record`` of payloads ``_all_plain`` passed: the fixture is assembled from the
+        payloads' JSON and cached bytes instead of being built as a dict and encoded whole.
+        None when the dict path must decide (over the size cap, a non-finite duration)."""
+        status, original = call_status(status)
+        if duration_ms is None:
+            duration = _NULL
+        else:
+            number = float(duration_ms)
+            if number - number != 0.0:  # NaN or infinity
+                return None
+            duration = float.__repr__(number).encode()
+        if meta is None and original is None:
+            meta_bytes = self._default_meta()
+        else:
+            merged = self._meta_dict(meta)
+            if original is not None:  # "success", "failed"...: mapped, the agent's word kept
+                merged[ORIGINAL_STATUS_KEY] = original
+            meta_bytes = dumps(merged)
+        name = _tool_name(tool, self.redactor)
+        started_text = iso_utc(started).encode()
+        fields = (
+            self._json_text(name),
+            self._json_text(str(status)),
+            _NULL if input is None else dumps(input),
+            _NULL if output is None else dumps(output),
+            _NULL if error is None else dumps(error),
+            started_text,
+            started_text if ended == started else iso_utc(ended).encode(),
+            duration,
+            _NULL if replay is None else dumps(replay),
+            meta_bytes,
+        )
+        if sum(map(len, fields)) + len(self._head_bytes) + _TEMPLATE_MAX > self.max_bytes:
+            return None  # the dict path caps each payload
+        head = self._head_bytes
+
+        def render(seq: int) -> bytes:
+            return head + _TEMPLATE % (seq, seq, *fields)
+
+        path = self._write_first(name, render, None, started)
+        if status in _FAILED:
+            self._failures += 1
+        return path
+
+    def _json_text(self, text: str) -> bytes:
+        """JSON of a tool name or a status, cached: they repeat."""
+        data = self._json_texts.get(text)
+        if data is None:
+            data = dumps(text)
+            if len(self._json_texts) < 4096:
+                self._json_texts[text] = data
+        return data
+
+    def _default_meta(self) -> bytes:
+        """``_meta_dict(None)`` as JSON: host, pid and agent cached, the parent call added."""
+        pid = os.getpid()
+        cached_pid, head = self._meta_head
+        if cached_pid != pid:  # the first call, or a forked child
+            fields: dict[str, Any] = {"host": self.host, "pid": pid}
+            if self.agent:
+                fields["agent"] = self.agent
+            head = dumps(fields)[:-1]
+            self._meta_head = (pid, head)
+        parent = context_parent()
+        if parent is None:
+            return head + b"}"
+        return head + b',"parent_call":' + dumps(parent) + b"}"
 
     def start_call(
         self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
@@ -235,7 +342,7 @@ class Recorder:
         out: dict[str, Any] = {"host": self.host, "pid": os.getpid()}
         if self.agent:
             out["agent"] = self.agent
-        parent = current_call.get()
+        parent = context_parent()
         if parent is not None:
             out["parent_call"] = parent
         if isinstance(value, dict):
@@ -257,10 +364,10 @@ class Recorder:
         except Exception:  # not plain JSON, or a secret-looking key: take the full walk
             return False
 
-    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> dict:
-        if self._all_plain(
-            input, output, error, replay, meta
-        ):  # the common case: nothing to convert or redact, one scan for all fields
+    def _prepare(
+        self, input: Any, output: Any, error: Any, replay: Any, meta: Any, plain: bool
+    ) -> dict:
+        if plain:  # nothing to convert or redact (``_all_plain``)
             return {
                 "input": input,
                 "output": output,
@@ -305,7 +412,9 @@ class Recorder:
         self, handle: CallHandle, output: Any, status: Any, error: Any, replay: Any, meta: Any
     ) -> Path | None:
         ended = time.time()
-        duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
+        duration = handle._duration
+        if duration is None:
+            duration = round((time.perf_counter() - handle._t0) * 1000.0, 3)
         error = error_info(error)
         if self._all_plain(output, error, replay, meta):  # nothing to convert or redact
             out_paths: list[str] = []
@@ -352,22 +461,42 @@ class Recorder:
         return slug
 
     def _write_new(self, fixture: dict, handle: CallHandle | None, start: float) -> Path:
-        """Allocate a seq and write a call's first file; one retry if the run dir vanished."""
-        for attempt in (1, 2):
+        """Allocate a seq and write a call's first file from its fixture dict."""
+        raw_input = handle._input if handle is not None else None
+        run_id = self.run_id
+
+        def render(seq: int) -> bytes:
+            fixture["seq"], fixture["call_id"] = seq, f"{run_id}-{seq:06d}"
+            return self._encode(fixture, raw_input)
+
+        return self._write_first(fixture["tool"], render, handle, start)
+
+    def _write_first(
+        self, tool: str, render: Callable[[int], bytes], handle: CallHandle | None, start: float
+    ) -> Path:
+        """Allocate a seq and write a call's first file, ``render(seq)``, under a name nobody
+        holds: the counter makes names unique, and the file is linked into place, never renamed
+        over a name, so a writer that does not share the counter (another version of this
+        package) is never overwritten: a taken name costs the next seq.  One retry if the run
+        directory vanished."""
+        slug = self._slug(tool)
+        vanished = False
+        for _ in range(_CLAIM_TRIES):
             if not self._started:
                 self._ensure_started(start)
             seq = self._counter.next()
-            call_id = f"{self.run_id}-{seq:06d}"
-            fixture["seq"], fixture["call_id"] = seq, call_id
-            name = fixture_name(seq, self._slug(fixture["tool"]))
-            data = self._encode(fixture, handle._input if handle is not None else None)
+            name = fixture_name(seq, slug)
+            data = render(seq)
             if handle is not None:
-                handle.seq, handle.call_id = seq, call_id
+                handle.seq, handle.call_id = seq, f"{self.run_id}-{seq:06d}"
             try:
-                self._write(name, data)
+                create_new(self._dir, name, data)
+            except FileExistsError:
+                continue
             except FileNotFoundError:
-                if attempt == 2:
+                if vanished:
                     raise
+                vanished = True
                 self._started = False  # the run directory was deleted under us
                 self._counter.reset()
                 continue
@@ -375,7 +504,7 @@ class Recorder:
             if handle is not None:
                 handle.path = path
             return path
-        raise AssertionError("unreachable")
+        raise FileExistsError(f"{_CLAIM_TRIES} fixture names in a row were taken in {self._dir}")
 
     def _child(self, name: str) -> Path:
         # ``run_dir / name`` re-parses both parts; a checked slug needs no parsing.

@@ -22,11 +22,13 @@ from pathlib import Path
 __all__ = [
     "DIR_MODE",
     "FILE_MODE",
+    "NO_LINKS",
     "RawFile",
     "ReadRefused",
     "WriteRefused",
     "append_bytes",
     "atomic_write",
+    "create_new",
     "format_mb",
     "inside_root",
     "private_dirs",
@@ -158,6 +160,39 @@ def atomic_write(
         raise
     if durable:
         _fsync_dir(directory)
+    return final
+
+
+# What link(2) says where a file system has no hard links.
+NO_LINKS = frozenset(
+    {errno.EPERM, errno.EMLINK, errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP}
+)
+
+
+def create_new(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE) -> str:
+    """Write ``data`` to ``directory/name`` through a fresh temp file that is hard-linked into
+    place: readers see the whole file or none, and an entry already there (another writer's
+    file, a planted symlink) is never replaced: ``FileExistsError``.  On a file system
+    without hard links the temp file is renamed into place (``atomic_write``).  Raises
+    ``OSError``."""
+    tmp = write_temp(directory, name, data, mode=mode)
+    final = f"{directory}/{name}"
+    try:
+        os.link(tmp, final)
+    except OSError as exc:
+        if exc.errno not in NO_LINKS:
+            _unlink_quietly(tmp)
+            raise
+        try:
+            os.replace(tmp, final)
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        return final
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    _unlink_quietly(tmp)
     return final
 
 

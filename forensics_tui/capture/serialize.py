@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 
+_NAME_FIELDS = ("name", "key", "header")  # as ``walker._NAME_FIELDS``
+
+
 class _Slow(Exception):
     """Raised by the fast check when a payload needs the full walker."""
 
@@ -76,52 +79,69 @@ def check_plain(
     obj: Any, depth: int, limit: int, strings: list[str], red: RedactorLike | None
 ) -> None:
     """Raise unless ``obj`` is plain JSON within ``limit`` levels with no secret-looking key;
-    collect the strings long enough to hold a secret value (the fast path)."""
-    t = type(obj)
-    if t is dict:
-        if depth >= limit:
-            raise _SLOW
-        if red is not None:
-            safe = _safe_keys(red)
-            if not safe.issuperset(obj):  # only keys never seen before are looked at
-                _check_keys(obj, red, safe)
+    collect the strings long enough to hold a secret value (the fast path).
+
+    One loop over an explicit stack of containers, scalars checked inline: a Python call per
+    container (and its bookkeeping) cost more than the checks themselves."""
+    safe = _safe_keys(red) if red is not None else None
+    add = strings.append
+    stack: list[tuple[Any, int]] = [(obj, depth)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        obj, depth = pop()
+        t = type(obj)
+        if t is dict:
+            if depth >= limit:
+                raise _SLOW
+            if safe is not None:
+                if not safe.issuperset(obj):  # only keys never seen before are looked at
+                    _check_keys(obj, red, safe)  # type: ignore[arg-type]
+                if "value" in obj or "val" in obj:  # {"name": "X-Api-Key", "value": ...}
+                    _check_named_value(obj, red)  # type: ignore[arg-type]
+            else:
+                for k in obj:
+                    if type(k) is not str:
+                        raise _SLOW
+            items: Any = obj.values()
+        elif t is list or t is tuple:
+            if depth >= limit:
+                raise _SLOW
+            items = obj
         else:
-            for k in obj:
-                if type(k) is not str:
+            items = (obj,)  # a scalar at the top: checked like a container's only item
+        depth += 1
+        for v in items:
+            tv = type(v)
+            if tv is str:
+                if len(v) >= SCAN_MIN:
+                    add(v)
+            elif tv is int or tv is bool or v is None:
+                pass
+            elif tv is dict:
+                push((v, depth))
+            elif tv is list or tv is tuple:
+                if (
+                    safe is not None
+                    and len(v) == 2
+                    and type(v[0]) is str
+                    and red.is_secret_key(v[0])  # type: ignore[union-attr]
+                ):
+                    raise _SLOW  # a [secret-name, value] header pair
+                push((v, depth))
+            elif tv is float:
+                if v - v != 0.0:  # NaN or infinity
                     raise _SLOW
-        if red is not None and "value" in obj:  # {"name": "X-Api-Key", "value": ...}
-            name = obj.get("name", obj.get("key"))
-            if type(name) is str and red.is_secret_key(name):  # type: ignore[union-attr]
+            else:
                 raise _SLOW
-        items: Any = obj.values()
-    elif t is list or t is tuple:
-        if depth >= limit:
-            raise _SLOW
-        items = obj
-    else:
-        items = (obj,)  # a scalar at the top: checked like a container's only item
-    # Scalars are checked inline rather than by recursion: this loop is the hot path.
-    for v in items:
-        tv = type(v)
-        if tv is str:
-            if len(v) >= SCAN_MIN:
-                strings.append(v)
-        elif tv is int or tv is bool or v is None:
-            pass
-        elif tv is float:
-            if v - v != 0.0:  # NaN or infinity
-                raise _SLOW
-        elif tv is dict or tv is list or tv is tuple:
-            if (
-                tv is not dict
-                and red is not None
-                and len(v) == 2
-                and type(v[0]) is str
-                and red.is_secret_key(v[0])
-            ):
-                raise _SLOW  # a [secret-name, value] header pair
-            check_plain(v, depth + 1, limit, strings, red)
-        else:
+
+
+def _check_named_value(obj: dict, red: RedactorLike) -> None:
+    """Raise when a name field of ``obj`` names a secret (the walker's test): its value or
+    val is then redacted."""
+    for field in _NAME_FIELDS:
+        name = obj.get(field)
+        if type(name) is str and red.is_secret_key(name):
             raise _SLOW
 
 

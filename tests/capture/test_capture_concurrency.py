@@ -134,3 +134,38 @@ def test_forked_child_gets_its_own_counter_lock(tmp_path: Path) -> None:
     assert {d["meta"]["pid"] for d in docs} == {os.getpid(), pid}
     manifest = json.loads((rec.run_dir / "run.json").read_text())
     assert manifest["pid"] == os.getpid()
+
+
+def test_a_run_from_an_earlier_version_continues_after_its_highest_seq(tmp_path: Path) -> None:
+    from forensics_tui.capture import Recorder
+
+    run_dir = tmp_path / "old"
+    run_dir.mkdir()
+    (run_dir / "000007_lookup.json").write_text("{}")
+    (run_dir / ".seq").write_bytes(b"%020d" % 9)  # the old counter: seqs 8, 9 were handed out
+    rec = Recorder(tmp_path, "old")
+    assert rec.record("lookup", {}, None).name == "000010_lookup.json"
+    fresh = tmp_path / "files-only"
+    fresh.mkdir()
+    (fresh / "000041_x.json").write_text("{}")
+    assert Recorder(tmp_path, "files-only").record("x", {}, None).name == "000042_x.json"
+
+
+def test_a_writer_that_does_not_share_the_counter_is_never_overwritten(tmp_path: Path) -> None:
+    from forensics_tui.capture import Recorder
+
+    rec = Recorder(tmp_path, "mixed")
+    assert rec.record("lookup", {"n": 1}, None).name == "000001_lookup.json"
+    foreign = rec.run_dir / "000002_lookup.json"  # e.g. another version with its own counter
+    foreign.write_text('{"foreign": true}')
+    path = rec.record("lookup", {"n": 2}, None)
+    assert path is not None and path.name == "000003_lookup.json"
+    assert json.loads(foreign.read_text()) == {"foreign": True}
+    assert json.loads(path.read_text())["seq"] == 3
+    handle = rec.start_call("lookup", {"n": 3})  # a two-phase call claims its name the same way
+    (rec.run_dir / "000005_lookup.json").write_text('{"foreign": 5}')
+    assert handle.path is not None and handle.path.name == "000004_lookup.json"
+    assert handle.finish({"ok": True}) == handle.path  # the final file replaces its own pending
+    assert rec.record("lookup", {"n": 4}, None).name == "000006_lookup.json"
+    assert json.loads((rec.run_dir / "000005_lookup.json").read_text()) == {"foreign": 5}
+    assert not [n for n in os.listdir(rec.run_dir) if n.endswith(".tmp")]

@@ -48,14 +48,17 @@ def test_disk_full_on_write_is_counted_and_warned_once(tmp_path: Path, monkeypat
     assert _leftovers(rec.run_dir) == []
 
 
-def test_permission_denied_on_replace_in_a_decorated_call(tmp_path: Path, monkeypatch) -> None:
+def test_permission_denied_on_placing_files_in_a_decorated_call(
+    tmp_path: Path, monkeypatch
+) -> None:
     rec = Recorder(tmp_path, "r")
 
     @checkpoint("agent_step", recorder=rec)
     def step(n: int) -> int:
         return n * 2
 
-    monkeypatch.setattr(os, "replace", _fail_with(errno.EACCES))
+    monkeypatch.setattr(os, "link", _fail_with(errno.EACCES))  # a new call's first file
+    monkeypatch.setattr(os, "replace", _fail_with(errno.EACCES))  # its final file
     with pytest.warns(RuntimeWarning):
         assert step(21) == 42  # the agent's call returns normally
     assert rec.dropped == 2  # the pending write and the final write
@@ -146,3 +149,14 @@ def test_non_string_tool_names(tmp_path: Path) -> None:
     path = rec.record(42, {}, None)
     assert path.name == "000001_42.json"
     assert json.loads(path.read_text())["tool"] == "42"
+
+
+def test_a_file_system_without_hard_links_still_gets_every_fixture(
+    tmp_path: Path, monkeypatch
+) -> None:
+    rec = Recorder(tmp_path, "nolinks")
+    monkeypatch.setattr(os, "link", _fail_with(errno.EPERM))  # vfat, some FUSE mounts
+    paths = [rec.record("tool", {"i": i}, None) for i in range(3)]
+    assert [p.name for p in paths] == [f"00000{i}_tool.json" for i in (1, 2, 3)]
+    assert [json.loads(p.read_text())["input"] for p in paths] == [{"i": i} for i in range(3)]
+    assert rec.dropped == 0 and _leftovers(rec.run_dir) == []

@@ -131,7 +131,7 @@ def test_pending_then_final_keeps_path_and_call_id(tmp_path: Path) -> None:
     assert final["duration_ms"] >= 0 and final["ended_at"] >= final["ts"]
     assert final["input"] == {"q": "x"}
     assert final["meta"]["attempt"] == 1
-    assert sorted(os.listdir(rec.run_dir)) == [".seq", "000001_slow_search.json", "run.json"]
+    assert sorted(os.listdir(rec.run_dir)) == [".seqlog", "000001_slow_search.json", "run.json"]
     assert handle.finish({"again": True}) == final_path  # a second finish changes nothing
     assert load(final_path)["output"] == {"hits": 2}
 

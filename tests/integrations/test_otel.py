@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from forensics_tui.capture import Recorder
@@ -13,6 +15,7 @@ from forensics_tui.cli.main import cli
 from forensics_tui.integrations.otlp_json import read_otlp
 
 from .conftest import read_fixtures, require_extra
+from .faultserver import FaultServer
 
 
 def test_exporter_records_pydantic_ai_tool_spans(tmp_path: Path) -> None:
@@ -209,3 +212,112 @@ def test_import_otlp_twice_adds_nothing(tmp_path: Path) -> None:
     third = CliRunner().invoke(cli, args)
     assert "1 tool call(s) from 5 span(s)" in third.output, third.output
     assert len(read_fixtures(root, "otlp-5b8efff798038103")) == 3
+
+
+def _tool_attrs(i: int) -> dict[str, Any]:
+    return {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "fetch",
+        "gen_ai.tool.call.id": f"call_{i}",
+        "gen_ai.tool.call.arguments": json.dumps({"i": i}),
+    }
+
+
+@pytest.mark.parametrize("processor", ["simple", "batch"])
+def test_exporter_links_http_children_to_their_tool_call(
+    tmp_path: Path, fault_server: FaultServer, processor: str
+) -> None:
+    """HTTP exchanges made inside a tool span are written before the span is exported; they
+    still carry ``meta.parent_call`` of the tool's fixture, in every thread, with either
+    span processor, and the tool's fixture is final (span status, result, duration)."""
+    require_extra("opentelemetry.sdk")
+    httpx = require_extra("httpx")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    from forensics_tui.integrations import http
+    from forensics_tui.integrations.otel import ForensicsSpanExporter
+
+    rec = Recorder(tmp_path, "r")
+    exporter = ForensicsSpanExporter(rec)
+    provider = TracerProvider()
+    kind = SimpleSpanProcessor if processor == "simple" else BatchSpanProcessor
+    provider.add_span_processor(kind(exporter))
+    tracer = provider.get_tracer("t")
+    url = fault_server.url("/ok")
+
+    def tool(i: int) -> None:
+        with tracer.start_as_current_span("execute_tool fetch", attributes=_tool_attrs(i)) as span:
+            with httpx.Client() as client:
+                body = client.get(url).json()
+                client.get(url)
+            rec.record("nested", {"i": i}, None)  # any child, not only HTTP
+            span.set_attribute("gen_ai.tool.call.result", json.dumps(body))
+
+    with http.capture_http(rec):
+        threads = [threading.Thread(target=tool, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with tracer.start_as_current_span("execute_tool fetch", attributes=_tool_attrs(9)):
+            pass  # a tool span without children is recorded as before
+    provider.shutdown()
+    found = read_fixtures(tmp_path, "r")
+    tools = {f["meta"]["tool_call_id"]: f for f in found if f["tool"] == "fetch"}
+    assert sorted(tools) == [f"call_{i}" for i in (0, 1, 2, 3, 9)]
+    assert [f["status"] for f in found if f["status"] == "pending"] == []
+    children = [f for f in found if f["tool"] != "fetch"]
+    assert len(children) == 4 * 3
+    by_call = {t["call_id"]: t for t in tools.values()}
+    for child in children:
+        parent = by_call[child["meta"]["parent_call"]]  # each child names a real tool fixture
+        assert parent["seq"] < child["seq"]
+        if child["tool"] == "nested":
+            assert parent["input"] == child["input"]  # linked to its own thread's tool call
+    for i in range(4):
+        fixture = tools[f"call_{i}"]
+        assert fixture["input"] == {"i": i}
+        assert fixture["status"] == "ok" and fixture["output"] == json.loads(_ok_body(fault_server))
+        assert fixture["duration_ms"] is not None and fixture["duration_ms"] >= 0
+        assert fixture["meta"]["integration"] == "otel:genai"
+        assert "parent_call" not in fixture["meta"]  # a tool call is not its own child
+    assert "parent_call" not in tools["call_9"]["meta"]
+
+
+def _ok_body(server: FaultServer) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(server.url("/ok"), timeout=5) as response:
+        return response.read().decode()
+
+
+def test_a_span_of_another_provider_is_not_reserved_by_a_live_exporter(
+    tmp_path: Path, fault_server: FaultServer
+) -> None:
+    require_extra("opentelemetry.sdk")
+    httpx = require_extra("httpx")
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from forensics_tui.integrations import http
+    from forensics_tui.integrations.otel import ForensicsSpanExporter
+
+    ours = TracerProvider()
+    ours.add_span_processor(SimpleSpanProcessor(ForensicsSpanExporter(Recorder(tmp_path, "ours"))))
+    other = TracerProvider()  # exports elsewhere: its tool spans are none of our calls
+    other.add_span_processor(SimpleSpanProcessor(InMemorySpanExporter()))
+    rec = Recorder(tmp_path, "http")
+    with (
+        http.capture_http(rec),
+        other.get_tracer("t").start_as_current_span(
+            "execute_tool fetch", attributes=_tool_attrs(0)
+        ),
+    ):
+        httpx.get(fault_server.url("/ok"))
+    ours.shutdown()
+    other.shutdown()
+    (child,) = read_fixtures(tmp_path, "http")
+    assert "parent_call" not in child["meta"]
+    assert not (tmp_path / "ours").exists()  # nothing reserved there

@@ -32,7 +32,9 @@ BARE_OPENERS = frozenset({"open", "fdopen", "mkstemp", "NamedTemporaryFile", "Te
 SAFE_HELPERS = frozenset({"capture/safe_io.py"})
 # (module, function): why this open is not under a fixture root, or is its own safe primitive.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("capture/files.py", "_open_counter"): "the run's .seq counter: O_NOFOLLOW, regular-file check",
+    ("capture/files.py", "_open_log"): "the run's .seqlog: O_NOFOLLOW, regular-file check",
+    ("capture/files.py", "_create_log"): "O_CREAT|O_EXCL|O_NOFOLLOW temp linked to .seqlog",
+    ("capture/files.py", "_legacy_counter"): "an old .seq counter: O_NOFOLLOW|O_NONBLOCK, fstat",
     ("capture/files.py", "_next_from_block"): "O_CREAT|O_EXCL block files (no fcntl platforms)",
     ("capture/redact.py", "_config_redaction"): "the user's config file, not under a root",
     ("core/config.py", "load_config"): "the user's config file, not under a root",

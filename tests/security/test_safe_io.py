@@ -172,9 +172,18 @@ def test_write_file_raises_on_a_short_write(tmp_path: Path) -> None:
 def test_seq_counter_never_writes_through_a_symlink(tmp_path: Path, victim: Path) -> None:
     run = tmp_path / "root" / "run1"
     run.mkdir(parents=True)
-    (run / ".seq").symlink_to(victim)
+    (run / ".seqlog").symlink_to(victim)
     with pytest.warns(RuntimeWarning, match="symbolic link"):  # refused, not followed
         Recorder(tmp_path / "root", "run1").record("lookup", {}, {}, "ok")
+    assert victim.read_text() == VICTIM_TEXT
+
+
+def test_old_seq_counter_symlink_is_not_read_or_written(tmp_path: Path, victim: Path) -> None:
+    run = tmp_path / "root" / "run1"
+    run.mkdir(parents=True)
+    (run / ".seq").symlink_to(victim)  # the counter of earlier versions, read once if regular
+    path = Recorder(tmp_path / "root", "run1").record("lookup", {}, {}, "ok")
+    assert path is not None and path.name == "000001_lookup.json"
     assert victim.read_text() == VICTIM_TEXT
 
 
