@@ -17,7 +17,9 @@ import errno
 import itertools
 import os
 import stat
+import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "DIR_MODE",
@@ -170,14 +172,18 @@ NO_LINKS = frozenset(
 
 
 def create_new(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE) -> str:
-    """Write ``data`` to ``directory/name`` through a fresh temp file that is hard-linked into
-    place: readers see the whole file or none, and an entry already there (another writer's
-    file, a planted symlink) is never replaced: ``FileExistsError``.  On a file system
-    without hard links the temp file is renamed into place (``atomic_write``).  Raises
-    ``OSError``."""
+    """Write ``data`` to ``directory/name`` through a fresh temp file moved into place with
+    ``renameat2(RENAME_NOREPLACE)``: readers see the whole file or none, watchers see one
+    rename (as for ``atomic_write``), and an entry already there (another writer's file, a
+    planted symlink) is never replaced: ``FileExistsError``.  Where the kernel or file
+    system has no such rename, the temp file is hard-linked into place (same guarantees; a
+    watcher sees a new link), and without hard links it is renamed (``atomic_write``).
+    Raises ``OSError``."""
     tmp = write_temp(directory, name, data, mode=mode)
     final = f"{directory}/{name}"
     try:
+        if _rename_noreplace(tmp, final):
+            return final
         os.link(tmp, final)
     except OSError as exc:
         if exc.errno not in NO_LINKS:
@@ -194,6 +200,44 @@ def create_new(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE)
         raise
     _unlink_quietly(tmp)
     return final
+
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_NO_RENAMEAT2 = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP})
+_renameat2: Any = None  # None: not looked up yet; False: not available
+
+
+def _rename_noreplace(src: str, dst: str) -> bool:
+    """``rename`` that fails with ``FileExistsError`` when ``dst`` exists; False (nothing
+    done) where the C library, kernel or file system does not offer it."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = _load_renameat2()
+    if _renameat2 is False:
+        return False
+    import ctypes
+
+    if _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE):
+        err = ctypes.get_errno()
+        if err in _NO_RENAMEAT2:
+            return False
+        raise OSError(err, os.strerror(err), dst)
+    return True
+
+
+def _load_renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (ImportError, OSError, AttributeError):  # no ctypes, or a C library without it
+        return False
+    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    func.restype = ctypes.c_int
+    return func
 
 
 def write_file(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> Path:

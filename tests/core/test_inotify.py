@@ -212,3 +212,27 @@ def test_unwatchable_root_raises(tmp_path: Path) -> None:
     with pytest.raises(OSError) as info:
         InotifyWatch(tmp_path / "missing")
     assert info.value.errno == errno.ENOENT
+
+
+def test_every_fixture_the_recorder_writes_is_reported(root: Path) -> None:
+    """The capture's first write of a call must reach a watcher as a finished file (it once
+    linked its temp file into place: the new name's IN_CREATE then looked like a file being
+    written, and its close never came)."""
+    from forensics_tui.capture import Recorder
+
+    with InotifyWatch(root) as watch:
+        rec = Recorder(root, run_id="run1")
+        paths = [rec.record("t", {"i": i}, {"ok": True}) for i in range(50)]
+        handle = rec.start_call("slow", {"q": 1})
+        paths.append(handle.path)
+        assert all(p is not None for p in paths)
+        wanted = {("added", Path(p)) for p in paths if p is not None}
+        seen: set[Item] = set()
+        deadline = time.monotonic() + TIMEOUT
+        while not wanted <= seen:
+            batch, gone = watch.read()
+            assert not gone
+            seen.update(batch)
+            left = deadline - time.monotonic()
+            assert left > 0, f"never reported: {sorted(wanted - seen)[:5]}"
+            watch.wait(min(left, 0.5))
