@@ -311,7 +311,11 @@ class InotifyWatch:
             batch.append((ChangeKind.ADDED, path))  # watched before the store lists it
 
     def _run_event(self, wd: int, mask: int, name: str, batch: Batch) -> None:
-        if name.startswith(".") or not name.endswith(".json"):
+        if name.startswith("."):
+            if mask & IN_DELETE and name.endswith(".tmp"):
+                self._temp_gone(wd, name, batch)
+            return
+        if not name.endswith(".json"):
             return
         runs = self._runs.get(wd)
         if not runs:
@@ -334,6 +338,22 @@ class InotifyWatch:
             kind = ChangeKind.MODIFIED
         for run in runs:
             batch.append((kind, self.root / run / name))
+
+    def _temp_gone(self, wd: int, temp: str, batch: Batch) -> None:
+        """A writer's temp file (``.<name>.<pid>.<salt>.tmp``) was removed after being linked
+        into place as ``<name>`` (where ``renameat2`` is missing): ``<name>``'s IN_CREATE came
+        while the temp still held a second link, or after, and no close will follow: report it
+        now rather than never."""
+        target = temp[1:-4].rsplit(".", 2)[0]
+        key = (wd, target)
+        if key not in self._created:
+            return
+        runs = self._runs.get(wd) or []
+        if not runs or not os.path.lexists(os.path.join(self._root_text, runs[0], target)):
+            return
+        self._created.discard(key)
+        for run in runs:
+            batch.append((ChangeKind.ADDED, self.root / run / target))
 
     @staticmethod
     def _being_written(path: str) -> bool:
