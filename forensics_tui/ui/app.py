@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -228,7 +229,10 @@ class ForensicsApp(App[None]):
 
     def _answers_ready(self, answers: Answers) -> None:
         self.analysis_pending = self._analysis_timer is not None  # another change came in
-        self.state.set_answers(answers)
+        try:
+            self.state.set_answers(answers)
+        except NoMatches:  # the main screen is being torn down (exit raced the worker)
+            return
         if not self._answered:
             self._answered = True
             self.settle_heap()  # the first analysis built its caches: keep them out too
