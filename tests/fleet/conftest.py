@@ -151,3 +151,18 @@ def finals_on_disk(root: Path) -> set[str]:
 def duplicates(messages: list[tuple[str, str, str, int]]) -> dict[tuple[str, str, str], int]:
     counts = Counter((h, c, s) for h, c, s, _ in messages)
     return {k: n for k, n in counts.items() if n > 1}
+
+
+def read_all(url: str, mirror: Path) -> Any:
+    """A NATS source that mirrored everything in the stream, then closed."""
+    from forensics_tui.core.sources.nats_conn import NatsOptions
+    from forensics_tui.core.sources.nats_source import NatsSource
+
+    async def go() -> NatsSource:
+        source = NatsSource(NatsOptions(url), "FORENSICS", mirror_root=mirror)
+        await source.start()
+        await source.catch_up()
+        await source.close()
+        return source
+
+    return asyncio.run(go())

@@ -20,6 +20,7 @@ from forensics_tui.core.sources.wire import Envelope, bodies_bucket
 from forensics_tui.core.storage.bodies import STUB_KEY, register_bodies, unregister_bodies
 from forensics_tui.core.storage.loader import LoadProblem
 from forensics_tui.core.storage.store import FixtureStore
+from tests.fleet.conftest import read_all
 
 BLOB = "y" * 200_000
 RUN = "20261205_080000_000001_b0d1e5"
@@ -30,17 +31,6 @@ def _ship(url: str, root: Path, host: str = "web-1") -> None:
     asyncio.run(asyncio.wait_for(shipper.run(once=True), 60))
 
 
-def _mirror(url: str, mirror: Path) -> NatsSource:
-    async def go() -> NatsSource:
-        source = NatsSource(NatsOptions(url), "FORENSICS", mirror_root=mirror)
-        await source.start()
-        await source.catch_up()
-        await source.close()
-        return source
-
-    return asyncio.run(go())
-
-
 def _fleet(url: str, tmp_path: Path) -> tuple[NatsSource, FixtureStore]:
     root = tmp_path / "root"
     rec = Recorder(root, run_id=RUN, agent="a")
@@ -48,7 +38,7 @@ def _fleet(url: str, tmp_path: Path) -> tuple[NatsSource, FixtureStore]:
     rec.record("fetch", {"url": "u"}, {"blob": BLOB})
     rec.end()
     _ship(url, root)
-    source = _mirror(url, tmp_path / "mirror")
+    source = read_all(url, tmp_path / "mirror")
     store = FixtureStore(source.root)
     store.scan()
     return source, store

@@ -12,21 +12,8 @@ from typing import Any
 import pytest
 
 from forensics_tui.capture import Recorder
-from forensics_tui.core.sources.nats_conn import NatsOptions
-from forensics_tui.core.sources.nats_source import NatsSource
 from forensics_tui.core.storage.store import FixtureStore
-from tests.fleet.conftest import env, start_shipper, stream_calls, wait_for
-
-
-def _read_all(url: str, mirror: Path) -> NatsSource:
-    async def go() -> NatsSource:
-        source = NatsSource(NatsOptions(url), "FORENSICS", mirror_root=mirror)
-        await source.start()
-        await source.catch_up()
-        await source.close()
-        return source
-
-    return asyncio.run(go())
+from tests.fleet.conftest import env, read_all, start_shipper, stream_calls, wait_for
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -78,7 +65,7 @@ def test_ship_pending_then_final_large_body_and_redaction(nats_server, tmp_path:
     assert states == [(handle.call_id, "pending"), (handle.call_id, "final")]
 
     mirror = tmp_path / "mirror"
-    source = _read_all(nats_server.url, mirror)
+    source = read_all(nats_server.url, mirror)
     store = FixtureStore(mirror, bodies=source.bodies())
     store.scan()
     run = store.run("web-1:run-1")
@@ -129,7 +116,7 @@ def test_malformed_messages_become_error_rows(nats_server, tmp_path: Path) -> No
 
     asyncio.run(publish())
     mirror = tmp_path / "mirror"
-    source = _read_all(nats_server.url, mirror)
+    source = read_all(nats_server.url, mirror)
     assert source.mirror.malformed == 3
     store = FixtureStore(mirror)
     store.scan()

@@ -26,6 +26,15 @@ RUN = "20260310_120000"
 OTHER = "20260310_110000"
 
 
+def _root_with_calls(tmp_path, count: int):
+    """A fixture root whose run RUN already holds calls 1..count."""
+    root = tmp_path / "fixtures"
+    write_manifest(root, RUN)
+    for seq in range(1, count + 1):
+        write_call(root, RUN, seq)
+    return root
+
+
 async def test_the_row_is_painted_before_the_summaries_which_then_catch_up(tmp_path) -> None:
     root = tmp_path / "fixtures"
     write_manifest(root, RUN)
@@ -63,10 +72,7 @@ async def test_the_row_is_painted_before_the_summaries_which_then_catch_up(tmp_p
 
 
 async def test_scroll_range_and_scrollbars_follow_the_item_count(tmp_path) -> None:
-    root = tmp_path / "fixtures"
-    write_manifest(root, RUN)
-    for seq in range(1, 41):
-        write_call(root, RUN, seq)
+    root = _root_with_calls(tmp_path, 40)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         calls = app.screen.query_one(CallsPane)
@@ -97,9 +103,7 @@ async def test_scroll_range_and_scrollbars_follow_the_item_count(tmp_path) -> No
 
 
 async def test_the_heap_freeze_taken_after_the_scan_is_released_on_exit(tmp_path) -> None:
-    root = tmp_path / "fixtures"
-    write_manifest(root, RUN)
-    write_call(root, RUN, 1)
+    root = _root_with_calls(tmp_path, 1)
     gc.unfreeze()
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
@@ -151,10 +155,7 @@ def _marked_rows(pane: CallsPane) -> list[int]:
 
 
 async def test_cursor_moves_repaint_the_right_lines_in_a_scrolled_list(tmp_path) -> None:
-    root = tmp_path / "fixtures"
-    write_manifest(root, RUN)
-    for seq in range(1, 41):
-        write_call(root, RUN, seq)
+    root = _root_with_calls(tmp_path, 40)
     app = make_app(root)
     async with app.run_test(size=SIZE) as pilot:
         calls = app.screen.query_one(CallsPane)
