@@ -39,12 +39,13 @@ def _config() -> Config:
 
 
 def open_run_analysis(
-    root: Path, names: Sequence[str], *, whole: bool = False
+    root: Path, names: Sequence[str], *, whole: bool = False, reexecs: bool = False
 ) -> tuple[Analysis, list[str]]:
     """The analysis for a question about ``names`` (default: the newest agent run) and their
     run ids.  Starts from the saved checkpoints when they hold (``core.analysis.checkpoints``),
     so a big root is not re-read; otherwise, or with ``$FORENSICS_NO_CHECKPOINTS`` set, the
-    whole root is analysed (``whole``: a question about every run, such as patterns, follows)."""
+    whole root is analysed (``whole``: a question about every run, such as patterns, follows;
+    ``reexecs``: the re-executions of the runs' calls are read too, for a post-mortem)."""
     if whole or os.environ.get("FORENSICS_NO_CHECKPOINTS"):
         analysis = open_analysis(root)
         return analysis, [require_run(analysis, name).run_id for name in names]
@@ -62,7 +63,7 @@ def open_run_analysis(
             except RunNameError as exc:
                 fail(f"{safe_line(str(exc), 300)} under {root}", 2)
     report = _progress_line if sys.stderr.isatty() else None
-    analysis = open_for_runs(root, config, ids, infos=infos, progress=report)
+    analysis = open_for_runs(root, config, ids, infos=infos, progress=report, reexecs=reexecs)
     if report is not None:
         sys.stderr.write("\r\x1b[K")
     if analysis is None:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from forensics_tui.cli._analysis import open_analysis, require_run
+from forensics_tui.cli._analysis import open_run_analysis, require_run
 from forensics_tui.cli.common import fail, json_text
 from forensics_tui.cli.source_option import source_option
+from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.postmortem import build_postmortem, postmortem_markdown
 from forensics_tui.core.analysis.postmortem_file import save_postmortem
 from forensics_tui.core.sanitize import safe_line
@@ -36,9 +37,9 @@ __all__ = ["postmortem_cmd"]
 @source_option
 def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None) -> None:
     """Write the post-mortem of RUN (default: the newest run)."""
-    analysis = open_analysis(root)
-    run = require_run(analysis, run_id)
-    report = build_postmortem(analysis, run.run_id)
+    analysis, names = open_run_analysis(root, [run_id] if run_id else [], reexecs=True)
+    name = names[0] if names else _newest(analysis)
+    report = build_postmortem(analysis, name)
     text = json_text(report) + "\n" if fmt == "json" else postmortem_markdown(report)
     if output is None:
         click.echo(text, nl=False)
@@ -48,6 +49,11 @@ def postmortem_cmd(root: Path, run_id: str | None, fmt: str, output: Path | None
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(
-        f"post-mortem of run {safe_line(run.run_id, 80)} written to {safe_line(str(output))}",
+        f"post-mortem of run {safe_line(name, 80)} written to {safe_line(str(output))}",
         err=True,
     )
+
+
+def _newest(analysis: Analysis) -> str:
+    run = require_run(analysis, None)  # the newest agent run; an empty root exits 2
+    return str(run.run_id)

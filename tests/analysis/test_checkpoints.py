@@ -50,11 +50,23 @@ def _diff_agrees(root: Path, cache: Path, run_id: str) -> None:
     assert (fast.exit_code, fast.output) == (whole.exit_code, whole.output), run_id
 
 
-def _age(root: Path, seconds: float = 60.0) -> None:
-    """Make every run directory look untouched for a while (checkpoints skip hot runs)."""
+def _postmortem_agrees(root: Path, cache: Path, run_id: str | None = None) -> Any:
+    """``postmortem --format json`` from the checkpoints equals the whole-root one."""
+    args = ["postmortem", *([run_id] if run_id else []), "--format", "json", "--dir", str(root)]
+    env = {"XDG_CACHE_HOME": str(cache), "COLUMNS": "200"}
+    whole = CliRunner().invoke(cli, args, env={**env, "FORENSICS_NO_CHECKPOINTS": "1"})
+    fast = CliRunner().invoke(cli, args, env=env)
+    assert "Traceback" not in fast.output, fast.output
+    assert (fast.exit_code, fast.output) == (whole.exit_code, whole.output), run_id
+    return json.loads(whole.output) if whole.exit_code == 0 else None
+
+
+def _age(root: Path, seconds: float = 60.0, only: str | None = None) -> None:
+    """Make every run directory (or run ``only``) look untouched for a while (checkpoints
+    skip hot runs)."""
     past = time.time() - seconds
     for entry in root.iterdir():
-        if entry.is_dir():
+        if entry.is_dir() and only in (None, entry.name):
             os.utime(entry, (past, past))
 
 
@@ -64,6 +76,20 @@ def _same(root: Path, cache: Path, *args: str) -> Any:
     again = _check(root, *args, cache=cache)
     assert first == whole and again == whole, (args, whole, first, again)
     return whole[1]
+
+
+@pytest.fixture
+def scanned(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The runs each store scan was asked for from now on (``{"<all>"}``: the whole root)."""
+    seen: list[set[str]] = []
+    real_scan = checkpoints.FixtureStore.scan
+
+    def spy(self: Any, progress: Any = None, *, only: Any = None) -> None:
+        seen.append(set(only) if only is not None else {"<all>"})
+        real_scan(self, progress, only=only)
+
+    monkeypatch.setattr(checkpoints.FixtureStore, "scan", spy)
+    return seen
 
 
 def _cache_dir(root: Path, cache: Path) -> Path:
@@ -110,25 +136,20 @@ def test_generated_histories_answer_the_same(history: list[Any]) -> None:
         for run_id in run_ids:
             _same(root, cache, run_id)
             _diff_agrees(root, cache, run_id)
+            _postmortem_agrees(root, cache, run_id)
+        _postmortem_agrees(root, cache)
     finally:
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def test_second_check_reads_only_the_newest_run(tmp_path: Path, monkeypatch) -> None:
+def test_second_check_reads_only_the_newest_run(tmp_path: Path, scanned: list[set[str]]) -> None:
     root, cache = tmp_path / "root", tmp_path / "cache"
     ids = _history(root, 6)
     _age(root)
     _same(root, cache)
     assert (_cache_dir(root, cache) / "runs.json").is_file()
-    scanned: list[set[str]] = []
-    real_scan = checkpoints.FixtureStore.scan
-
-    def spy(self: Any, progress: Any = None, *, only: Any = None) -> None:
-        scanned.append(set(only) if only is not None else {"<all>"})
-        real_scan(self, progress, only=only)
-
-    monkeypatch.setattr(checkpoints.FixtureStore, "scan", spy)
+    scanned.clear()
     code, report = _check(root, cache=cache)
     assert code == 0 and report["runs"][0]["run_id"] == ids[-1]
     assert scanned == [{ids[-1]}]
@@ -216,3 +237,61 @@ def test_names_the_tui_shows_are_accepted(tmp_path: Path, name: str) -> None:
     _age(root)
     code, report = _check(root, name, cache=cache)
     assert code == 0 and report["runs"][0]["run_id"].startswith("202602")
+
+
+FAILING = {
+    "tool": "fetch",
+    "status": "error",
+    "error": {"type": "ReadTimeout", "message": "timed out after 5 s"},
+}
+
+
+def test_postmortem_reads_only_the_runs_after_the_checkpoint(
+    tmp_path: Path, scanned: list[set[str]]
+) -> None:
+    """The streak and the recurring failure began before the checkpoint: the post-mortem of a
+    new run still names the onset run, the run before it and the promoted pattern."""
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    ids = _history(root, 3)
+    for n in (4, 5, 6):
+        run_id = f"202602{n:02d}_000000"
+        manifest = {"labels": {"agent_version": f"1.{n}"}}
+        make_run_dir(root, run_id, [FAILING, NOTIFY], status="failed", manifest=manifest)
+        ids.append(run_id)
+    _age(root)
+    _same(root, cache)  # leaves a checkpoint after run 6
+    make_run_dir(root, "20260207_000000", [FAILING, NOTIFY], status="failed")
+    _age(root, only="20260207_000000")
+    report = _postmortem_agrees(root, cache)
+    assert scanned[-1] == {"20260207_000000"}, scanned
+    assert report["onset"]["run_id"] == ids[3]
+    assert report["onset"]["previous_run_id"] == ids[2]
+    assert any(c["what"] == "label" for c in report["onset"]["changed"])
+    assert report["recurring"]["run_count"] == 4
+    assert report["recurring"]["first_seen"] == ids[3]
+    assert report["first_failure"]["baseline"]["run_id"] == ids[2]
+
+
+def test_postmortem_grades_the_runs_reexecutions(tmp_path: Path, scanned: list[set[str]]) -> None:
+    """A re-execution run after the target is read (and graded) from the checkpoint too."""
+    from forensics_tui.core.storage.factories import make_fixture
+
+    root, cache = tmp_path / "root", tmp_path / "cache"
+    _history(root, 3)
+    target = "20260204_000000"
+    make_run_dir(root, target, [FAILING, NOTIFY], status="failed")
+    _age(root)
+    _same(root, cache)
+    original = json.loads(next((root / target).glob("000001_*.json")).read_text())
+    redo = make_fixture(
+        tool="fetch",
+        seq=1,
+        output=GOOD["output"],
+        meta={"reexec_of": {"call_id": original["call_id"]}},
+    )
+    manifest = {"labels": {"reexec_of": original["call_id"], "reexec_of_run": target}}
+    make_run_dir(root, "20260205_000000", [redo], manifest=manifest)
+    _age(root, only="20260205_000000")
+    report = _postmortem_agrees(root, cache, target)
+    assert scanned[-1] == {target, "20260205_000000"}, scanned
+    assert report["reexecutions"], report

@@ -39,6 +39,9 @@ from forensics_tui.capture.safe_io import ReadRefused, atomic_write, read_file_b
 from forensics_tui.core.analysis.accept import AcceptedShapes
 from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, RunBrief
 from forensics_tui.core.analysis.engine import Analysis
+from forensics_tui.core.analysis.ledger import Ledger, Streak, StreakBook
+from forensics_tui.core.analysis.patterns import Pattern, PatternBook
+from forensics_tui.core.analysis.patterns import signature as pattern_signature
 from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import Call, Run
@@ -51,7 +54,7 @@ __all__ = ["CHUNK_CALLS", "HOT_S", "RunInfo", "cache_dir", "open_for_runs", "sur
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 HOT_S = 2.0
 CHUNK_CALLS = 50_000
 KEEP = 4  # checkpoints kept per root (the newest positions)
@@ -198,6 +201,107 @@ class _Cache:
             log.warning("analysis checkpoint not saved: %s", exc)
 
 
+# -- serialising a Ledger ----------------------------------------------------------------
+
+
+def _call_row(c: Call) -> list[Any]:
+    return [c.run_id, c.call_id, c.seq, c.path.name, c.status, c.size, c.mtime_ns, c.ts]
+
+
+def _row_call(row: list[Any], tool: str, occurrence: int, root: Path, known: set[str]) -> Call:
+    run_id, call_id, seq, name, status, size, mtime, ts = row
+    if _str(run_id) not in known or not is_fixture_name(_str(name)) or "/" in name:
+        raise ValueError("a checkpointed call outside the root's runs")
+    return Call(
+        root / run_id / name,
+        run_id,
+        _str(call_id),
+        _int(seq),
+        tool,
+        _str(status),
+        ts=_opt_str(ts),
+        occurrence=occurrence,
+        size=_int(size),
+        mtime_ns=_int(mtime),
+    )
+
+
+def _dump_ledger(ledger: Ledger) -> dict[str, Any]:
+    state = _dump_index(ledger.index)
+    state["patterns"] = [
+        [
+            p.tool,
+            p.kind,
+            p.message,
+            p.example,
+            p.messages,
+            p.runs,
+            p.latest_call_id,
+            sorted(p.occurrences),
+            p.last_position,
+            p.fixed_since,
+        ]
+        for p in ledger.patterns.by_sig.values()
+    ]
+
+    def tool_call(c: Call) -> list[Any]:
+        return [c.occurrence, *_call_row(c)]
+
+    state["last"] = [
+        [tool, run_id, [tool_call(c) for c in calls]]
+        for tool, (run_id, calls) in ledger.streaks.last.items()
+    ]
+    state["open"] = [
+        [
+            tool,
+            tool_call(s.call),
+            None if s.previous_call is None else tool_call(s.previous_call),
+        ]
+        for tool, s in ledger.streaks.open.items()
+    ]
+    return state
+
+
+def _load_ledger(state: dict[str, Any], root: Path, known: set[str]) -> Ledger:
+    """The ledger saved by :func:`_dump_ledger`; raises ``ValueError`` (or ``KeyError``,
+    ``TypeError``, ``IndexError``) on anything unexpected."""
+    index = _load_index(state, root, known)
+    book = PatternBook()
+    for row in state["patterns"]:
+        tool, kind, message, example, messages, runs, latest, occs, last, fixed = row
+        if any(_str(r) not in known for r in runs) or not runs:
+            raise ValueError("a pattern sighted outside the root's runs")
+        pattern = Pattern(
+            pattern_signature(_str(tool), _str(kind)),
+            tool,
+            kind,
+            _str(message),
+            runs=list(runs),
+            latest_call_id=_opt_str(latest),
+            occurrences={_int(o) for o in occs},
+            fixed_since=_opt_str(fixed),
+            example=_str(example),
+            messages=[_str(m) for m in messages],
+            last_position=_int(last),
+        )
+        book.by_sig[pattern.signature] = pattern
+        book.by_tool.setdefault(pattern.tool, []).append(pattern)
+
+    def tool_call(tool: str, row: list[Any]) -> Call:
+        return _row_call(row[1:], tool, _int(row[0]), root, known)
+
+    streaks = StreakBook()
+    for tool, run_id, calls in state["last"]:
+        if _str(run_id) not in known or not calls:
+            raise ValueError("a streak outside the root's runs")
+        streaks.last[_str(tool)] = (run_id, tuple(tool_call(tool, c) for c in calls))
+    for tool, first, previous in state["open"]:
+        call = tool_call(_str(tool), first)
+        before = None if previous is None else tool_call(tool, previous)
+        streaks.open[tool] = Streak(call.run_id, call, before.run_id if before else None, before)
+    return Ledger(index, book, streaks)
+
+
 # -- serialising a BaselineIndex ---------------------------------------------------------
 
 
@@ -212,10 +316,7 @@ def _dump_index(index: BaselineIndex) -> dict[str, Any]:
             if shape_no is None:
                 shape_no = shapes[id(good.shape)] = len(shape_list)
                 shape_list.append({k: sorted(v) for k, v in good.shape.items()})
-        c = good.call
-        row = [tool, occurrence, c.run_id, c.call_id, c.seq, c.path.name, c.status, c.size]
-        row.extend((c.mtime_ns, c.ts, shape_no, good.accepted))
-        calls.append(row)
+        calls.append([tool, occurrence, *_call_row(good.call), shape_no, good.accepted])
     briefs: dict[str, int] = {}
     brief_list: list[list[Any]] = []
     tools: dict[str, int] = {}
@@ -281,21 +382,8 @@ def _load_index(state: dict[str, Any], root: Path, known: set[str]) -> BaselineI
         shapes.append({_str(k): frozenset(_str(t) for t in v) for k, v in raw.items()})
     index = BaselineIndex(position=_int(state["position"]))
     for row in state["calls"]:
-        tool, occurrence, run_id, call_id, seq, name, status, size, mtime, ts, shape, acc = row
-        if _str(run_id) not in known or not is_fixture_name(_str(name)) or "/" in name:
-            raise ValueError("a checkpointed call outside the root's runs")
-        call = Call(
-            root / run_id / name,
-            run_id,
-            _str(call_id),
-            _int(seq),
-            _str(tool),
-            _str(status),
-            ts=_opt_str(ts),
-            occurrence=_int(occurrence),
-            size=_int(size),
-            mtime_ns=_int(mtime),
-        )
+        tool, occurrence, *fields, shape, acc = row
+        call = _row_call(fields, _str(tool), _int(occurrence), root, known)
         index.calls[(tool, occurrence)] = GoodCall(
             call, None if shape is None else shapes[_int(shape)], bool(acc)
         )
@@ -327,13 +415,16 @@ def open_for_runs(
     *,
     infos: list[RunInfo] | None = None,
     progress: Callable[[str], None] | None = None,
+    reexecs: bool = False,
 ) -> Analysis | None:
     """An :class:`Analysis` whose store holds ``targets`` (default: the newest agent run) and
     whatever runs between the newest usable checkpoint and them; None when the root needs
     the whole-root analysis instead (the caller then scans everything).
 
     ``targets`` are run ids (resolved by the caller against :func:`survey`'s runs, passed
-    as ``infos`` to save a second look at the root).
+    as ``infos`` to save a second look at the root).  ``reexecs``: the store also holds the
+    later re-execution runs of the targets' calls (a post-mortem grades them); they are not
+    analysed for the answer, which never depends on runs after it.
     """
     root = Path(root).absolute()
     infos = survey(root) if infos is None else infos
@@ -378,7 +469,7 @@ def open_for_runs(
     for pos in sorted((p for p in cache.points if p <= usable), reverse=True):
         state = cache.checkpoint(pos)
         try:
-            start = _load_index(state, root, known) if state is not None else None
+            start = _load_ledger(state, root, known) if state is not None else None
         except (KeyError, ValueError, TypeError, IndexError):
             start = None
         if start is None:
@@ -396,17 +487,19 @@ def open_for_runs(
         end = _chunk_end(infos, begin, first_target)
         final = end >= first_target
         store = FixtureStore(root)
-        store.scan(only={i.run_id for i in infos[begin : (last + 1 if final else end)]})
+        only = {i.run_id for i in infos[begin : (last + 1 if final else end)]}
+        if final and reexecs:
+            wanted = {infos[n].run_id for n in range(first_target, last + 1)}
+            only.update(i.run_id for i in infos[last + 1 :] if _reexec_of(i) in wanted)
+        store.scan(only=only)
         analysis = Analysis(store, config, accepted=accepted, start=start)
-        after: list[BaselineIndex] = []
+        after: list[Ledger] = []
 
-        def recorded(
-            index: BaselineIndex, end: int = end, after: list[BaselineIndex] = after
-        ) -> None:
-            if index.position <= cold and index.position in (first_target, end, last + 1):
-                saved[index.position] = _dump_index(index)
-            if index.position == end:
-                after.append(index.copy())
+        def recorded(ledger: Ledger, end: int = end, after: list[Ledger] = after) -> None:
+            if ledger.position <= cold and ledger.position in (first_target, end, last + 1):
+                saved[ledger.position] = _dump_ledger(ledger)
+            if ledger.position == end:
+                after.append(ledger.copy())
 
         analysis.on_recorded = recorded
         if final:
@@ -425,6 +518,12 @@ def open_for_runs(
         runs = [[i.run_id, i.fingerprint, i.key[0] if i.key else 0.0] for i in infos[: keep[-1]]]
         cache.save(runs, saved, keep)
     return analysis
+
+
+def _reexec_of(info: RunInfo) -> str | None:
+    run = info.run()
+    of = run.labels.get("reexec_of_run") if run.is_reexec else None
+    return of if isinstance(of, str) else None
 
 
 def _chunk_end(infos: list[RunInfo], begin: int, target: int) -> int:

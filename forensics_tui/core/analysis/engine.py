@@ -28,7 +28,8 @@ from forensics_tui.core.analysis.findings import (
     detect_skipped,
     ordinal,
 )
-from forensics_tui.core.analysis.patterns import Pattern, Sighting, find_patterns
+from forensics_tui.core.analysis.ledger import Ledger, Streak
+from forensics_tui.core.analysis.patterns import Pattern
 from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.analysis.verdict import (
     Baseline,
@@ -64,7 +65,7 @@ class Analysis:
         config: Config | None = None,
         *,
         accepted: AcceptedShapes | None = None,
-        start: BaselineIndex | None = None,
+        start: Ledger | None = None,
     ) -> None:
         self.store = store
         self.config = config or Config()
@@ -72,7 +73,7 @@ class Analysis:
         # ``start``: what the runs before the store's first run left behind (a checkpoint, see
         # core.analysis.checkpoints), when the store holds only the newest runs of a root
         self._start = start
-        self.on_recorded: Callable[[BaselineIndex], None] | None = None  # after each new run
+        self.on_recorded: Callable[[Ledger], None] | None = None  # after each new run
         self._lock = threading.RLock()
         self._facts: dict[str, tuple[tuple[int, int, str], CallFacts]] = {}
         self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
@@ -110,14 +111,16 @@ class Analysis:
                 stop = next((i + 1 for i, r in enumerate(runs) if r.run_id == until), stop)
             if first >= stop:
                 return list(self._runs[:stop])
-            index = self._start.copy() if self._start is not None else BaselineIndex()
+            ledger = self._start.copy() if self._start is not None else Ledger()
             for cached in self._runs[:first]:
-                index.record(cached.run, cached.good_calls, cached.good, _parents(cached))
+                ledger.record(cached)
             fresh = self._runs[:first]
             for i, run in enumerate(runs[first:stop], start=first):
-                fresh.append(self._analyse(run, index))
+                ra = self._analyse(run, ledger.index)
+                ledger.record(ra)
+                fresh.append(ra)
                 if self.on_recorded is not None:
-                    self.on_recorded(index)
+                    self.on_recorded(ledger)
                 if progress is not None:
                     progress(i + 1, len(runs))
             self._runs = fresh
@@ -277,7 +280,6 @@ class Analysis:
         ra.findings.extend(active_missing)
         ra.good = all_good and not active_missing and not reexec
         ra.base_outcome = static_outcome(run, ordered, ra.causes)
-        index.record(run, ra.good_calls, ra.good, _parents(ra))
         return ra
 
     def _reexec_baseline(self, original_id: str | None) -> Baseline | None:
@@ -402,22 +404,28 @@ class Analysis:
             return self._patterns(min_runs, until)
 
     def _patterns(self, min_runs: int | None, until: str | None = None) -> list[Pattern]:
-        analyses = [ra for ra in self.refresh(until=until) if ra.kind != "reexec"]
-        sightings: list[Sighting] = []
-        good: dict[tuple[str, int], list[str]] = {}
-        for ra in analyses:
-            for gc in ra.good_calls:
-                good.setdefault((gc.call.tool, gc.call.occurrence), []).append(ra.run_id)
-            for cause in ra.causes:
-                cv = ra.verdicts.get(cause.call_id or "")
-                occurrence = cv.call.occurrence if cv is not None else 0
-                message = cause.message or cause.evidence
-                sightings.append(
-                    Sighting(ra.run_id, cause.call_id, cause.tool, occurrence, cause.kind, message)
-                )
-        order = [ra.run_id for ra in analyses]
         limit = min_runs if min_runs is not None else self.config.patterns_min_runs
-        return find_patterns(order, sightings, good, min_runs=limit)
+        return self.ledger(until).pattern_list(limit)
+
+    def ledger(self, until: str | None = None) -> Ledger:
+        """The books after every run (or after run ``until``): baselines, patterns, streaks."""
+        with self._lock:
+            start = self._start if self._start is not None else Ledger()
+            return start.replay(self.refresh(until=until))
+
+    def streak(self, tool: str, until: str | None = None) -> Streak | None:
+        """``tool``'s failing streak that reaches the newest run (or run ``until``), if any."""
+        return self.ledger(until).streaks.open.get(tool)
+
+    def run_named(self, run_id: str) -> Run | None:
+        """The run ``run_id``: from the store, or (for a store that starts at a checkpoint)
+        its directory's manifest, which is all a run before the checkpoint is asked for."""
+        run = self.store.run(run_id)
+        if run is not None or self._start is None:
+            return run
+        from forensics_tui.core.storage.scan import run_without_calls
+
+        return run_without_calls(self.store.root, run_id)
 
 
 def call_subject(cv: CallVerdict) -> str:
@@ -425,10 +433,6 @@ def call_subject(cv: CallVerdict) -> str:
     names what failed."""
     name = f"{cv.tool} #{cv.seq}"
     return f"{name} ({cv.endpoint})" if cv.endpoint else name
-
-
-def _parents(ra: RunAnalysis) -> dict[str, str | None]:
-    return {call_id: cv.parent_call for call_id, cv in ra.verdicts.items()}
 
 
 def _label_of(run: Run) -> str | None:

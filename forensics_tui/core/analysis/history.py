@@ -18,6 +18,7 @@ from typing import Any
 from forensics_tui.core.analysis.compare import call_kind
 from forensics_tui.core.analysis.diff import render_value
 from forensics_tui.core.analysis.engine import Analysis, RunAnalysis
+from forensics_tui.core.analysis.ledger import call_flagged
 from forensics_tui.core.analysis.shapes import Shape, compare_shapes, output_shape
 from forensics_tui.core.analysis.treediff import clip, diff_values
 from forensics_tui.core.model import Call, Fixture, Run
@@ -29,6 +30,7 @@ __all__ = [
     "Onset",
     "OnsetChange",
     "call_history",
+    "call_onset",
     "change_line",
     "shape_fingerprint",
 ]
@@ -118,9 +120,7 @@ def _fixture(analysis: Analysis, call: Call) -> Fixture | None:
 
 
 def _occurrence(analysis: Analysis, ra: RunAnalysis, call: Call) -> Occurrence:
-    verdict = ra.verdicts.get(call.call_id)
-    flagged = verdict.flagged if verdict is not None else call.status != "ok"
-    occ = Occurrence(call, call_kind(analysis, call), not flagged)
+    occ = Occurrence(call, call_kind(analysis, call), not call_flagged(ra, call))
     fixture = _fixture(analysis, call)
     if fixture is not None:
         occ.input_shape = shape_fingerprint(output_shape(fixture.input))
@@ -133,33 +133,29 @@ def call_history(analysis: Analysis, tool: str, *, until: str | None = None) -> 
     """Every occurrence of ``tool`` in agent runs (re-executions excluded), oldest first, and
     the onset of the failing streak that ends at the newest run (or at run ``until``)."""
     history = History(tool)
-    per_run: list[tuple[RunAnalysis, list[Occurrence]]] = []
     for ra in analysis.runs():
         calls = [c for c in ra.run.calls if c.tool == tool and not c.deleted]
         if calls and ra.kind != "reexec":
-            occs = [_occurrence(analysis, ra, c) for c in calls]
-            history.occurrences.extend(occs)
-            per_run.append((ra, occs))
+            history.occurrences.extend(_occurrence(analysis, ra, c) for c in calls)
         if until is not None and ra.run_id == until:
             break
-    history.onset = _onset(analysis, per_run)
+    history.onset = call_onset(analysis, tool, until=until)
     return history
 
 
-def _onset(analysis: Analysis, per_run: list[tuple[RunAnalysis, list[Occurrence]]]) -> Onset | None:
-    start = len(per_run)
-    while start > 0 and any(o.failing for o in per_run[start - 1][1]):
-        start -= 1
-    if start == len(per_run):
-        return None  # the newest occurrence is not failing: no current streak
-    ra, occs = per_run[start]
-    first = next(o for o in occs if o.failing)
-    if start == 0:
-        return Onset(ra.run_id, None, first.call)
-    prev_ra, prev_occs = per_run[start - 1]
-    prev = next((o for o in prev_occs if o.call.occurrence == first.call.occurrence), prev_occs[0])
-    onset = Onset(ra.run_id, prev_ra.run_id, first.call)
-    onset.changed = onset_changes(analysis, prev_ra.run, prev.call, ra.run, first.call)
+def call_onset(analysis: Analysis, tool: str, *, until: str | None = None) -> Onset | None:
+    """The onset of ``tool``'s failing streak that reaches the newest run (or run ``until``):
+    the analysis model's streak (``core.analysis.ledger``), with what changed then."""
+    streak = analysis.streak(tool, until)
+    if streak is None:
+        return None
+    onset = Onset(streak.run_id, streak.previous_run_id, streak.call)
+    if streak.previous_run_id is None or streak.previous_call is None:
+        return onset
+    old_run = analysis.run_named(streak.previous_run_id)
+    new_run = analysis.run_named(streak.run_id)
+    if old_run is not None and new_run is not None:
+        onset.changed = onset_changes(analysis, old_run, streak.previous_call, new_run, streak.call)
     return onset
 
 
@@ -238,7 +234,7 @@ def postmortem_onset(analysis: Analysis, run_id: str, tool: str | None) -> dict[
     ``run_id`` began, and what changed then (None when the run's first failure has no tool)."""
     if tool is None:
         return None
-    onset = call_history(analysis, tool, until=run_id).onset
+    onset = call_onset(analysis, tool, until=run_id)
     return {"tool": tool, **onset.to_json()} if onset is not None else None
 
 

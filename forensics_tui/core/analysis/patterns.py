@@ -13,12 +13,11 @@ never sightings.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Pattern", "Sighting", "find_patterns", "normalise_message", "signature"]
+__all__ = ["Pattern", "PatternBook", "Sighting", "find_patterns", "normalise_message", "signature"]
 
 _URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#\"'<>]*)[?#][^\s\"'<>]*", re.IGNORECASE)
 _TIMESTAMP = re.compile(
@@ -72,12 +71,13 @@ class Pattern:
     kind: str
     message: str
     runs: list[str] = field(default_factory=list)  # distinct run ids, oldest first
-    call_ids: list[str] = field(default_factory=list)  # newest last
+    latest_call_id: str | None = None  # the newest sighting's call
     occurrences: set[int] = field(default_factory=set)
     promoted: bool = False
     fixed_since: str | None = None
     example: str = ""  # the newest sighting's message as it was (shown by the TUI, not JSON)
     messages: list[str] = field(default_factory=list)  # distinct normalised messages
+    last_position: int = 0  # run position of the newest sighting (orders the list)
 
     @property
     def run_count(self) -> int:
@@ -91,9 +91,13 @@ class Pattern:
     def last_seen(self) -> str:
         return self.runs[-1]
 
-    @property
-    def latest_call_id(self) -> str | None:
-        return self.call_ids[-1] if self.call_ids else None
+    def copy(self) -> Pattern:
+        return replace(
+            self,
+            runs=list(self.runs),
+            occurrences=set(self.occurrences),
+            messages=list(self.messages),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +115,72 @@ class Pattern:
         }
 
 
+class PatternBook:
+    """Signatures folded run by run (call :meth:`add_run` in run order).
+
+    ``fixed_since`` is kept as it goes: a sighting reopens its signature, and the first later
+    run with a known-good call of the same tool and occurrence (any occurrence, for a missing
+    call's occurrence 0) closes it.
+    """
+
+    __slots__ = ("by_sig", "by_tool")
+
+    def __init__(self) -> None:
+        self.by_sig: dict[str, Pattern] = {}
+        self.by_tool: dict[str, list[Pattern]] = {}
+
+    def copy(self) -> PatternBook:
+        out = PatternBook()
+        for key, pattern in self.by_sig.items():
+            out.by_sig[key] = mine = pattern.copy()
+            out.by_tool.setdefault(mine.tool, []).append(mine)
+        return out
+
+    def add_run(
+        self,
+        position: int,
+        run_id: str,
+        sightings: Iterable[Sighting],
+        good: Iterable[tuple[str, int]],
+    ) -> None:
+        """One run's failures, then its known-good ``(tool, occurrence)`` calls."""
+        for s in sightings:
+            message = normalise_message(s.message)
+            key = signature(s.tool, s.kind)
+            pattern = self.by_sig.get(key)
+            if pattern is None:
+                pattern = self.by_sig[key] = Pattern(key, s.tool, s.kind, message)
+                self.by_tool.setdefault(s.tool, []).append(pattern)
+            if message not in pattern.messages:
+                pattern.messages.append(message)
+            pattern.example, pattern.message = s.message, message
+            if not pattern.runs or pattern.runs[-1] != run_id:
+                pattern.runs.append(run_id)
+            if s.call_id:
+                pattern.latest_call_id = s.call_id
+            pattern.occurrences.add(s.occurrence)
+            pattern.last_position, pattern.fixed_since = position, None
+        for tool, occurrence in good:
+            for pattern in self.by_tool.get(tool, ()):
+                if (
+                    pattern.fixed_since is None
+                    and pattern.last_position < position
+                    and (occurrence in pattern.occurrences or 0 in pattern.occurrences)
+                ):
+                    pattern.fixed_since = run_id
+
+    def patterns(self, min_runs: int) -> list[Pattern]:
+        """Every signature, promoted first (then by run count, then most recent)."""
+        out = []
+        for pattern in self.by_sig.values():
+            mine = pattern.copy()
+            mine.promoted = mine.run_count >= min_runs
+            out.append(mine)
+        return sorted(
+            out, key=lambda p: (not p.promoted, -p.run_count, -p.last_position, p.signature)
+        )
+
+
 def find_patterns(
     run_order: Sequence[str],
     sightings: Iterable[Sighting],
@@ -118,67 +188,22 @@ def find_patterns(
     *,
     min_runs: int = 3,
 ) -> list[Pattern]:
-    """Every signature, promoted first (then by run count, then most recent).
+    """Every signature, promoted first (then by run count, then most recent), from sightings
+    and known-good calls in any order: they are folded into a :class:`PatternBook` run by run.
 
-    ``good`` maps ``(tool, occurrence)`` to the runs (any order) where that call was known-good;
-    occurrence 0 (a missing call) is fixed by any known-good call of the tool.
+    ``good`` maps ``(tool, occurrence)`` to the runs where that call was known-good.
     """
     position = {run_id: i for i, run_id in enumerate(run_order)}
-    by_sig: dict[str, Pattern] = {}
+    seen: list[list[Sighting]] = [[] for _ in run_order]
+    goods: list[list[tuple[str, int]]] = [[] for _ in run_order]
     for s in sightings:
-        if s.run_id not in position:
-            continue
-        message = normalise_message(s.message)
-        key = signature(s.tool, s.kind)
-        pattern = by_sig.get(key)
-        if pattern is None:
-            pattern = by_sig[key] = Pattern(key, s.tool, s.kind, message)
-        if message not in pattern.messages:
-            pattern.messages.append(message)
-        if not pattern.runs or position[s.run_id] >= position[pattern.runs[-1]]:
-            pattern.example = s.message
-            pattern.message = message
-        if not pattern.runs or pattern.runs[-1] != s.run_id:
-            pattern.runs.append(s.run_id)
-        if s.call_id:
-            pattern.call_ids.append(s.call_id)
-        pattern.occurrences.add(s.occurrence)
-    good_positions = _good_positions(good, position)
-    for pattern in by_sig.values():
-        pattern.runs = sorted(set(pattern.runs), key=position.__getitem__)
-        pattern.promoted = pattern.run_count >= min_runs
-        pattern.fixed_since = _fixed_since(pattern, good_positions, position, run_order)
-    return sorted(
-        by_sig.values(),
-        key=lambda p: (not p.promoted, -p.run_count, -position[p.last_seen], p.signature),
-    )
-
-
-def _good_positions(
-    good: Mapping[tuple[str, int], Sequence[str]], position: Mapping[str, int]
-) -> dict[tuple[str, int], list[int]]:
-    out: dict[tuple[str, int], list[int]] = {}
-    for (tool, occurrence), runs in good.items():
-        spots = sorted(position[r] for r in runs if r in position)
-        out[(tool, occurrence)] = spots
-        merged = out.setdefault((tool, 0), [])
-        merged.extend(spots)
-    for key in [k for k in out if k[1] == 0]:
-        out[key].sort()
-    return out
-
-
-def _fixed_since(
-    pattern: Pattern,
-    good_positions: Mapping[tuple[str, int], list[int]],
-    position: Mapping[str, int],
-    run_order: Sequence[str],
-) -> str | None:
-    last = position[pattern.last_seen]
-    best: int | None = None
-    for occurrence in pattern.occurrences:
-        spots = good_positions.get((pattern.tool, occurrence), [])
-        i = bisect_right(spots, last)
-        if i < len(spots) and (best is None or spots[i] < best):
-            best = spots[i]
-    return run_order[best] if best is not None else None
+        if s.run_id in position:
+            seen[position[s.run_id]].append(s)
+    for key, runs in good.items():
+        for run_id in runs:
+            if run_id in position:
+                goods[position[run_id]].append(key)
+    book = PatternBook()
+    for n, run_id in enumerate(run_order):
+        book.add_run(n + 1, run_id, seen[n], goods[n])
+    return book.patterns(min_runs)

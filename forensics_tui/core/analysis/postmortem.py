@@ -15,6 +15,7 @@ from typing import Any
 from forensics_tui.core.analysis.engine import Analysis, AnalysisError
 from forensics_tui.core.analysis.findings import format_error
 from forensics_tui.core.analysis.history import onset_markdown, postmortem_onset
+from forensics_tui.core.analysis.patterns import signature
 from forensics_tui.core.analysis.treediff import clip
 from forensics_tui.core.model import Fixture, status_icon
 from forensics_tui.core.reexec.grade import reexec_markdown, run_reexec_grades
@@ -84,8 +85,9 @@ def build_postmortem(analysis: Analysis, run_id: str) -> dict[str, Any]:
             subject += f" ({cause.endpoint})"
         detail = diff["verdict"] if diff else f"{cause.kind}: {cause.evidence}"
         root_cause = f"{subject}: {detail}"
+        wanted = signature(cause.tool, cause.kind)
         for pattern in analysis.patterns(until=ra.run_id):  # recurring as of this run
-            if pattern.promoted and first.call_id in pattern.call_ids:
+            if pattern.promoted and pattern.signature == wanted and pattern.last_seen == ra.run_id:
                 recurring = pattern.to_json()
                 break
     elif cause is not None:  # only missing steps

@@ -28,6 +28,7 @@ __all__ = [
     "plan_root",
     "read_batches",
     "run_dir_status",
+    "run_without_calls",
 ]
 
 
@@ -89,6 +90,19 @@ def run_dir_status(root: Path, path: str | os.PathLike[str]) -> tuple[bool, str 
     except OSError:
         return False, None
     return False, None
+
+
+def run_without_calls(root: Path, run_id: str) -> Run | None:
+    """The run directory ``run_id`` of ``root`` with its manifest, its fixtures not read (what
+    a question about a run's labels needs); None when there is no such run directory."""
+    if not run_id or run_id.startswith(".") or "/" in run_id or "\0" in run_id:
+        return None
+    path = _child(root, run_id)
+    is_run, refused = run_dir_status(root, path)
+    if not is_run:
+        return None
+    manifest, problem = (None, refused) if refused else read_manifest(path)
+    return Run(run_id, path, manifest, problem)
 
 
 def _run_dir(root: Path, entry: os.DirEntry[str]) -> tuple[bool, str | None]:
