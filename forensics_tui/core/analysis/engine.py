@@ -80,6 +80,10 @@ class Analysis:
         self._runs: list[RunAnalysis] = []
         self._by_id: dict[str, RunAnalysis] = {}
         self._accepted_sig: tuple[Any, ...] | None = None
+        # the ledger after the first ``_tail_n`` analysed runs: appending runs (the live case)
+        # goes on from it instead of folding every earlier run again
+        self._tail: Ledger | None = None
+        self._tail_n = -1
 
     # -- maintenance -----------------------------------------------------------------------
 
@@ -111,9 +115,13 @@ class Analysis:
                 stop = next((i + 1 for i, r in enumerate(runs) if r.run_id == until), stop)
             if first >= stop:
                 return list(self._runs[:stop])
-            ledger = self._start.copy() if self._start is not None else Ledger()
-            for cached in self._runs[:first]:
-                ledger.record(cached)
+            if self._tail is not None and self._tail_n == first:
+                ledger = self._tail
+            else:
+                ledger = self._start.copy() if self._start is not None else Ledger()
+                for cached in self._runs[:first]:
+                    ledger.record(cached)
+            self._tail, self._tail_n = None, -1  # not valid until the loop has finished
             fresh = self._runs[:first]
             for i, run in enumerate(runs[first:stop], start=first):
                 ra = self._analyse(run, ledger.index)
@@ -125,6 +133,7 @@ class Analysis:
                     progress(i + 1, len(runs))
             self._runs = fresh
             self._by_id = {ra.run_id: ra for ra in fresh}
+            self._tail, self._tail_n = ledger, stop
             if stop == len(runs):
                 live = {str(c.path) for ra in fresh for c in ra.run.calls}
                 stale = [p for p in self._facts if p not in live]
@@ -160,6 +169,7 @@ class Analysis:
     def invalidate(self, run_id: str | None = None) -> None:
         """Forget cached results from ``run_id`` on (everything when None)."""
         with self._lock:
+            self._tail, self._tail_n = None, -1
             if run_id is None:
                 self._runs, self._by_id = [], {}
                 return
@@ -405,17 +415,21 @@ class Analysis:
 
     def _patterns(self, min_runs: int | None, until: str | None = None) -> list[Pattern]:
         limit = min_runs if min_runs is not None else self.config.patterns_min_runs
-        return self.ledger(until).pattern_list(limit)
+        return self._ledger(until).pattern_list(limit)
 
-    def ledger(self, until: str | None = None) -> Ledger:
-        """The books after every run (or after run ``until``): baselines, patterns, streaks."""
-        with self._lock:
-            start = self._start if self._start is not None else Ledger()
-            return start.replay(self.refresh(until=until))
+    def _ledger(self, until: str | None = None) -> Ledger:
+        """The books after every run (or after run ``until``): baselines, patterns, streaks.
+        Call with the lock held, and only read the answer (it may be the live tail)."""
+        analyses = self.refresh(until=until)
+        if self._tail is not None and self._tail_n == len(analyses):
+            return self._tail
+        start = self._start if self._start is not None else Ledger()
+        return start.replay(analyses)
 
     def streak(self, tool: str, until: str | None = None) -> Streak | None:
         """``tool``'s failing streak that reaches the newest run (or run ``until``), if any."""
-        return self.ledger(until).streaks.open.get(tool)
+        with self._lock:
+            return self._ledger(until).streaks.open.get(tool)
 
     def run_named(self, run_id: str) -> Run | None:
         """The run ``run_id``: from the store, or (for a store that starts at a checkpoint)
