@@ -1,13 +1,15 @@
 """Benchmark the one verdict at scale: ``check RUN`` on a big root, and on big fixtures.
 
-Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]``.
+Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]
+[--skip-whole]``.
 
 Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B), ages the run directories (history
 is old; checkpoints never cover a run changed in the last 2 s) and times, each in a fresh
 process with its own cache home (``forensics-tui ... --json``, Python start-up included):
 ``check`` of the newest run with checkpoints off (the whole-root analysis, the baseline),
 then with them: first (no checkpoint yet), again, after a new run lands (``check`` of it),
-``check`` of the oldest run, and ``postmortem`` of the newest.  The floor, measured in the same
+``check`` of the oldest run, and ``postmortem`` of the newest (whole root, then from the
+checkpoints).  The floor, measured in the same
 run, is a bare store scan in a fresh process.  Part 2 writes ``big-runs`` runs of one
 ``big-mb`` MB fixture each and measures ``check``'s peak RSS against the baseline of one
 ``json.loads`` of such a file.  Peak RSS is each child's own (``os.wait4``).
@@ -136,6 +138,11 @@ def main() -> None:
     parser.add_argument("--big-mb", type=int, default=58)
     parser.add_argument("--big-runs", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--skip-whole",
+        action="store_true",
+        help="skip the whole-root baselines (minutes at 1M fixtures); the scan floor stays",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forensics-verdict-"))
     try:
@@ -150,12 +157,13 @@ def main() -> None:
         newest, oldest = _run_id(args.runs - 1), _run_id(0)
         floor = median_of([sys.executable, "-c", SCAN, str(root)], args.repeat)
         print(f"baseline: store scan alone         {floor[0]:7.2f} s  {floor[1]:6.0f} MB")
-        whole = measure(
-            cli("check", newest, "--json", "--dir", str(root)), FORENSICS_NO_CHECKPOINTS="1"
-        )
-        print(
-            f"baseline: check, whole root        {whole[0]:7.2f} s  {whole[1]:6.0f} MB  exit {whole[2]}  ({whole[0] / floor[0]:.1f}× scan)"
-        )
+        if not args.skip_whole:
+            whole = measure(
+                cli("check", newest, "--json", "--dir", str(root)), FORENSICS_NO_CHECKPOINTS="1"
+            )
+            print(
+                f"baseline: check, whole root        {whole[0]:7.2f} s  {whole[1]:6.0f} MB  exit {whole[2]}  ({whole[0] / floor[0]:.1f}× scan)"
+            )
         first = measure(cli("check", newest, "--json", "--dir", str(root)))
         print(
             f"check newest, first                {first[0]:7.2f} s  {first[1]:6.0f} MB  exit {first[2]}  ({first[0] / floor[0]:.1f}× scan)"
@@ -174,10 +182,16 @@ def main() -> None:
         print(
             f"check oldest                       {old[0]:7.2f} s  {old[1]:6.0f} MB  exit {old[2]}  ({old[0] / floor[0]:.1f}× scan)"
         )
-        pm = median_of(
-            cli("postmortem", newest, "--format", "json", "--dir", str(root)), args.repeat
+        postmortem = cli("postmortem", newest, "--format", "json", "--dir", str(root))
+        if not args.skip_whole:
+            pm_whole = measure(postmortem, FORENSICS_NO_CHECKPOINTS="1")
+            print(
+                f"baseline: postmortem, whole root   {pm_whole[0]:7.2f} s  {pm_whole[1]:6.0f} MB  exit {pm_whole[2]}"
+            )
+        pm = median_of(postmortem, args.repeat)
+        print(
+            f"postmortem newest (checkpoints)    {pm[0]:7.2f} s  {pm[1]:6.0f} MB  exit {pm[2]}  ({pm[0] / floor[0]:.2f}× scan)"
         )
-        print(f"postmortem newest                  {pm[0]:7.2f} s  {pm[1]:6.0f} MB  exit {pm[2]}")
         shutil.rmtree(root)
         if args.big_runs:
             big = tmp / "big"
