@@ -48,7 +48,27 @@ _ID_SEGMENT = re.compile(
     r"|[0-9a-fA-F]{16,}|(?=[^/]*\d)[A-Za-z0-9_-]{24,})$"
 )
 _JSON_TYPE = re.compile(r"^application/([\w.+-]*\+)?json\b|^text/json\b", re.IGNORECASE)
+# orjson reads integers past 64 bits as floats: a body with a run of 19+ digits is parsed by
+# the stdlib, which keeps them exact.
+_LONG_DIGITS = re.compile(rb"\d{19}")
 _warned = False
+_names: dict[tuple[str, str], str] = {}  # (method, url) -> tool name: pure, so cached
+_NAMES_MAX = 4096
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is an optional speed-up
+    _fast_loads = None
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``; through orjson when it is installed and reads it the same way
+    (UTF-8, no NaN/Infinity, no integer past 64 bits: anything else goes to the stdlib)."""
+    if _fast_loads is not None and not _LONG_DIGITS.search(raw):
+        try:
+            return _fast_loads(raw)
+        except ValueError:
+            pass
+    return json.loads(raw)
 
 
 @dataclass
@@ -82,6 +102,18 @@ def http_tool_name(method: str, url: str) -> str:
     or token-like strings) become ``{id}``, so the 3rd call to an endpoint in one run matches
     the 3rd call in the next even when the ids or a test server's port differ.
     """
+    key = (method, url)
+    name = _names.get(key)
+    if name is not None:
+        return name
+    name = _tool_name_of(method, url)
+    if len(_names) >= _NAMES_MAX:
+        _names.clear()
+    _names[key] = name
+    return name
+
+
+def _tool_name_of(method: str, url: str) -> str:
     parts = urlsplit(url)
     segments = [("{id}" if _ID_SEGMENT.match(s) else s) for s in parts.path.split("/")]
     path = "/".join(segments) or "/"
@@ -115,7 +147,7 @@ def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -
     ctype = (content_type or "").lower()
     if _JSON_TYPE.match(ctype) and len(raw) <= limit * 4:
         try:
-            return json.loads(raw), False
+            return _loads(raw), False
         except ValueError:
             pass
     charset = "utf-8"
