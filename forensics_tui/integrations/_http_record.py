@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from forensics_tui.integrations._common import (
     current_facts,
     failure_status,
 )
+from forensics_tui.integrations._http_pending import defer
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -79,6 +81,9 @@ class Settings:
     clients: tuple[str, ...] = ()
     max_body: int = 256 * 1024  # characters of a body kept in the fixture
     max_buffer: int = 10 * 1024 * 1024  # kept for compatibility: bodies are teed, never buffered
+    # seconds an exchange may run before its pending fixture is written (0: at once); one that
+    # ends sooner is written once, as its final fixture
+    pending_after: float = 0.05
 
 
 def suppressed() -> bool:
@@ -179,7 +184,7 @@ def _is_cancel(exc: BaseException) -> bool:
 
 @dataclass
 class Exchange:
-    """One request in flight, with its pending fixture already on disk."""
+    """One request in flight; its pending fixture is on disk, or deferred (``_http_pending``)."""
 
     client: str
     method: str
@@ -191,11 +196,24 @@ class Exchange:
     handle: Any = None
     facts: CallFacts | None = None
     done: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def write_pending(self) -> None:
+        """The pending fixture, if the exchange is still running (``_http_pending``)."""
+        with self.lock:
+            if self.done or self.handle is None:
+                return
+            handle = self.handle
+            _safely(lambda: self.recorder.write_pending(handle))
 
     def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
-        if self.done:
-            return
-        self.done = True
+        with self.lock:  # not while the timer writes the pending fixture
+            if self.done:
+                return
+            self.done = True
+            handle = self.handle
+            if handle is not None:  # first: a deferred exchange gets its call_id here
+                _safely(lambda: handle.finish(output, status, error=error, meta=meta))
         if status != "ok" and self.facts is not None:
             failure = {"status": status, "call_id": getattr(self.handle, "call_id", None)}
             if isinstance(error, dict):
@@ -203,9 +221,6 @@ class Exchange:
             if isinstance(output, dict) and output.get("status_code") is not None:
                 failure["status_code"] = output["status_code"]
             self.facts.note(failure)
-        if self.handle is None:
-            return
-        _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
 
     def response(
         self,
@@ -327,10 +342,13 @@ def begin(
     exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)
     exchange.facts = current_facts()
     request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
+    delay = settings.pending_after
     with no_capture():
         exchange.handle = _safely(
             lambda: recorder.start_call(
-                http_tool_name(method, url), request, replay=replay, meta=meta
+                http_tool_name(method, url), request, replay=replay, meta=meta, pending=delay <= 0
             )
         )
+    if delay > 0 and exchange.handle is not None:
+        defer(exchange, delay)
     return exchange
