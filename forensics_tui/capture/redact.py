@@ -17,7 +17,7 @@ import binascii
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from time import monotonic as _monotonic
 from typing import Any
 
@@ -186,15 +186,21 @@ class Redactor:
 
     def suspicious(self, text: str) -> bool:
         """Cheap test: could ``text`` hold a secret?  False means it certainly does not."""
-        if not self.enabled:
+        return self.suspicious_any((text,))
+
+    def suspicious_any(self, strings: Sequence[str]) -> bool:
+        """``suspicious`` for several strings: one anchor scan of them all, and the extra
+        patterns on each string alone (a ``^...$`` pattern must see each string whole)."""
+        if not self.enabled or not strings:
             return False
         data = self._env_data  # the environment check inlined: this runs on every call
         if data is not None and (len(data) != self._env_len or _monotonic() >= self._env_next):
             self._check_env()
-        return bool(
-            self._any_rx.search(text.lower())
-            or (self._extra_rx is not None and self._extra_rx.search(text))
-        )
+        text = strings[0] if len(strings) == 1 else "\x00".join(strings)
+        if self._any_rx.search(text.lower()):
+            return True
+        extra = self._extra_rx
+        return extra is not None and any(extra.search(s) for s in strings)
 
     # -- keys ---------------------------------------------------------------------------
 
