@@ -29,7 +29,7 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_integrations import FloorCase, integration_cases
+from bench_integrations import FloorCase, close_all, integration_cases
 
 from forensics_tui.capture import (
     Recorder,
@@ -182,7 +182,7 @@ def main() -> int:
         Path(capture[sizes[0], "json"].rec.record(TOOL, INPUT, OUTPUT)).read_text()
     )
     floors = {b: FloorCase(base, b, fixture) for b in backends}
-    integrations = integration_cases(base, TOOL, INPUT, OUTPUT)
+    integrations = integration_cases(base, TOOL, INPUT, OUTPUT, clients=("httpx",))
     overhead: dict[str, list[float]] = {name: [] for name in integrations}
     try:
         # Batches are interleaved across cases so that noise from the machine hits all alike.
@@ -208,6 +208,7 @@ def main() -> int:
         for case in [*capture.values(), *legacy.values()]:
             case.close()
     finally:
+        close_all(integrations)
         shutil.rmtree(base, ignore_errors=True)
     head = f"{'files':>8} | {'capture json':>12} | {'(best)':>9} |"
     head += f" {'capture orjson':>14} |" if "orjson" in backends else ""

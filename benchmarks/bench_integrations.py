@@ -1,24 +1,46 @@
-"""Integration overhead and the write floor, for ``bench_capture.py`` (importable helpers).
+"""Integration overhead over a bare ``@checkpoint`` call, every integration in one run.
 
-* floor: the least any capture can cost here: encode a fixture-sized dict and write it through
-  a temp file + rename, no sequence, no checks, no redaction.  Reported so that the capture's
-  µs per call can be read against what this machine can do at the time of the run.
-* integration overhead: µs a call costs through an integration minus the same call through
-  ``@checkpoint`` (the bare two-phase call: a pending fixture, then the final one).  LangChain's
-  ``ForensicsMiddleware.wrap_tool_call`` and an httpx request captured by ``integrations.http``
-  (through the real ``HTTPTransport``, whose connection pool answers from memory, minus the
-  same request uncaptured) are measured.
+    python benchmarks/bench_integrations.py [--dir /dev/shm] [--batches 15] [--calls 200]
+
+For each HTTP client (httpx sync and async, requests, aiohttp, urllib, urllib3) the same GET is
+made against a real 127.0.0.1 server, uncaptured and captured, batches interleaved; the server
+runs in another process, so with the default CPU clock (this process's CPU time) its work is not
+counted.  ``captured - uncaptured`` is what capture costs; minus the bare ``@checkpoint`` call
+(a pending and a final fixture, like every HTTP exchange) it is what the integration adds over a
+bare call.  LangChain's ``ForensicsMiddleware.wrap_tool_call`` minus bare likewise.  Medians of
+interleaved batches, with the load average at the start and end (issue 12: <= 15 µs).
+
+``--varied`` changes the payload of every call (bare and middleware: a fresh id and subject
+each call; HTTP: the server answers a fresh body and the URL's query changes), so nothing
+cached from an earlier call applies.
+
+Also imported by ``bench_capture.py`` (``FloorCase``, ``integration_cases``).
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import gc
 import itertools
+import json
 import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from types import SimpleNamespace
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from forensics_tui.capture import Recorder, checkpoint, serialize
+
+CLOCK: Callable[[], float] = time.process_time
+HTTP_CLIENTS = ("httpx", "httpx async", "requests", "aiohttp", "urllib", "urllib3")
 
 
 class FloorCase:
@@ -42,62 +64,306 @@ class FloorCase:
         os.replace(tmp, f"{self.dir}/{n:06d}.json")
 
 
-class FakePool:
-    """An httpcore connection pool that answers every request from memory."""
+# The loopback server: HTTP/1.1 keep-alive, answers every GET with the JSON body it was given
+# (``varied``: the same body with a fresh counter in it, so no two answers are equal).
+_SERVER = r"""
+import http.server, json, sys, itertools
+body = sys.stdin.buffer.read()
+varied = sys.argv[1] == "1"
+count = itertools.count()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        data = body
+        if varied:
+            value = json.loads(body)
+            n = next(count)
+            value["body"]["customer"] = f"C-{n}"
+            value["body"]["tickets"][0]["subject"] = f"Order #{n} arrived damaged {n * 7919}"
+            data = json.dumps(value).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"""
 
-    def __init__(self, httpcore: Any, body: bytes) -> None:
-        self.httpcore, self.body = httpcore, body
 
-    def handle_request(self, request: Any) -> Any:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(self.body)),
-        ]
-        return self.httpcore.Response(200, headers=headers, content=self.body)
+class LoopbackServer:
+    """The server process; ``url`` is where it listens."""
+
+    def __init__(self, body: bytes, varied: bool) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVER, "1" if varied else "0"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(body)
+        self.proc.stdin.close()
+        port = int(self.proc.stdout.readline())
+        self.url = f"http://127.0.0.1:{port}/v1/crm/lookup"
 
     def close(self) -> None:
-        return None
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
-def integration_cases(base: Path, tool: str, inp: dict, out: dict) -> dict[str, Any]:
-    """name -> zero-argument callable recording one call that way (those installed)."""
-    cases: dict[str, Any] = {}
+class Case:
+    """One way of making a call: ``call()``, and ``install()`` -> undo, for captured cases."""
+
+    def __init__(self, call: Callable[[], Any], install: Callable[[], Any] | None = None) -> None:
+        self.call = call
+        self.install = install
+        self.samples: list[float] = []
+        self.close: Callable[[], Any] = lambda: None
+
+    def __call__(self) -> Any:
+        return self.call()
+
+
+def _http_install(recorder: Recorder, client: str) -> Callable[[], Any]:
+    def install() -> Callable[[], Any]:
+        from forensics_tui.integrations import http
+
+        http.install(recorder, clients=(client.split()[0],))
+        return http.uninstall
+
+    return install
+
+
+def _queries(varied: bool) -> Callable[[], str]:
+    if not varied:
+        return lambda: "?customer=C-1042"
+    counter = itertools.count()
+    return lambda: f"?customer=C-{next(counter)}"
+
+
+def _http_getter(
+    client: str, url: str, varied: bool
+) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    """(one GET of ``url`` through ``client``, close); ImportError when it is not installed."""
+    query = _queries(varied)
+    if client == "httpx":
+        import httpx
+
+        sync_client = httpx.Client()
+        return lambda: sync_client.get(url + query()).json(), sync_client.close
+    if client == "httpx async":
+        import httpx
+
+        loop = asyncio.new_event_loop()
+        async_client = httpx.AsyncClient()
+
+        async def get_async() -> Any:
+            return (await async_client.get(url + query())).json()
+
+        def close_async() -> None:
+            loop.run_until_complete(async_client.aclose())
+            loop.close()
+
+        return lambda: loop.run_until_complete(get_async()), close_async
+    if client == "requests":
+        import requests
+
+        session = requests.Session()
+        return lambda: session.get(url + query()).json(), session.close
+    if client == "aiohttp":
+        import aiohttp
+
+        loop = asyncio.new_event_loop()
+        session = loop.run_until_complete(_aiohttp_session(aiohttp))
+
+        async def get_aiohttp() -> Any:
+            async with session.get(url + query()) as resp:
+                return await resp.json()
+
+        def close_aiohttp() -> None:
+            loop.run_until_complete(session.close())
+            loop.close()
+
+        return lambda: loop.run_until_complete(get_aiohttp()), close_aiohttp
+    if client == "urllib":
+        import urllib.request
+
+        def get_urllib() -> Any:
+            with urllib.request.urlopen(url + query()) as resp:
+                return json.loads(resp.read())
+
+        return get_urllib, lambda: None
+    if client == "urllib3":
+        import urllib3
+
+        pool = urllib3.PoolManager()
+        return lambda: json.loads(pool.request("GET", url + query()).data), pool.clear
+    raise ValueError(client)
+
+
+async def _aiohttp_session(aiohttp: Any) -> Any:
+    return aiohttp.ClientSession()
+
+
+def _varied(inp: dict, out: dict) -> tuple[Callable[[], dict], Callable[[], dict]]:
+    counter = itertools.count()
+
+    def fresh_out() -> dict:
+        n = next(counter)
+        value = json.loads(json.dumps(out))
+        value["body"]["customer"] = f"C-{n}"
+        value["body"]["tickets"][0]["subject"] = f"Order #{n} arrived damaged {n * 7919}"
+        return value
+
+    def fresh_in() -> dict:
+        return {**inp, "customer": f"C-{next(counter)}", "query": f"open tickets #{next(counter)}"}
+
+    return fresh_in, fresh_out
+
+
+def integration_cases(
+    base: Path,
+    tool: str,
+    inp: dict,
+    out: dict,
+    *,
+    clients: tuple[str, ...] = HTTP_CLIENTS,
+    varied: bool = False,
+) -> dict[str, Case]:
+    """name -> ``Case``: bare ``@checkpoint``, langchain middleware, and for each HTTP client
+    installed ``<client> uncaptured`` and ``<client> captured`` (close them with ``close_all``)."""
+    cases: dict[str, Case] = {}
     bare_rec = Recorder(base, "bare")
+    fresh_in, fresh_out = _varied(inp, out) if varied else (lambda: inp, lambda: out)
 
     @checkpoint(tool, recorder=bare_rec)
     def bare(**kwargs: Any) -> dict:
-        return out
+        return fresh_out()
 
-    cases["bare @checkpoint"] = lambda: bare(**inp)
+    cases["bare @checkpoint"] = Case(lambda: bare(**fresh_in()))
     try:
         from forensics_tui.integrations.langchain import ForensicsMiddleware
     except ImportError:
         pass
     else:
         middleware = ForensicsMiddleware(Recorder(base, "langchain"))
-        request = SimpleNamespace(tool_call={"name": tool, "args": inp, "id": "call_1"})
-        cases["langchain middleware"] = lambda: middleware.wrap_tool_call(request, lambda r: out)
-    try:
-        import httpcore
-        import httpx
-    except ImportError:
-        return cases
-    import json
 
-    body = json.dumps(out).encode()
-    transport = httpx.HTTPTransport()
-    transport._pool = FakePool(httpcore, body)
-    client = httpx.Client(transport=transport)
-    url = "http://api.example.com/v1/crm/lookup?customer=C-1042"
-    cases["httpx uncaptured"] = lambda: client.get(url)
-    http_rec = Recorder(base, "http")
-    cases["httpx captured"] = lambda: client.get(url)
-    cases["httpx captured"].install = lambda: _install(http_rec)
+        def through_middleware() -> Any:
+            request = SimpleNamespace(tool_call={"name": tool, "args": fresh_in(), "id": "call_1"})
+            return middleware.wrap_tool_call(request, lambda r: fresh_out())
+
+        cases["langchain middleware"] = Case(through_middleware)
+    if not clients:
+        return cases
+    server = LoopbackServer(json.dumps(out).encode(), varied)
+    closers: list[Callable[[], Any]] = []
+    for client in clients:
+        try:
+            get, close = _http_getter(client, server.url, varied)
+        except ImportError:
+            continue
+        closers.append(close)
+        rec = Recorder(base, "http-" + client.replace(" ", "-"))
+        cases[f"{client} uncaptured"] = Case(get)
+        cases[f"{client} captured"] = Case(get, _http_install(rec, client))
+
+    def close_all() -> None:
+        for close in closers:
+            close()
+        server.close()
+
+    cases["bare @checkpoint"].close = close_all
     return cases
 
 
-def _install(recorder: Recorder) -> Any:
-    from forensics_tui.integrations import http
+def close_all(cases: dict[str, Case]) -> None:
+    for case in cases.values():
+        case.close()
 
-    http.install(recorder, clients=("httpx",))
-    return http.uninstall
+
+def batch_us(case: Case, calls: int) -> float:
+    """µs per call over one batch (a few warm-up calls first; gc collected before)."""
+    undo = case.install() if case.install is not None else None
+    try:
+        for _ in range(3):
+            case()
+        gc.collect()
+        start = CLOCK()
+        for _ in range(calls):
+            case()
+        return (CLOCK() - start) / calls * 1e6
+    finally:
+        if undo is not None:
+            undo()
+
+
+def overheads(medians: dict[str, float]) -> list[tuple[str, float, float | None]]:
+    """(integration, µs per call, µs added over bare): langchain and each captured client."""
+    bare = medians["bare @checkpoint"]
+    rows: list[tuple[str, float, float | None]] = [("bare @checkpoint", bare, None)]
+    if "langchain middleware" in medians:
+        value = medians["langchain middleware"]
+        rows.append(("langchain middleware", value, value - bare))
+    for client in HTTP_CLIENTS:
+        if f"{client} captured" in medians:
+            captured, plain = medians[f"{client} captured"], medians[f"{client} uncaptured"]
+            rows.append((f"{client} capture", captured - plain, captured - plain - bare))
+    return rows
+
+
+def _load() -> str:
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_dir = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    parser.add_argument("--dir", default=default_dir, help="file system to write fixtures on")
+    parser.add_argument("--calls", type=int, default=200, help="calls per batch")
+    parser.add_argument("--batches", type=int, default=15, help="batches (median is reported)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="cpu")
+    parser.add_argument("--backend", choices=("auto", "json", "orjson"), default="auto")
+    parser.add_argument("--varied", action="store_true", help="a different payload every call")
+    parser.add_argument("--clients", default=",".join(HTTP_CLIENTS), help="HTTP clients")
+    args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    backend = serialize.set_json_backend(args.backend)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_capture import INPUT, OUTPUT, TOOL
+
+    clients = tuple(c for c in args.clients.split(",") if c)
+    base = Path(tempfile.mkdtemp(prefix="bench-integrations-", dir=args.dir))
+    cases = integration_cases(base, TOOL, INPUT, OUTPUT, clients=clients, varied=args.varied)
+    load_start = _load()
+    try:
+        for _ in range(args.batches):  # interleaved: the machine's noise hits every case alike
+            for case in cases.values():
+                case.samples.append(batch_us(case, args.calls))
+    finally:
+        close_all(cases)
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+    medians = {name: median(case.samples) for name, case in cases.items()}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.clock} clock, ", end="")
+    print(f"json backend {backend}, fixtures on {args.dir}, redaction on")
+    print(f"payload: {'varied every call' if args.varied else 'the same every call'}; ", end="")
+    print(f"median of {args.batches} interleaved batches of {args.calls} calls")
+    print(f"load average at start {load_start}, at end {_load()}\n")
+    for name, value in medians.items():
+        print(f"  {name:>24}: {value:8.1f} µs per call")
+    print()
+    print(f"{'integration':>24} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs")
+    for name, value, added in overheads(medians):
+        met = "" if added is None else ("met" if added <= 15.0 else "not met")
+        extra = "" if added is None else f"{added:+.1f}"
+        print(f"{name:>24} | {value:11.1f} | {extra:>15} | {met}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

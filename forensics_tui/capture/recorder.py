@@ -289,9 +289,19 @@ class Recorder:
         return head + b',"parent_call":' + dumps(parent) + b"}"
 
     def start_call(
-        self, tool: Any, input: Any, *, replay: Any = None, meta: Any = None
+        self,
+        tool: Any,
+        input: Any,
+        *,
+        replay: Any = None,
+        meta: Any = None,
+        pending: bool = True,
     ) -> CallHandle:
-        """Write the ``pending`` fixture of a call that is starting; finish it on the handle."""
+        """Write the ``pending`` fixture of a call that is starting; finish it on the handle.
+
+        ``pending=False`` prepares the call without writing: ``write_pending(handle)`` writes
+        the pending fixture later (a call still running after a while), and a call finished
+        first is written once, as its final fixture (its seq taken when it is written)."""
         handle = CallHandle(self, _tool_name(tool, self.redactor), b"null", [])
         try:
             if self._all_plain(input, replay, meta):  # one scan for all three fields
@@ -303,10 +313,23 @@ class Recorder:
                 handle._input = self._encode_field(value)
                 handle._replay = self._prep(replay, "replay")
                 handle._meta = self._prep_meta(meta)
-            self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
+            if pending:
+                self._write_new(
+                    self._head(handle, "pending", None, None, None, []), handle, handle._ts
+                )
         except Exception as exc:
             self._drop(exc)
         return handle
+
+    def write_pending(self, handle: CallHandle) -> None:
+        """The ``pending`` fixture of a call started with ``pending=False``, unless it is already
+        written or the call finished; callers keep this and ``finish`` from running at once."""
+        try:
+            if handle._done or handle.seq is not None:
+                return
+            self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
+        except Exception as exc:
+            self._drop(exc)
 
     def set_label(self, key: str, value: Any) -> None:
         """Label this run (``agent_version``, ``model``...) in ``run.json``; never raises."""

@@ -17,7 +17,7 @@ import binascii
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from time import monotonic as _monotonic
 from typing import Any
 
@@ -105,6 +105,8 @@ _PAIR_RULES: list[tuple[re.Pattern[str], int, int]] = [
 ]
 _SECRET_ENV_MIN = 8
 _ENV_RECHECK_S = 1.0
+CLEAN_CACHE_MAX = 4096  # strings remembered as clean (then the set starts over)
+CLEAN_CACHE_CHARS = 256  # longer strings (bodies, prose) rarely repeat: not remembered
 KEY_SCAN_MIN = 16  # dict keys this long are checked for being a secret themselves
 
 
@@ -128,6 +130,9 @@ class Redactor:
     ) -> None:
         self.enabled = enabled
         self.key_cache: dict[str, bool] = {}
+        # Exact strings the fast check found clean under the current rules: cleared when the
+        # rules change (``_build``), bounded in count and in the length of a string kept.
+        self.clean_strings: set[str] = set()
         self._name_cache: dict[str, str] = {}
         self._extra_keys = frozenset(n for n in (_normal(k) for k in extra_keys) if n)
         self._extra = [p if isinstance(p, re.Pattern) else re.compile(p) for p in extra_patterns]
@@ -160,6 +165,8 @@ class Redactor:
         # false alarm only costs the per-rule checks, a second scan would cost every call).
         self._any_rx = re.compile(_trie({a.lower() for a in cs} | set(ci)))
         self._name_cache.clear()
+        # Strings found clean under the old rules may hold a new environment secret.
+        self.clean_strings.clear()
         # Keys judged before may hold a newly secret environment value: judge them again.
         self.key_cache.clear()
         safe = self.__dict__.get("_fast_safe_keys")
@@ -186,15 +193,31 @@ class Redactor:
 
     def suspicious(self, text: str) -> bool:
         """Cheap test: could ``text`` hold a secret?  False means it certainly does not."""
-        if not self.enabled:
+        return self.suspicious_any((text,))
+
+    def suspicious_any(self, strings: Sequence[str]) -> bool:
+        """``suspicious`` for several strings: one anchor scan of them all, and the extra
+        patterns on each string alone (a ``^...$`` pattern must see each string whole)."""
+        if not self.enabled or not strings:
             return False
         data = self._env_data  # the environment check inlined: this runs on every call
         if data is not None and (len(data) != self._env_len or _monotonic() >= self._env_next):
             self._check_env()
-        return bool(
-            self._any_rx.search(text.lower())
-            or (self._extra_rx is not None and self._extra_rx.search(text))
-        )
+        known = self.clean_strings
+        if known:  # strings found clean before, under the same rules, need no second scan
+            strings = [s for s in strings if s not in known]
+            if not strings:
+                return False
+        text = strings[0] if len(strings) == 1 else "\x00".join(strings)
+        if self._any_rx.search(text.lower()):
+            return True
+        extra = self._extra_rx
+        if extra is not None and any(extra.search(s) for s in strings):
+            return True
+        if len(known) > CLEAN_CACHE_MAX:
+            known.clear()
+        known.update(s for s in strings if len(s) <= CLEAN_CACHE_CHARS)
+        return False
 
     # -- keys ---------------------------------------------------------------------------
 

@@ -166,7 +166,7 @@ def clean(strings: list[str], redactor: RedactorLike | None, max_str: int) -> bo
         return True
     if max(map(len, strings)) > max_str // 4:  # maybe over the cap in UTF-8: walk it
         return False
-    return redactor is None or not redactor.suspicious("\x00".join(strings))
+    return redactor is None or not redactor.suspicious_any(strings)
 
 
 def prepare(

@@ -16,7 +16,7 @@ import json
 import math
 import sys
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, Protocol
 
@@ -39,6 +39,8 @@ class RedactorLike(Protocol):
     def is_secret_key(self, key: str) -> bool: ...
 
     def suspicious(self, text: str) -> bool: ...
+
+    def suspicious_any(self, strings: Sequence[str]) -> bool: ...
 
     def scrub(self, text: str) -> str: ...
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextvars
 import json
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from forensics_tui.integrations._common import (
     current_facts,
     failure_status,
 )
+from forensics_tui.integrations._http_pending import defer
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -48,7 +50,27 @@ _ID_SEGMENT = re.compile(
     r"|[0-9a-fA-F]{16,}|(?=[^/]*\d)[A-Za-z0-9_-]{24,})$"
 )
 _JSON_TYPE = re.compile(r"^application/([\w.+-]*\+)?json\b|^text/json\b", re.IGNORECASE)
+# orjson reads integers past 64 bits as floats: a body with a run of 19+ digits is parsed by
+# the stdlib, which keeps them exact.
+_LONG_DIGITS = re.compile(rb"\d{19}")
 _warned = False
+_names: dict[tuple[str, str], str] = {}  # (method, url) -> tool name: pure, so cached
+_NAMES_MAX = 4096
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is an optional speed-up
+    _fast_loads = None
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``; through orjson when it is installed and reads it the same way
+    (UTF-8, no NaN/Infinity, no integer past 64 bits: anything else goes to the stdlib)."""
+    if _fast_loads is not None and not _LONG_DIGITS.search(raw):
+        try:
+            return _fast_loads(raw)
+        except ValueError:
+            pass
+    return json.loads(raw)
 
 
 @dataclass
@@ -59,6 +81,9 @@ class Settings:
     clients: tuple[str, ...] = ()
     max_body: int = 256 * 1024  # characters of a body kept in the fixture
     max_buffer: int = 10 * 1024 * 1024  # kept for compatibility: bodies are teed, never buffered
+    # seconds an exchange may run before its pending fixture is written (0: at once); one that
+    # ends sooner is written once, as its final fixture
+    pending_after: float = 0.05
 
 
 def suppressed() -> bool:
@@ -82,6 +107,18 @@ def http_tool_name(method: str, url: str) -> str:
     or token-like strings) become ``{id}``, so the 3rd call to an endpoint in one run matches
     the 3rd call in the next even when the ids or a test server's port differ.
     """
+    key = (method, url)
+    name = _names.get(key)
+    if name is not None:
+        return name
+    name = _tool_name_of(method, url)
+    if len(_names) >= _NAMES_MAX:
+        _names.clear()
+    _names[key] = name
+    return name
+
+
+def _tool_name_of(method: str, url: str) -> str:
     parts = urlsplit(url)
     segments = [("{id}" if _ID_SEGMENT.match(s) else s) for s in parts.path.split("/")]
     path = "/".join(segments) or "/"
@@ -115,7 +152,7 @@ def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -
     ctype = (content_type or "").lower()
     if _JSON_TYPE.match(ctype) and len(raw) <= limit * 4:
         try:
-            return json.loads(raw), False
+            return _loads(raw), False
         except ValueError:
             pass
     charset = "utf-8"
@@ -147,7 +184,7 @@ def _is_cancel(exc: BaseException) -> bool:
 
 @dataclass
 class Exchange:
-    """One request in flight, with its pending fixture already on disk."""
+    """One request in flight; its pending fixture is on disk, or deferred (``_http_pending``)."""
 
     client: str
     method: str
@@ -159,11 +196,24 @@ class Exchange:
     handle: Any = None
     facts: CallFacts | None = None
     done: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def write_pending(self) -> None:
+        """The pending fixture, if the exchange is still running (``_http_pending``)."""
+        with self.lock:
+            if self.done or self.handle is None:
+                return
+            handle = self.handle
+            _safely(lambda: self.recorder.write_pending(handle))
 
     def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
-        if self.done:
-            return
-        self.done = True
+        with self.lock:  # not while the timer writes the pending fixture
+            if self.done:
+                return
+            self.done = True
+            handle = self.handle
+            if handle is not None:  # first: a deferred exchange gets its call_id here
+                _safely(lambda: handle.finish(output, status, error=error, meta=meta))
         if status != "ok" and self.facts is not None:
             failure = {"status": status, "call_id": getattr(self.handle, "call_id", None)}
             if isinstance(error, dict):
@@ -171,9 +221,6 @@ class Exchange:
             if isinstance(output, dict) and output.get("status_code") is not None:
                 failure["status_code"] = output["status_code"]
             self.facts.note(failure)
-        if self.handle is None:
-            return
-        _safely(lambda: self.handle.finish(output, status, error=error, meta=meta))
 
     def response(
         self,
@@ -295,10 +342,13 @@ def begin(
     exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)
     exchange.facts = current_facts()
     request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
+    delay = settings.pending_after
     with no_capture():
         exchange.handle = _safely(
             lambda: recorder.start_call(
-                http_tool_name(method, url), request, replay=replay, meta=meta
+                http_tool_name(method, url), request, replay=replay, meta=meta, pending=delay <= 0
             )
         )
+    if delay > 0 and exchange.handle is not None:
+        defer(exchange, delay)
     return exchange

@@ -9,6 +9,7 @@ early (``meta.stream`` says which).  Client adapters wrap their stream objects a
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 import weakref
@@ -82,7 +83,7 @@ class BodyTee:
                 return
             self._done = True
         if self._finalizer is not None:  # finished: nothing to do when the owner goes away
-            self._finalizer.detach()
+            _watched.pop(self._finalizer, None)
         body = bytes(self.kept)
         if self.decode is not None and body:
             decode = self.decode
@@ -102,7 +103,31 @@ class BodyTee:
         )
 
 
+# weak reference to a body's owner -> its tee, until the tee is closed.  The registry keeps the
+# references alive (a reference dying with its owner would never call back); lighter than
+# ``weakref.finalize``, which costs as much as a quarter of a captured exchange.
+_watched: dict[weakref.ref[Any], BodyTee] = {}
+
+
+def _collected(ref: weakref.ref[Any]) -> None:
+    tee = _watched.pop(ref, None)
+    if tee is not None:
+        tee.abandon("abandoned")
+
+
+def _at_exit() -> None:
+    """A body still open when the interpreter exits is finished as ``abandoned``."""
+    while _watched:
+        with contextlib.suppress(Exception):
+            _watched.popitem()[1].abandon("abandoned")
+
+
+atexit.register(_at_exit)
+
+
 def finalize_abandoned(owner: Any, tee: BodyTee) -> None:
     """Finish ``tee`` as ``abandoned`` if ``owner`` is garbage-collected before its body ended."""
     with contextlib.suppress(TypeError):  # not weak-referenceable: the close hooks still apply
-        tee._finalizer = weakref.finalize(owner, tee.abandon, "abandoned")
+        ref = weakref.ref(owner, _collected)
+        tee._finalizer = ref
+        _watched[ref] = tee

@@ -48,6 +48,7 @@ def install(
     clients: Iterable[str] = CLIENTS,
     max_body: int = 256 * 1024,
     max_buffer: int = 10 * 1024 * 1024,
+    pending_after: float = 0.05,
 ) -> list[str]:
     """Start recording HTTP made through ``clients`` (those installed); returns the patched ones.
 
@@ -55,14 +56,22 @@ def install(
     ``recorder``, else ``get_recorder()`` at the time of each request, so
     ``FORENSICS_FIXTURE_DIR``/``FORENSICS_RUN_ID`` apply.  ``max_body`` caps the characters of
     a body kept in a fixture (the rest still reaches the caller).  ``max_buffer`` is accepted
-    for compatibility and unused: bodies are teed as read, never buffered.  Calling it again
-    replaces the settings.
+    for compatibility and unused: bodies are teed as read, never buffered.  An exchange still
+    running ``pending_after`` seconds after it started is written as ``pending`` (by a
+    background thread; at once with 0); one that ends sooner is written once, final.  Calling
+    it again replaces the settings.
     """
     global _settings
     with _lock:
         _undo_all()
         clients = tuple(clients)
-        _settings = Settings(recorder, clients, max_body=max_body, max_buffer=max_buffer)
+        _settings = Settings(
+            recorder,
+            clients,
+            max_body=max_body,
+            max_buffer=max_buffer,
+            pending_after=pending_after,
+        )
         patched: list[str] = []
         for client in clients:
             found = patch_client(client, _settings)
@@ -95,10 +104,11 @@ def capture_http(
     *,
     clients: Iterable[str] = CLIENTS,
     max_body: int = 256 * 1024,
+    pending_after: float = 0.05,
 ) -> Iterator[list[str]]:
     """``install()`` for the duration of a ``with`` block, then restore what was there before."""
     previous = _settings
-    patched = install(recorder, clients=clients, max_body=max_body)
+    patched = install(recorder, clients=clients, max_body=max_body, pending_after=pending_after)
     try:
         yield patched
     finally:
@@ -110,4 +120,5 @@ def capture_http(
                 clients=previous.clients,
                 max_body=previous.max_body,
                 max_buffer=previous.max_buffer,
+                pending_after=previous.pending_after,
             )

@@ -291,3 +291,47 @@ def test_redaction_can_be_turned_off_per_recorder(tmp_path: Path) -> None:
     rec = Recorder(tmp_path, "r", redact=False)
     doc = json.loads(rec.record("t", {"password": "hunter2"}, None).read_text())
     assert doc["input"] == {"password": "hunter2"} and doc["redacted"] == []
+
+
+def test_a_string_found_clean_is_redacted_once_the_environment_makes_it_secret(
+    tmp_path: Path,
+) -> None:
+    """The clean-string cache is dropped when the rules change: a value seen clean before is
+    redacted as soon as an environment variable makes it a secret."""
+    from forensics_tui.capture import Recorder
+    from forensics_tui.capture.redact import Redactor
+
+    env: dict[str, str] = {}
+    red = Redactor(env=env)
+    rec = Recorder(tmp_path, "run1", redaction=red)
+    value = "plain-looking-value-9f8e7d6c"
+    first = rec.record("tool", {"a": value, "b": "another string here"})
+    assert first is not None and value in first.read_text()
+    assert value in red.clean_strings
+    env["SERVICE_PASSWORD"] = value  # now a secret: the environment grew, rules rebuilt
+    second = rec.record("tool", {"a": value, "b": "another string here"})
+    assert second is not None and value not in second.read_text()
+    assert value not in red.clean_strings
+
+
+def test_a_suspicious_string_is_never_remembered_as_clean() -> None:
+    from forensics_tui.capture.redact import Redactor
+
+    red = Redactor(env={})
+    secret = "Bearer abcdefghijklmnopqrstuvwxyz012345"
+    for _ in range(3):
+        assert red.suspicious_any(["hello there world", secret])
+        assert secret not in red.clean_strings
+    assert red.suspicious_any([secret])
+
+
+def test_the_clean_string_cache_is_bounded() -> None:
+    from forensics_tui.capture import redact
+
+    red = redact.Redactor(env={})
+    for n in range(redact.CLEAN_CACHE_MAX * 2):
+        assert not red.suspicious_any([f"ordinary words number {n}"])
+        assert len(red.clean_strings) <= redact.CLEAN_CACHE_MAX + 1
+    long_text = "word " * (redact.CLEAN_CACHE_CHARS // 5 + 10)
+    assert not red.suspicious_any([long_text])
+    assert long_text not in red.clean_strings

@@ -43,3 +43,34 @@ def test_broken_config_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     config.write_text("[redaction\nnot toml")
     monkeypatch.setenv("FORENSICS_CONFIG", str(config))
     assert _record(tmp_path, {"password": "hunter2"})["input"]["password"] == "[REDACTED]"
+
+
+@pytest.mark.parametrize("backend", ["json", "orjson"])
+@pytest.mark.parametrize("how", ["record", "start_call"])
+def test_an_anchored_extra_pattern_applies_to_each_string(
+    tmp_path: Path, backend: str, how: str
+) -> None:
+    """``^...$`` must see each string whole, not the fast path's join of all of them."""
+    from forensics_tui.capture import serialize
+    from forensics_tui.capture.redact import Redactor
+
+    if serialize.set_json_backend(backend) != backend:
+        pytest.skip(f"{backend} is not installed")
+    try:
+        red = Redactor(extra_patterns=[r"^zz-[a-z0-9]{10,}$"], env={})
+        rec = Recorder(tmp_path, "run1", redaction=red)
+        payload = {"note": "hello world out there", "key_id": "zz-abcdef123456", "n": "last one"}
+        if how == "record":
+            path = rec.record("tool", payload, {"echo": "zz-abcdef123456", "x": "more words"})
+        else:
+            handle = rec.start_call("tool", payload)
+            path = handle.finish({"echo": "zz-abcdef123456", "x": "more words"})
+        assert path is not None
+        text = path.read_text()
+        assert "zz-abcdef123456" not in text
+        fixture = json.loads(text)
+        assert fixture["input"]["key_id"] == "[REDACTED]"
+        assert fixture["output"]["echo"] == "[REDACTED]"
+        assert fixture["input"]["note"] == "hello world out there"
+    finally:
+        serialize.set_json_backend("auto")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +34,16 @@ def require_extra(module: str) -> ModuleType:
                 f"{module} is required (FORENSICS_REQUIRE_EXTRAS is set): {exc}", pytrace=False
             )
     return pytest.importorskip(module)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """``condition()``'s first truthy value, polled until ``timeout`` seconds (then falsy)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.005)
 
 
 def read_fixtures(root: Path, run_id: str | None = None) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ import pytest
 from forensics_tui.capture import Recorder
 from forensics_tui.integrations import http
 
-from .conftest import read_fixtures
+from .conftest import read_fixtures, wait_for
 from .faultserver import FaultServer
 from .http_clients import STREAM_CLIENTS, get_json, read_stream
 
@@ -87,6 +87,8 @@ def test_abandoned_stream_is_finished_when_collected(
     with http.capture_http(Recorder(tmp_path, "run1")):
         client = httpx.Client(timeout=5)
         response = client.send(client.build_request("GET", fault_server.url("/gated")), stream=True)
+        # still running: written as pending once ``pending_after`` has passed
+        assert wait_for(lambda: read_fixtures(tmp_path, "run1"))
         assert _one(tmp_path)["status"] == "pending"
         del response
         gc.collect()
