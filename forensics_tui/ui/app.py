@@ -9,6 +9,8 @@ remapping and exposes each binding as a command-palette entry.
 from __future__ import annotations
 
 import gc
+import sys
+import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -40,6 +42,11 @@ __all__ = ["ForensicsApp"]
 
 _LIVE_CHECK_S = 5.0
 _ANALYSIS_DELAY_S = 0.5
+"""Findings are recomputed once changes have paused this long..."""
+_ANALYSIS_MAX_DELAY_S = 2.0
+"""...or this long after the first change they do not cover yet, even if the stream goes on."""
+_SWITCH_INTERVAL_S = 0.001
+"""How long a worker thread may hold the GIL while the UI thread waits for it (Python: 5 ms)."""
 AUTO_ANALYSIS_MAX_CALLS = 20_000
 """Above this many calls, findings and diffs wait for an explicit ``A`` (they read every file)."""
 
@@ -90,9 +97,14 @@ class ForensicsApp(App[None]):
             self._zone_error = None
         self._analysis: Any | None = None
         self._analysis_timer: Any | None = None
+        self._analysis_running = False
+        self._first_change: float | None = None
+        """When the oldest change the findings do not cover yet came in (monotonic)."""
+        self._last_change = 0.0
         self.analysis_pending = False
         self.analysis_enabled: bool | None = None  # None: decide by the root's size
         self._heap_frozen = False
+        self._switch_interval: float | None = None
         self._answered = False
         """True from a change until its findings are in (tests and screenshots wait on it)."""
 
@@ -109,6 +121,11 @@ class ForensicsApp(App[None]):
         return MainScreen(self.state)
 
     def on_mount(self) -> None:
+        # The store's batches and the analysis run in worker threads; with Python's default
+        # 5 ms switch interval a busy worker keeps the UI thread (the row's frame) waiting up
+        # to 5 ms each time both want the interpreter.  Restored on exit.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL_S))
         if self.keymap:
             self.set_keymap(self.keymap)
         if self._zone_error:
@@ -158,6 +175,9 @@ class ForensicsApp(App[None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """The one place worker errors surface: a notification, never a crash."""
         if event.state == WorkerState.ERROR:
+            if event.worker.group == "analysis":  # the next change may try again
+                self._analysis_running = False
+                self._next_analysis()
             error = event.worker.error
             self.notify(
                 safe_line(f"{event.worker.group or 'worker'} failed: {error}", 200),
@@ -199,7 +219,14 @@ class ForensicsApp(App[None]):
         self.request_analysis()
 
     def request_analysis(self) -> None:
-        """Recompute findings soon (bursts of changes coalesce into one run)."""
+        """Recompute findings soon: bursts coalesce, a steady stream cannot postpone them.
+
+        A bounded-delay throttle: the analysis runs once changes have paused for
+        ``_ANALYSIS_DELAY_S``, and at the latest ``_ANALYSIS_MAX_DELAY_S`` after the first
+        change it does not cover, however long a stream of landings goes on.  A change only
+        records its time (no timer is restarted per landing); one analysis runs at a time, and
+        changes that arrive during it are taken up by the next.
+        """
         if not self._analysis_allowed():
             if self.analysis_enabled is None and self.state.scan_complete:
                 self.analysis_enabled = False
@@ -210,12 +237,29 @@ class ForensicsApp(App[None]):
                 )
             return
         self.analysis_pending = True
-        if self._analysis_timer is not None:
-            self._analysis_timer.stop()
-        self._analysis_timer = self.set_timer(_ANALYSIS_DELAY_S, self._analysis_due)
+        now = time.monotonic()
+        self._last_change = now
+        if self._first_change is None:
+            self._first_change = now
+        if self._analysis_timer is None and not self._analysis_running:
+            self._analysis_timer = self.set_timer(_ANALYSIS_DELAY_S, self._analysis_due)
+
+    def _analysis_wait(self) -> float:
+        """Seconds until the pending changes are due for analysis (0: now)."""
+        assert self._first_change is not None
+        due = min(self._last_change + _ANALYSIS_DELAY_S, self._first_change + _ANALYSIS_MAX_DELAY_S)
+        return max(0.0, due - time.monotonic())
 
     def _analysis_due(self) -> None:
         self._analysis_timer = None
+        if self._analysis_running or self._first_change is None:
+            return
+        wait = self._analysis_wait()
+        if wait > 0.001:  # changes came in since the timer was set: not quiet yet
+            self._analysis_timer = self.set_timer(wait, self._analysis_due)
+            return
+        self._first_change = None  # the analysis reads the store as it is from now on
+        self._analysis_running = True
         self._analyse()
 
     @work(thread=True, exclusive=True, group="analysis")
@@ -227,8 +271,15 @@ class ForensicsApp(App[None]):
             answers = answers_from(analysis, now=now, stale_after_s=self.config.stale_after_s)
         self.call_from_thread(self._answers_ready, answers)
 
+    def _next_analysis(self) -> None:
+        """After an analysis: schedule the next one if changes came in meanwhile."""
+        self.analysis_pending = self._first_change is not None
+        if self._first_change is not None and self._analysis_timer is None:
+            self._analysis_timer = self.set_timer(self._analysis_wait(), self._analysis_due)
+
     def _answers_ready(self, answers: Answers) -> None:
-        self.analysis_pending = self._analysis_timer is not None  # another change came in
+        self._analysis_running = False
+        self._next_analysis()
         try:
             self.state.set_answers(answers)
         except NoMatches:  # the main screen is being torn down (exit raced the worker)
@@ -252,6 +303,8 @@ class ForensicsApp(App[None]):
         self._heap_frozen = True
 
     def on_unmount(self) -> None:
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
         if self._heap_frozen:
             gc.unfreeze()  # an app run in a longer-lived process (tests) leaves nothing pinned
 

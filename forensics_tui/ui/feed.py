@@ -19,6 +19,7 @@ from textual.message import Message
 
 from forensics_tui.core.model import Call
 from forensics_tui.ui.messages import Delta, FeedChanged, FeedSnapshot, WatchState
+from forensics_tui.ui.run_counts import RunCounts
 from forensics_tui.ui.view_model import RunSummary
 
 __all__ = ["StoreFeed"]
@@ -48,6 +49,8 @@ class StoreFeed:
         self.store = store if store is not None else FixtureStore(root)
         self._post = post
         self._pending = Delta()
+        self._counts = RunCounts()
+        """Status counts per run, kept by the feed's thread (the scan, then ``_apply``)."""
         self._poked = False
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
@@ -55,8 +58,13 @@ class StoreFeed:
 
     # -- snapshots (thread) ---------------------------------------------------------------
     def snapshot(self, *, complete: bool, indexed: int = 0, total: int | None = None) -> None:
-        runs = [RunSummary.from_run(run) for run in self.store.runs()]
-        calls = {run.run_id: list(self.store.calls(run.run_id)) for run in runs}
+        runs = []
+        calls: dict[str, list[Call]] = {}
+        self._counts = RunCounts()  # the whole store: every run is counted afresh
+        for run in self.store.runs():
+            run_calls = calls[run.run_id] = list(self.store.calls(run.run_id))
+            counts = self._counts.reset(run.run_id, run_calls)
+            runs.append(RunSummary.from_run(run, counts))
         count = sum(len(c) for c in calls.values())
         self._post(
             FeedSnapshot(runs, calls, complete=complete, indexed=indexed or count, total=total)
@@ -87,6 +95,7 @@ class StoreFeed:
             kind = getattr(event, "kind", "")
             run_id = getattr(event, "run_id", None)
             call: Call | None = getattr(event, "call", None)
+            self._counts.apply(event)
             if kind in _CALL_KINDS and call is not None:
                 delta.calls.append(call)
                 touched.add(call.run_id)
@@ -99,10 +108,12 @@ class StoreFeed:
         if rescanned:
             self.snapshot(complete=True)
             return Delta()
+        for run_id in delta.removed_runs:
+            self._counts.forget(run_id)
         for run_id in touched - delta.removed_runs:
             run = self.store.run(run_id)
-            if run is not None:
-                delta.runs[run_id] = RunSummary.from_run(run)
+            if run is not None:  # counted incrementally: O(changed calls), not O(run size)
+                delta.runs[run_id] = RunSummary.from_run(run, self._counts.counts(run))
         return delta
 
     def publish(self, delta: Delta) -> None:

@@ -48,12 +48,16 @@ class RunSummary:
         return sum(self.counts.values())
 
     @classmethod
-    def from_run(cls, run: object) -> RunSummary:
-        """Build from a ``core.model.Run`` (duck-typed so tests may pass look-alikes)."""
+    def from_run(cls, run: object, counts: dict[str, int] | None = None) -> RunSummary:
+        """Build from a ``core.model.Run`` (duck-typed so tests may pass look-alikes).
+
+        ``counts``: the run's status counts when the caller keeps them (``ui.run_counts``);
+        otherwise they are counted here, O(run size).
+        """
         return cls(
             run_id=run.run_id,  # type: ignore[attr-defined]
             status=run.status,  # type: ignore[attr-defined]
-            counts=dict(run.counts()),  # type: ignore[attr-defined]
+            counts=dict(run.counts()) if counts is None else counts,  # type: ignore[attr-defined]
             started_at=run.started_at,  # type: ignore[attr-defined]
             agent=run.agent,  # type: ignore[attr-defined]
             task=run.task,  # type: ignore[attr-defined]
