@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from forensics_tui.core.model import Call, Run
-from forensics_tui.core.storage.loader import read_call_if_exists, read_manifest
+from forensics_tui.core.storage.loader import read_call_in, read_manifest
 from forensics_tui.core.storage.ordering import run_sort_key
 
 __all__ = [
@@ -137,8 +137,7 @@ def _read(plan: RunPlan, names: list[str], root: Path) -> list[Call]:
     prefix = os.path.join(path, "")
     calls = []
     for name in names:
-        child = _child(path, name)
-        call = read_call_if_exists(child, run_id=run_id, root=root, text=prefix + name)
+        call = read_call_in(path, name, run_id=run_id, root=root, text=prefix + name)
         if call is not None:  # gone since it was listed
             calls.append(call)
     return calls
