@@ -17,6 +17,8 @@ from typing import Any
 from forensics_tui.capture.format import CALL_STATUSES as STATUSES
 from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
 from forensics_tui.capture.format import STATUS_ICONS as CALL_ICONS
+from forensics_tui.core.compact_ts import pack as pack_ts
+from forensics_tui.core.compact_ts import unpack as unpack_ts
 
 __all__ = [
     "BROKEN",
@@ -72,7 +74,9 @@ class Call:
       of a run when built with :meth:`in_dir`) and the file name; the name itself is not stored
       when it is the recorder's ``<seq:06d>_<tool>.json`` (it is formatted on demand);
     * ``call_id`` is not stored when it is ``<run_id>-<seq:06d>`` or ``<run_id>-<file stem>``;
-    * ``size`` and ``mtime_ns`` share one int; ``ended_at`` shares the ``ts`` string when equal.
+    * ``ts`` and ``ended_at`` are kept as ints (:mod:`~forensics_tui.core.compact_ts`) when that
+      gives back the exact string, and ``ended_at`` shares ``ts``'s value when they are equal;
+    * ``size`` and ``mtime_ns`` share one int, and ``format`` and ``deleted`` another.
 
     Each derived value is checked against the given one when the call is built: a value that
     does not derive exactly is stored as given, so every attribute reads back what was passed.
@@ -82,20 +86,19 @@ class Call:
     __slots__ = (
         "_cid",
         "_dir",
+        "_end",
+        "_flags",
         "_name",
         "_run_id",
         "_seq",
         "_stat",
         "_tool",
-        "deleted",
+        "_ts",
         "duration_ms",
-        "ended_at",
-        "format",
         "occurrence",
         "preview",
         "problem",
         "status",
-        "ts",
     )
 
     _dir: Path
@@ -105,15 +108,14 @@ class Call:
     _seq: int
     _tool: str
     status: str  # one of STATUSES, or BROKEN
-    ts: str | None
-    ended_at: str | None
+    _ts: int | str | None  # compact_ts.pack(ts)
+    _end: int | str | None  # compact_ts.pack(ended_at); the same object as _ts when equal
     duration_ms: float | None
-    format: int  # 0 = legacy snippet format
+    _flags: int  # format << 1 | deleted
     problem: str | None  # loader's reason when status == BROKEN
     occurrence: int  # nth call of this tool within its run, from 1; 0 for broken files
     _stat: int | tuple[int, int]  # mtime_ns << 48 | size (a pair if size does not fit)
     preview: str  # short one-line summary of the output or error (unsanitised)
-    deleted: bool  # the file disappeared after it was indexed
 
     def __init__(
         self,
@@ -138,7 +140,7 @@ class Call:
         self._fill(path.parent, path.name, run_id, call_id, seq, tool, status)
         self._rest(ts, ended_at, duration_ms, format, problem, occurrence, size, mtime_ns)
         self.preview = preview
-        self.deleted = deleted
+        self._set_flags(format, deleted)
 
     @classmethod
     def in_dir(
@@ -166,7 +168,7 @@ class Call:
         call._fill(run_dir, name, run_id, call_id, seq, tool, status)
         call._rest(ts, ended_at, duration_ms, format, problem, occurrence, size, mtime_ns)
         call.preview = preview
-        call.deleted = deleted
+        call._set_flags(format, deleted)
         return call
 
     def _fill(
@@ -196,10 +198,9 @@ class Call:
         size: int,
         mtime_ns: int,
     ) -> None:
-        self.ts = ts
-        self.ended_at = ts if ended_at is not None and ended_at == ts else ended_at
+        self._ts = packed = pack_ts(ts)
+        self._end = packed if ended_at is not None and ended_at == ts else pack_ts(ended_at)
         self.duration_ms = duration_ms
-        self.format = format
         self.problem = problem
         self.occurrence = occurrence
         self._set_stat(size, mtime_ns)
@@ -285,6 +286,53 @@ class Call:
     def tool(self, value: str) -> None:
         self._pin()
         self._tool = value
+
+    @property
+    def ts(self) -> str | None:
+        return unpack_ts(self._ts)
+
+    @ts.setter
+    def ts(self, value: str | None) -> None:
+        self._ts = pack_ts(value)
+
+    @property
+    def ts_packed(self) -> int | None:
+        """``ts`` as ``compact_ts.pack`` stored it, when it is an int (None otherwise)."""
+        packed = self._ts
+        return packed if type(packed) is int else None
+
+    @property
+    def ended_at(self) -> str | None:
+        return unpack_ts(self._end)
+
+    @ended_at.setter
+    def ended_at(self, value: str | None) -> None:
+        self._end = pack_ts(value)
+
+    @property
+    def format(self) -> int:
+        flags = self._flags
+        return flags >> 1 if type(flags) is int else flags[0]  # type: ignore[index]
+
+    @format.setter
+    def format(self, value: int) -> None:
+        self._set_flags(value, self.deleted)
+
+    @property
+    def deleted(self) -> bool:
+        """The file disappeared after it was indexed."""
+        flags = self._flags
+        return bool(flags & 1) if type(flags) is int else flags[1]  # type: ignore[index]
+
+    @deleted.setter
+    def deleted(self, value: bool) -> None:
+        self._set_flags(self.format, value)
+
+    def _set_flags(self, format: int, deleted: bool) -> None:
+        if type(format) is int and type(deleted) is bool:
+            self._flags = format << 1 | deleted
+        else:  # not what the loader makes: keep the values as given
+            self._flags = (format, deleted)  # type: ignore[assignment]
 
     @property
     def size(self) -> int:

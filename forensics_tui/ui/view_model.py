@@ -16,10 +16,10 @@ from pathlib import Path
 from forensics_tui.core.model import Call
 from forensics_tui.core.storage.ordering import (
     call_sort_key,
+    call_ts_key,
     find_by_name,
     placed_by_name,
     run_sort_key,
-    ts_key,
 )
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
 
@@ -127,7 +127,7 @@ def row_key(call: Call, scope: str) -> RowKey:
     """Order inside one run: seq; in the interleaved stream: start time, then run, then seq."""
     seq, name = call_sort_key(call)
     if scope == ALL_RUNS:
-        return (ts_key(call.ts), call.run_id, seq, name)
+        return (call_ts_key(call), call.run_id, seq, name)
     return (0.0, "", seq, name)
 
 

@@ -165,7 +165,8 @@ class Index:
                 seq = 0
             if seq > 0:
                 calls = slot.run.calls
-                i = bisect_left(calls, seq, key=_seq_key)
+                target: float = seq
+                i = bisect_left(calls, target, key=_seq_key)
                 while i < len(calls) and calls[i].seq == seq:
                     if calls[i].call_id == call_id:
                         return calls[i]

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from forensics_tui.capture.calls import epoch_of
+from forensics_tui.core.compact_ts import seconds as ts_seconds
 from forensics_tui.core.model import BROKEN, Call, Run
 
 __all__ = [
     "assign_legacy_seqs",
     "call_sort_key",
+    "call_ts_key",
     "find_by_name",
     "name_key",
     "number_occurrences",
@@ -51,6 +53,12 @@ def _epoch(ts: str) -> float:
         return epoch_of(ts)
     except ValueError:
         return _LAST
+
+
+def call_ts_key(call: Call) -> float:
+    """``ts_key(call.ts)``, straight from the compact value when the call keeps one."""
+    packed = call.ts_packed
+    return ts_seconds(packed) if packed is not None else ts_key(call.ts)
 
 
 def _run_id_time(run_id: str) -> float:
@@ -134,7 +142,7 @@ def assign_legacy_seqs(calls: list[Call]) -> list[Call]:
     legacy = [c for c in calls if c.format == 0 and c.status != BROKEN]
     if not legacy:
         return calls
-    legacy.sort(key=lambda c: (ts_key(c.ts), c.name))
+    legacy.sort(key=lambda c: (call_ts_key(c), c.name))
     new_seq = {id(c): n for n, c in enumerate(legacy, 1)}
     return [
         c.replace(seq=new_seq[id(c)]) if id(c) in new_seq and c.seq != new_seq[id(c)] else c

@@ -50,7 +50,7 @@ from forensics_tui.core.storage.loader import (
     read_call_in,
     read_manifest,
 )
-from forensics_tui.core.storage.ordering import ts_key
+from forensics_tui.core.storage.ordering import call_ts_key
 from forensics_tui.core.storage.safe_read import format_mb
 from forensics_tui.core.storage.scan import (
     ScanProgress,
@@ -464,7 +464,7 @@ def _interleave(runs: list[Run]) -> list[Call]:
     for run_no, run in enumerate(runs):
         last = float("-inf")
         for n, call in enumerate(run.calls):
-            key = ts_key(call.ts)
+            key = call_ts_key(call)
             if key == float("inf"):
                 key = last
             last = key
