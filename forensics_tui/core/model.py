@@ -55,8 +55,12 @@ def status_icon(status: str) -> str:
 
 _STEM_ID = 0
 """``Call._cid`` when the call id is ``<run_id>-<file stem>`` (what a file without one gets)."""
-_LOW_BITS = 48
-_SIZE_MASK = (1 << _LOW_BITS) - 1
+_SEQ_BITS = 32
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
+_SIZE_BITS = 48
+_SIZE_MASK = (1 << _SIZE_BITS) - 1
+_STATUS_NAMES: tuple[str, ...] = (*STATUSES, BROKEN)
+_STATUS_CODES = {status: code for code, status in enumerate(_STATUS_NAMES)}
 
 
 def canonical_name(seq: int, tool: str) -> str:
@@ -76,7 +80,8 @@ class Call:
     * ``call_id`` is not stored when it is ``<run_id>-<seq:06d>`` or ``<run_id>-<file stem>``;
     * ``ts`` and ``ended_at`` are kept as ints (:mod:`~forensics_tui.core.compact_ts`) when that
       gives back the exact string, and ``ended_at`` shares ``ts``'s value when they are equal;
-    * ``size`` and ``mtime_ns`` share one int, and ``format`` and ``deleted`` another.
+    * ``seq``, ``size`` and ``mtime_ns`` share one int; ``status``, ``format`` and ``deleted``
+      share a small (cached) int, with ``problem`` a tuple of them (only broken files have one).
 
     Each derived value is checked against the given one when the call is built: a value that
     does not derive exactly is stored as given, so every attribute reads back what was passed.
@@ -90,31 +95,25 @@ class Call:
         "_flags",
         "_name",
         "_run_id",
-        "_seq",
         "_stat",
         "_tool",
         "_ts",
         "duration_ms",
         "occurrence",
         "preview",
-        "problem",
-        "status",
     )
 
     _dir: Path
     _name: str | None  # None: canonical_name(seq, tool)
     _run_id: str
     _cid: str | int | None  # None: "<run_id>-<seq:06d>"; _STEM_ID: "<run_id>-<stem>"
-    _seq: int
     _tool: str
-    status: str  # one of STATUSES, or BROKEN
     _ts: int | str | None  # compact_ts.pack(ts)
     _end: int | str | None  # compact_ts.pack(ended_at); the same object as _ts when equal
     duration_ms: float | None
-    _flags: int  # format << 1 | deleted
-    problem: str | None  # loader's reason when status == BROKEN
+    _flags: int | tuple[str, int, bool, str | None]  # see _set_flags
     occurrence: int  # nth call of this tool within its run, from 1; 0 for broken files
-    _stat: int | tuple[int, int]  # mtime_ns << 48 | size (a pair if size does not fit)
+    _stat: int | tuple[int, int, int]  # see _set_stat
     preview: str  # short one-line summary of the output or error (unsanitised)
 
     def __init__(
@@ -137,10 +136,10 @@ class Call:
         deleted: bool = False,
     ) -> None:
         path = path if isinstance(path, Path) else Path(path)
-        self._fill(path.parent, path.name, run_id, call_id, seq, tool, status)
-        self._rest(ts, ended_at, duration_ms, format, problem, occurrence, size, mtime_ns)
+        self._fill(path.parent, path.name, run_id, call_id, seq, tool)
+        self._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
         self.preview = preview
-        self._set_flags(format, deleted)
+        self._set_flags(status, format, deleted, problem)
 
     @classmethod
     def in_dir(
@@ -165,20 +164,18 @@ class Call:
     ) -> Call:
         """The call for file ``name`` in ``run_dir``; ``run_dir`` is kept as given (shared)."""
         call = cls.__new__(cls)
-        call._fill(run_dir, name, run_id, call_id, seq, tool, status)
-        call._rest(ts, ended_at, duration_ms, format, problem, occurrence, size, mtime_ns)
+        call._fill(run_dir, name, run_id, call_id, seq, tool)
+        call._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
         call.preview = preview
-        call._set_flags(format, deleted)
+        call._set_flags(status, format, deleted, problem)
         return call
 
     def _fill(
-        self, run_dir: Path, name: str, run_id: str, call_id: str, seq: int, tool: str, status: str
+        self, run_dir: Path, name: str, run_id: str, call_id: str, seq: int, tool: str
     ) -> None:
         self._dir = run_dir
         self._run_id = run_id
-        self._seq = seq
         self._tool = tool
-        self.status = status
         self._name = None if type(seq) is int and name == canonical_name(seq, tool) else name
         cid: str | int | None = call_id
         if type(seq) is int and seq > 0 and call_id == f"{run_id}-{seq:06d}":
@@ -192,24 +189,40 @@ class Call:
         ts: str | None,
         ended_at: str | None,
         duration_ms: float | None,
-        format: int,
-        problem: str | None,
         occurrence: int,
+        seq: int,
         size: int,
         mtime_ns: int,
     ) -> None:
         self._ts = packed = pack_ts(ts)
         self._end = packed if ended_at is not None and ended_at == ts else pack_ts(ended_at)
         self.duration_ms = duration_ms
-        self.problem = problem
         self.occurrence = occurrence
-        self._set_stat(size, mtime_ns)
+        self._set_stat(seq, size, mtime_ns)
 
-    def _set_stat(self, size: int, mtime_ns: int) -> None:
-        if type(size) is int and type(mtime_ns) is int and 0 <= size <= _SIZE_MASK:
-            self._stat = (mtime_ns << _LOW_BITS) | size
+    def _set_stat(self, seq: int, size: int, mtime_ns: int) -> None:
+        """``seq``, ``size`` and ``mtime_ns`` in one int: ``(mtime_ns << 48 | size) << 32 | seq``
+        (the int an ``mtime_ns`` alone takes, give or take a word), a triple if out of range."""
+        if (
+            type(seq) is int
+            and type(size) is int
+            and type(mtime_ns) is int
+            and 0 <= seq <= _SEQ_MASK
+            and 0 <= size <= _SIZE_MASK
+        ):
+            self._stat = (((mtime_ns << _SIZE_BITS) | size) << _SEQ_BITS) | seq
         else:
-            self._stat = (size, mtime_ns)
+            self._stat = (seq, size, mtime_ns)
+
+    def _set_flags(self, status: str, format: int, deleted: bool, problem: str | None) -> None:
+        """``status`` (its index in ``_STATUS_CODES``), ``format`` 0 or 1 and ``deleted`` in one
+        small int; anything else (a problem, another status or format) as a tuple."""
+        code = _STATUS_CODES.get(status) if problem is None else None
+        ok_format = type(format) is int and (format == 0 or format == 1)
+        if code is not None and ok_format and type(deleted) is bool:
+            self._flags = (code << 2) | (format << 1) | deleted
+        else:
+            self._flags = (status, format, deleted, problem)
 
     # -- derived attributes -----------------------------------------------------------------
 
@@ -217,7 +230,7 @@ class Call:
     def name(self) -> str:
         """The file name (``path.name``, without building the path)."""
         name = self._name
-        return canonical_name(self._seq, self._tool) if name is None else name
+        return canonical_name(self.seq, self._tool) if name is None else name
 
     @property
     def derived_name(self) -> bool:
@@ -256,7 +269,7 @@ class Call:
         if isinstance(cid, str):
             return cid
         if cid is None:
-            return f"{self._run_id}-{self._seq:06d}"
+            return f"{self._run_id}-{self.seq:06d}"
         return f"{self._run_id}-{self.name[:-5]}"  # _STEM_ID
 
     @call_id.setter
@@ -271,12 +284,13 @@ class Call:
 
     @property
     def seq(self) -> int:
-        return self._seq
+        stat = self._stat
+        return stat & _SEQ_MASK if type(stat) is int else stat[0]  # type: ignore[index]
 
     @seq.setter
     def seq(self, value: int) -> None:
         self._pin()
-        self._seq = value
+        self._set_stat(value, self.size, self.mtime_ns)
 
     @property
     def tool(self) -> str:
@@ -310,47 +324,66 @@ class Call:
         self._end = pack_ts(value)
 
     @property
-    def format(self) -> int:
+    def status(self) -> str:
+        """One of ``STATUSES``, or ``BROKEN``."""
         flags = self._flags
-        return flags >> 1 if type(flags) is int else flags[0]  # type: ignore[index]
+        return _STATUS_NAMES[flags >> 2] if type(flags) is int else flags[0]  # type: ignore[index]
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._set_flags(value, self.format, self.deleted, self.problem)
+
+    @property
+    def format(self) -> int:
+        """1, or 0 for the legacy snippet format."""
+        flags = self._flags
+        return (flags >> 1) & 1 if type(flags) is int else flags[1]  # type: ignore[index]
 
     @format.setter
     def format(self, value: int) -> None:
-        self._set_flags(value, self.deleted)
+        self._set_flags(self.status, value, self.deleted, self.problem)
 
     @property
     def deleted(self) -> bool:
         """The file disappeared after it was indexed."""
         flags = self._flags
-        return bool(flags & 1) if type(flags) is int else flags[1]  # type: ignore[index]
+        return bool(flags & 1) if type(flags) is int else flags[2]  # type: ignore[index]
 
     @deleted.setter
     def deleted(self, value: bool) -> None:
-        self._set_flags(self.format, value)
+        self._set_flags(self.status, self.format, value, self.problem)
 
-    def _set_flags(self, format: int, deleted: bool) -> None:
-        if type(format) is int and type(deleted) is bool:
-            self._flags = format << 1 | deleted
-        else:  # not what the loader makes: keep the values as given
-            self._flags = (format, deleted)  # type: ignore[assignment]
+    @property
+    def problem(self) -> str | None:
+        """The loader's reason when ``status == BROKEN``."""
+        flags = self._flags
+        return None if type(flags) is int else flags[3]  # type: ignore[index]
+
+    @problem.setter
+    def problem(self, value: str | None) -> None:
+        self._set_flags(self.status, self.format, self.deleted, value)
 
     @property
     def size(self) -> int:
         stat = self._stat
-        return stat & _SIZE_MASK if isinstance(stat, int) else stat[0]
+        if type(stat) is int:
+            return (stat >> _SEQ_BITS) & _SIZE_MASK
+        return stat[1]  # type: ignore[index]
 
     @size.setter
     def size(self, value: int) -> None:
-        self._set_stat(value, self.mtime_ns)
+        self._set_stat(self.seq, value, self.mtime_ns)
 
     @property
     def mtime_ns(self) -> int:
         stat = self._stat
-        return stat >> _LOW_BITS if isinstance(stat, int) else stat[1]
+        if type(stat) is int:
+            return stat >> (_SEQ_BITS + _SIZE_BITS)
+        return stat[2]  # type: ignore[index]
 
     @mtime_ns.setter
     def mtime_ns(self, value: int) -> None:
-        self._set_stat(self.size, value)
+        self._set_stat(self.seq, self.size, value)
 
     def _pin(self) -> None:
         """Store the name and call id as they read now (before what they derive from changes)."""

@@ -255,3 +255,30 @@ def test_a_run_that_goes_takes_its_calls_and_ids_along(tmp_path: Path) -> None:
     store.apply_changes([("deleted", run)])
     assert store.call("keep-me-not") is None and store.call("r1-000002") is None
     assert store.run("r1") is None
+
+
+@pytest.mark.parametrize(
+    ("seq", "size", "mtime_ns"),
+    [(0, 0, 0), (2**32 - 1, 2**48 - 1, 2**62), (2**32, 5, 6), (-3, 1, 2), (7, 2**48, -(2**40))],
+)
+def test_seq_size_and_mtime_share_one_int_and_read_back(seq: int, size: int, mtime_ns: int) -> None:
+    call = _call(seq=seq, size=size, mtime_ns=mtime_ns)
+    assert (call.seq, call.size, call.mtime_ns) == (seq, size, mtime_ns)
+    call.seq = 11
+    assert (call.seq, call.size, call.mtime_ns) == (11, size, mtime_ns)
+
+
+@pytest.mark.parametrize("status", ["ok", "error", "skipped", "timeout", "pending", "broken", "x"])
+def test_status_problem_and_flags_read_back(status: str) -> None:
+    call = _call(status=status)
+    assert (call.status, call.problem, call.format, call.deleted) == (status, None, 1, False)
+    broken = _call(status="broken", problem="bad json", format=0, deleted=True)
+    assert (broken.status, broken.problem, broken.format, broken.deleted) == (
+        "broken",
+        "bad json",
+        0,
+        True,
+    )
+    broken.problem = None
+    broken.status = status
+    assert (broken.status, broken.problem, broken.format, broken.deleted) == (status, None, 0, True)
