@@ -148,6 +148,8 @@ def read_batches(
 ) -> Iterator[Batch]:
     """Read every planned file; yields batches of about ``batch_size`` files, plan order.
 
+    Consumes the plans' ``names`` (each plan's list is empty once its files are queued).
+
     A run with no files still appears (in a batch of its own or with others).  With
     ``workers`` > 1 each batch is split across a thread pool: it pays off on a cold cache
     (the reads wait on the disk without the GIL) and costs a little on a warm one.
@@ -158,7 +160,10 @@ def read_batches(
         jobs: list[tuple[RunPlan, list[str]]] = []
         size = 0
         for plan in plans:
-            names = plan.names
+            # hand the names over to the jobs: each chunk's strings are freed once it is read
+            # (a canonical file name is not kept by its Call), so a million names listed up
+            # front do not stay behind as a heap of freed small blocks after the scan
+            names, plan.names = plan.names, []
             if not names:
                 jobs.append((plan, []))
             for start in range(0, len(names), batch_size):
