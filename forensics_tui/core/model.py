@@ -17,6 +17,8 @@ from typing import Any
 from forensics_tui.capture.format import CALL_STATUSES as STATUSES
 from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
 from forensics_tui.capture.format import STATUS_ICONS as CALL_ICONS
+from forensics_tui.core.compact_ts import pack as pack_ts
+from forensics_tui.core.compact_ts import unpack as unpack_ts
 
 __all__ = [
     "BROKEN",
@@ -27,6 +29,7 @@ __all__ = [
     "Call",
     "Fixture",
     "Run",
+    "canonical_name",
     "status_icon",
 ]
 
@@ -50,26 +53,343 @@ def status_icon(status: str) -> str:
     return STATUS_ICONS.get(status, "?")
 
 
-@dataclass(slots=True)
-class Call:
-    """Summary of one fixture file, kept in memory for every call in the root."""
+_STEM_ID = 0
+"""``Call._cid`` when the call id is ``<run_id>-<file stem>`` (what a file without one gets)."""
+_SEQ_BITS = 32
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
+_SIZE_BITS = 48
+_SIZE_MASK = (1 << _SIZE_BITS) - 1
+_STATUS_NAMES: tuple[str, ...] = (*STATUSES, BROKEN)
+_STATUS_CODES = {status: code for code, status in enumerate(_STATUS_NAMES)}
 
-    path: Path
-    run_id: str
-    call_id: str
-    seq: int
-    tool: str
-    status: str  # one of STATUSES, or BROKEN
-    ts: str | None = None
-    ended_at: str | None = None
-    duration_ms: float | None = None
-    format: int = 1  # 0 = legacy snippet format
-    problem: str | None = None  # loader's reason when status == BROKEN
-    occurrence: int = 0  # nth call of this tool within its run, from 1; 0 for broken files
-    size: int = 0
-    mtime_ns: int = 0
-    preview: str = ""  # short one-line summary of the output or error (unsanitised)
-    deleted: bool = False  # the file disappeared after it was indexed
+
+def canonical_name(seq: int, tool: str) -> str:
+    """The file name the recorder gives call ``seq`` of ``tool``: ``000003_tool.json``."""
+    return f"{seq:06d}_{tool}.json"
+
+
+class Call:
+    """Summary of one fixture file, kept in memory for every call in the root.
+
+    Built like a dataclass (``Call(path, run_id, call_id, seq, tool, status, ts=..., ...)``)
+    and read the same way, but stored compactly, since a root may hold a million of them:
+
+    * ``path`` is a property over the run directory's ``Path`` (one object shared by every call
+      of a run when built with :meth:`in_dir`) and the file name; the name itself is not stored
+      when it is the recorder's ``<seq:06d>_<tool>.json`` (it is formatted on demand);
+    * ``call_id`` is not stored when it is ``<run_id>-<seq:06d>`` or ``<run_id>-<file stem>``;
+    * ``ts`` and ``ended_at`` are kept as ints (:mod:`~forensics_tui.core.compact_ts`) when that
+      gives back the exact string, and ``ended_at`` shares ``ts``'s value when they are equal;
+    * ``seq``, ``size`` and ``mtime_ns`` share one int; ``status``, ``format`` and ``deleted``
+      share a small (cached) int, with ``problem`` a tuple of them (only broken files have one).
+
+    Each derived value is checked against the given one when the call is built: a value that
+    does not derive exactly is stored as given, so every attribute reads back what was passed.
+    Changing ``seq``, ``tool`` or ``run_id`` first pins the name and call id they derived.
+    """
+
+    __slots__ = (
+        "_cid",
+        "_dir",
+        "_end",
+        "_flags",
+        "_name",
+        "_run_id",
+        "_stat",
+        "_tool",
+        "_ts",
+        "duration_ms",
+        "occurrence",
+        "preview",
+    )
+
+    _dir: Path
+    _name: str | None  # None: canonical_name(seq, tool)
+    _run_id: str
+    _cid: str | int | None  # None: "<run_id>-<seq:06d>"; _STEM_ID: "<run_id>-<stem>"
+    _tool: str
+    _ts: int | str | None  # compact_ts.pack(ts)
+    _end: int | str | None  # compact_ts.pack(ended_at); the same object as _ts when equal
+    duration_ms: float | None
+    _flags: int | tuple[str, int, bool, str | None]  # see _set_flags
+    occurrence: int  # nth call of this tool within its run, from 1; 0 for broken files
+    _stat: int | tuple[int, int, int]  # see _set_stat
+    preview: str  # short one-line summary of the output or error (unsanitised)
+
+    def __init__(
+        self,
+        path: Path | str,
+        run_id: str,
+        call_id: str,
+        seq: int,
+        tool: str,
+        status: str,
+        ts: str | None = None,
+        ended_at: str | None = None,
+        duration_ms: float | None = None,
+        format: int = 1,
+        problem: str | None = None,
+        occurrence: int = 0,
+        size: int = 0,
+        mtime_ns: int = 0,
+        preview: str = "",
+        deleted: bool = False,
+    ) -> None:
+        path = path if isinstance(path, Path) else Path(path)
+        self._fill(path.parent, path.name, run_id, call_id, seq, tool)
+        self._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
+        self.preview = preview
+        self._set_flags(status, format, deleted, problem)
+
+    @classmethod
+    def in_dir(
+        cls,
+        run_dir: Path,
+        name: str,
+        run_id: str,
+        call_id: str,
+        seq: int,
+        tool: str,
+        status: str,
+        ts: str | None = None,
+        ended_at: str | None = None,
+        duration_ms: float | None = None,
+        format: int = 1,
+        problem: str | None = None,
+        occurrence: int = 0,
+        size: int = 0,
+        mtime_ns: int = 0,
+        preview: str = "",
+        deleted: bool = False,
+    ) -> Call:
+        """The call for file ``name`` in ``run_dir``; ``run_dir`` is kept as given (shared)."""
+        call = cls.__new__(cls)
+        call._fill(run_dir, name, run_id, call_id, seq, tool)
+        call._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
+        call.preview = preview
+        call._set_flags(status, format, deleted, problem)
+        return call
+
+    def _fill(
+        self, run_dir: Path, name: str, run_id: str, call_id: str, seq: int, tool: str
+    ) -> None:
+        self._dir = run_dir
+        self._run_id = run_id
+        self._tool = tool
+        self._name = None if type(seq) is int and name == canonical_name(seq, tool) else name
+        cid: str | int | None = call_id
+        if type(seq) is int and seq > 0 and call_id == f"{run_id}-{seq:06d}":
+            cid = None
+        elif name.endswith(".json") and call_id == f"{run_id}-{name[:-5]}":
+            cid = _STEM_ID
+        self._cid = cid
+
+    def _rest(
+        self,
+        ts: str | None,
+        ended_at: str | None,
+        duration_ms: float | None,
+        occurrence: int,
+        seq: int,
+        size: int,
+        mtime_ns: int,
+    ) -> None:
+        self._ts = packed = pack_ts(ts)
+        self._end = packed if ended_at is not None and ended_at == ts else pack_ts(ended_at)
+        self.duration_ms = duration_ms
+        self.occurrence = occurrence
+        self._set_stat(seq, size, mtime_ns)
+
+    def _set_stat(self, seq: int, size: int, mtime_ns: int) -> None:
+        """``seq``, ``size`` and ``mtime_ns`` in one int: ``(mtime_ns << 48 | size) << 32 | seq``
+        (the int an ``mtime_ns`` alone takes, give or take a word), a triple if out of range."""
+        if (
+            type(seq) is int
+            and type(size) is int
+            and type(mtime_ns) is int
+            and 0 <= seq <= _SEQ_MASK
+            and 0 <= size <= _SIZE_MASK
+        ):
+            self._stat = (((mtime_ns << _SIZE_BITS) | size) << _SEQ_BITS) | seq
+        else:
+            self._stat = (seq, size, mtime_ns)
+
+    def _set_flags(self, status: str, format: int, deleted: bool, problem: str | None) -> None:
+        """``status`` (its index in ``_STATUS_CODES``), ``format`` 0 or 1 and ``deleted`` in one
+        small int; anything else (a problem, another status or format) as a tuple."""
+        code = _STATUS_CODES.get(status) if problem is None else None
+        ok_format = type(format) is int and (format == 0 or format == 1)
+        if code is not None and ok_format and type(deleted) is bool:
+            self._flags = (code << 2) | (format << 1) | deleted
+        else:
+            self._flags = (status, format, deleted, problem)
+
+    # -- derived attributes -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The file name (``path.name``, without building the path)."""
+        name = self._name
+        return canonical_name(self.seq, self._tool) if name is None else name
+
+    @property
+    def derived_name(self) -> bool:
+        """Whether the file name is ``canonical_name(seq, tool)`` (so it is not stored)."""
+        return self._name is None
+
+    @property
+    def run_dir(self) -> Path:
+        """The directory holding the file (``path.parent``; shared by a run's calls)."""
+        return self._dir
+
+    @property
+    def path(self) -> Path:
+        make = getattr(self._dir, "_make_child_relpath", None)  # what iterdir() uses: cheap
+        name = self.name
+        return make(name) if make is not None else self._dir / name
+
+    @path.setter
+    def path(self, value: Path | str) -> None:
+        value = value if isinstance(value, Path) else Path(value)
+        self._pin()
+        self._dir, self._name = value.parent, value.name
+
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @run_id.setter
+    def run_id(self, value: str) -> None:
+        self._pin()
+        self._run_id = value
+
+    @property
+    def call_id(self) -> str:
+        cid = self._cid
+        if isinstance(cid, str):
+            return cid
+        if cid is None:
+            return f"{self._run_id}-{self.seq:06d}"
+        return f"{self._run_id}-{self.name[:-5]}"  # _STEM_ID
+
+    @call_id.setter
+    def call_id(self, value: str) -> None:
+        self._cid = value
+
+    @property
+    def explicit_call_id(self) -> str | None:
+        """The call id when it is stored as such (not derived from run id and seq or name)."""
+        cid = self._cid
+        return cid if isinstance(cid, str) else None
+
+    @property
+    def seq(self) -> int:
+        stat = self._stat
+        return stat & _SEQ_MASK if type(stat) is int else stat[0]  # type: ignore[index]
+
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self._pin()
+        self._set_stat(value, self.size, self.mtime_ns)
+
+    @property
+    def tool(self) -> str:
+        return self._tool
+
+    @tool.setter
+    def tool(self, value: str) -> None:
+        self._pin()
+        self._tool = value
+
+    @property
+    def ts(self) -> str | None:
+        return unpack_ts(self._ts)
+
+    @ts.setter
+    def ts(self, value: str | None) -> None:
+        self._ts = pack_ts(value)
+
+    @property
+    def ts_packed(self) -> int | None:
+        """``ts`` as ``compact_ts.pack`` stored it, when it is an int (None otherwise)."""
+        packed = self._ts
+        return packed if type(packed) is int else None
+
+    @property
+    def ended_at(self) -> str | None:
+        return unpack_ts(self._end)
+
+    @ended_at.setter
+    def ended_at(self, value: str | None) -> None:
+        self._end = pack_ts(value)
+
+    @property
+    def status(self) -> str:
+        """One of ``STATUSES``, or ``BROKEN``."""
+        flags = self._flags
+        return _STATUS_NAMES[flags >> 2] if type(flags) is int else flags[0]  # type: ignore[index]
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._set_flags(value, self.format, self.deleted, self.problem)
+
+    @property
+    def format(self) -> int:
+        """1, or 0 for the legacy snippet format."""
+        flags = self._flags
+        return (flags >> 1) & 1 if type(flags) is int else flags[1]  # type: ignore[index]
+
+    @format.setter
+    def format(self, value: int) -> None:
+        self._set_flags(self.status, value, self.deleted, self.problem)
+
+    @property
+    def deleted(self) -> bool:
+        """The file disappeared after it was indexed."""
+        flags = self._flags
+        return bool(flags & 1) if type(flags) is int else flags[2]  # type: ignore[index]
+
+    @deleted.setter
+    def deleted(self, value: bool) -> None:
+        self._set_flags(self.status, self.format, value, self.problem)
+
+    @property
+    def problem(self) -> str | None:
+        """The loader's reason when ``status == BROKEN``."""
+        flags = self._flags
+        return None if type(flags) is int else flags[3]  # type: ignore[index]
+
+    @problem.setter
+    def problem(self, value: str | None) -> None:
+        self._set_flags(self.status, self.format, self.deleted, value)
+
+    @property
+    def size(self) -> int:
+        stat = self._stat
+        if type(stat) is int:
+            return (stat >> _SEQ_BITS) & _SIZE_MASK
+        return stat[1]  # type: ignore[index]
+
+    @size.setter
+    def size(self, value: int) -> None:
+        self._set_stat(self.seq, value, self.mtime_ns)
+
+    @property
+    def mtime_ns(self) -> int:
+        stat = self._stat
+        if type(stat) is int:
+            return stat >> (_SEQ_BITS + _SIZE_BITS)
+        return stat[2]  # type: ignore[index]
+
+    @mtime_ns.setter
+    def mtime_ns(self, value: int) -> None:
+        self._set_stat(self.seq, self.size, value)
+
+    def _pin(self) -> None:
+        """Store the name and call id as they read now (before what they derive from changes)."""
+        if self._name is None or not isinstance(self._cid, str):
+            name, call_id = self.name, self.call_id
+            self._name, self._cid = name, call_id
 
     @property
     def icon(self) -> str:
@@ -78,6 +398,61 @@ class Call:
     @property
     def broken(self) -> bool:
         return self.status == BROKEN
+
+    def same_file(self, other: Call) -> bool:
+        """Whether both summarise the same file (``self.path == other.path``, cheaper)."""
+        return (
+            self._run_id == other._run_id
+            and self.name == other.name
+            and (self._dir is other._dir or self._dir == other._dir)
+        )
+
+    # -- dataclass-like protocol --------------------------------------------------------------
+
+    _FIELDS = (
+        "path",
+        "run_id",
+        "call_id",
+        "seq",
+        "tool",
+        "status",
+        "ts",
+        "ended_at",
+        "duration_ms",
+        "format",
+        "problem",
+        "occurrence",
+        "size",
+        "mtime_ns",
+        "preview",
+        "deleted",
+    )
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in Call._FIELDS)
+
+    def replace(self, **changes: Any) -> Call:
+        """A copy with ``changes`` (like ``dataclasses.replace``); shares the run directory."""
+        unknown = set(changes).difference(Call._FIELDS)
+        if unknown:
+            raise TypeError(f"Call has no field(s) {', '.join(sorted(unknown))}")
+        new = Call.__new__(Call)
+        for slot in Call.__slots__:
+            setattr(new, slot, getattr(self, slot))
+        for key, value in changes.items():
+            setattr(new, key, value)
+        return new
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in Call._FIELDS)
+        return f"Call({fields})"
 
 
 @dataclass(slots=True)

@@ -104,7 +104,7 @@ class Query:
                     call.tool,
                     call.run_id,
                     call.call_id,
-                    call.path.name,
+                    call.name,
                     call.preview,
                     call.problem or "",
                 )

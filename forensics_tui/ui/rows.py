@@ -143,7 +143,7 @@ def call_line(
         name = run_name if run_name is not None else safe_line(call.run_id)
         line.append(_fit_tail(name, run_width - 1), style="blue")
         line.append(" ")
-    label = safe_line(call.path.name) if call.status == BROKEN else safe_line(call.tool)
+    label = safe_line(call.name) if call.status == BROKEN else safe_line(call.tool)
     tool_style = "strike dim" if call.deleted else ("bold" if call.status != "ok" else "")
     line.append(_fit(label, tool_room), style=tool_style)
     line.append(" ")

@@ -188,7 +188,7 @@ class ExplorerState:
                 position = self.rows.apply(call, old)
                 if position is not None and (old is None or not self.rows.query.matches(old)):
                     change.added.append(position)
-            if self.shown is not None and call.path == self.shown.path:
+            if self.shown is not None and call.same_file(self.shown):
                 change.reload = True
         newest = self.runs.order[0].run_id if self.runs.order else None
         if (
@@ -333,16 +333,16 @@ class ExplorerState:
             return None
         order = [r.run_id for r in self.runs.order]  # newest first
         query = self.query
-        skip = None
+        skip: Call | None = None
         if current is None or current.run_id not in order or (self.follow and step > 0):
             # nothing chosen yet, or tailing: start from the top of the run in view
             run_pos = order.index(self.scope) if self.scope in order else 0
             seq_pos = -1 if step > 0 else None
-            skip = current.path if current is not None else None
+            skip = current
         else:
             run_pos = order.index(current.run_id)
             calls = self.index.by_run.get(current.run_id, [])
-            seq_pos = next((i for i, c in enumerate(calls) if c.path == current.path), -1)
+            seq_pos = next((i for i, c in enumerate(calls) if c.same_file(current)), -1)
         while 0 <= run_pos < len(order):
             calls = self.index.by_run.get(order[run_pos], [])
             if seq_pos is None:
@@ -350,7 +350,11 @@ class ExplorerState:
             index = seq_pos + step
             while 0 <= index < len(calls):
                 call = calls[index]
-                if self.flagged(call) and query.matches(call) and call.path != skip:
+                if (
+                    self.flagged(call)
+                    and query.matches(call)
+                    and (skip is None or not call.same_file(skip))
+                ):
                     return call
                 index += step
             run_pos += step

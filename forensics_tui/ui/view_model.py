@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forensics_tui.core.model import Call
-from forensics_tui.core.storage.ordering import call_sort_key, run_sort_key, ts_key
+from forensics_tui.core.storage.ordering import (
+    call_sort_key,
+    call_ts_key,
+    find_by_name,
+    placed_by_name,
+    run_sort_key,
+)
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
 
 __all__ = ["ALL_RUNS", "CallIndex", "CallRows", "Delta", "RowKey", "RunSummary", "RunsModel"]
@@ -125,46 +131,67 @@ def row_key(call: Call, scope: str) -> RowKey:
     """Order inside one run: seq; in the interleaved stream: start time, then run, then seq."""
     seq, name = call_sort_key(call)
     if scope == ALL_RUNS:
-        return (ts_key(call.ts), call.run_id, seq, name)
+        return (call_ts_key(call), call.run_id, seq, name)
     return (0.0, "", seq, name)
 
 
 class CallIndex:
-    """Every known call, per run, ordered by seq (one entry per fixture file)."""
+    """Every known call, per run, ordered by seq (one entry per fixture file).
+
+    A call is found by its file name with a bisect of its run's rows; only the few calls whose
+    file name does not give their place (``ordering.placed_by_name``) are in a map, so a
+    million calls cost no per-call map entry here.
+    """
 
     def __init__(self) -> None:
         self.by_run: dict[str, list[Call]] = {}
-        self._by_path: dict[Path, Call] = {}
+        self._odd: dict[Path, Call] = {}
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._by_path)
+        return self._count
 
     def replace_all(self, calls_by_run: dict[str, list[Call]]) -> None:
         self.by_run = {}
-        self._by_path = {}
+        self._odd = {}
+        count = 0
         for run_id, calls in calls_by_run.items():
             ordered = list(calls)  # the store hands them over in row_key order already
             self.by_run[run_id] = ordered
+            count += len(ordered)
             for call in ordered:
-                self._by_path[call.path] = call
+                if not placed_by_name(call):
+                    self._odd[call.path] = call
+        self._count = count
 
     def previous(self, call: Call) -> Call | None:
         """The version of this file shown so far (None if new)."""
-        return self._by_path.get(call.path)
+        if self._odd:
+            old = self._odd.get(call.path)
+            if old is not None:
+                return old
+        return find_by_name(self.by_run.get(call.run_id, ()), call.name)
 
     def upsert(self, call: Call) -> Call | None:
         """Add or replace the call for ``call.path``; returns the version it replaced."""
-        old = self._by_path.get(call.path)
+        old = self.previous(call)
         calls = self.by_run.setdefault(call.run_id, [])
         if old is not None:
             _remove(self.by_run.get(old.run_id, []), old, old.run_id)
+            if self._odd:
+                self._odd.pop(old.path, None)
+        else:
+            self._count += 1
         insort(calls, call, key=lambda c: row_key(c, call.run_id))
-        self._by_path[call.path] = call
+        if not placed_by_name(call):
+            self._odd[call.path] = call
         return old
 
     def drop_run(self, run_id: str) -> None:
         for call in self.by_run.pop(run_id, []):
-            self._by_path.pop(call.path, None)
+            self._count -= 1
+            if self._odd:
+                self._odd.pop(call.path, None)
 
     def scope(self, scope: str) -> Iterator[Call]:
         if scope != ALL_RUNS:
@@ -180,11 +207,11 @@ def _remove(rows: list[Call], call: Call, scope: str) -> int | None:
     key = row_key(call, scope)
     start = bisect_left(rows, key, key=lambda c: row_key(c, scope))
     for index in range(start, min(len(rows), start + 64)):
-        if rows[index].path == call.path:
+        if rows[index].same_file(call):
             del rows[index]
             return index
     for index, row in enumerate(rows):  # key changed under us: fall back to a scan
-        if row.path == call.path:
+        if row.same_file(call):
             del rows[index]
             return index
     return None
@@ -232,10 +259,10 @@ class CallRows:
         key = row_key(call, self.scope)
         start = bisect_left(self.rows, key, key=lambda c: row_key(c, self.scope))
         for index in range(start, min(len(self.rows), start + 64)):
-            if self.rows[index].path == call.path:
+            if self.rows[index].same_file(call):
                 return index
         for index, row in enumerate(self.rows):
-            if row.path == call.path:
+            if row.same_file(call):
                 return index
         return None
 

@@ -277,3 +277,30 @@ def test_new_answers_say_which_runs_and_whether_badges_changed() -> None:
     )
     change = state.set_answers(flagged)
     assert change is not None and change.answer_runs == {"b"} and change.answer_calls
+
+
+def test_call_index_finds_previous_versions_whatever_the_file_name() -> None:
+    run = "20260301_090000"
+    canonical = _call(run, 1)
+    odd = Call(  # seq 5 in a file named for seq 2: found through the index's small map
+        path=Path(f"/r/{run}/000002_t.json"), run_id=run, call_id="x", seq=5, tool="t", status="ok"
+    )
+    legacy = Call(
+        path=Path(f"/r/{run}/t_007.json"), run_id=run, call_id="y", seq=0, tool="t", status="ok"
+    )
+    index = CallIndex()
+    index.replace_all({run: [canonical, odd, legacy]})
+    assert len(index) == 3
+    for call in (canonical, odd, legacy):
+        newer = call.replace(status="error")
+        assert index.previous(newer) is call
+        assert index.upsert(newer) is call
+        assert index.previous(call) is newer
+    assert len(index) == 3 and [c.status for c in index.by_run[run]] == ["error"] * 3
+    moved = odd.replace(seq=3, status="ok")  # the same file, now sorted elsewhere
+    assert index.upsert(moved).status == "error"  # type: ignore[union-attr]
+    assert index.previous(odd) is moved and [c.seq for c in index.by_run[run]] == [1, 3, 0]
+    fresh = _call(run, 4)
+    assert index.upsert(fresh) is None and len(index) == 4
+    index.drop_run(run)
+    assert len(index) == 0 and index.previous(fresh) is None

@@ -13,9 +13,10 @@ out of order, a legacy call, a changed seq) re-sorts and renumbers that one run.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -23,24 +24,22 @@ from forensics_tui.core.model import BROKEN, Call, Run
 from forensics_tui.core.storage.ordering import (
     assign_legacy_seqs,
     call_sort_key,
+    find_by_name,
     number_occurrences,
+    placed_by_name,
     run_sort_key,
 )
 
-__all__ = ["Change", "Index", "PathKey", "RunSlot", "path_key"]
+__all__ = ["Change", "Index", "RunSlot"]
+
+_LAST = math.inf
 
 Change = tuple["Call | None", Call]
 """``(old, new)``: ``old`` is None for a new call."""
-PathKey = tuple[str, str]
-"""``(run_id, file name)``: how the index finds a call by its file.
-
-A tuple of two strings the call already holds costs 56 bytes; the path as a string would
-cost ~130 more per call (and an extra formatting of every ``Path``) at 100k calls.
-"""
 
 
-def path_key(call: Call) -> PathKey:
-    return (call.run_id, call.path.name)
+def _seq_key(call: Call) -> float:
+    return call.seq if call.seq > 0 else _LAST
 
 
 @dataclass(slots=True)
@@ -49,6 +48,8 @@ class RunSlot:
     key: tuple[float, str]
     counts: dict[str, int] = field(default_factory=dict)  # tool -> non-broken calls so far
     matches: dict[tuple[str, int], Call] | None = None  # (tool, occurrence) -> call, lazily
+    odd: dict[str, Call] = field(default_factory=dict)
+    """File name -> call, for the calls ``ordering.name_key`` does not place (see there)."""
 
 
 def _same(a: Call, b: Call) -> bool:
@@ -68,11 +69,16 @@ def _same(a: Call, b: Call) -> bool:
 
 @dataclass(slots=True)
 class Index:
-    """Runs and calls by id and by path; a new one is built by each full scan."""
+    """Runs and calls by id and by file name; a new one is built by each full scan.
+
+    No map holds an entry per call: a call is found by file name with a bisect of its run's
+    calls (ordered by ``call_sort_key``), and by call id from the run id and seq (or file name)
+    the id is made of, the way the recorder writes both.  Only calls that break those rules
+    have map entries: ``RunSlot.odd`` by name and ``ids`` by call id.
+    """
 
     slots: dict[str, RunSlot] = field(default_factory=dict)
-    by_path: dict[PathKey, Call] = field(default_factory=dict)
-    by_id: dict[str, Call] = field(default_factory=dict)
+    ids: dict[str, Call] = field(default_factory=dict)  # calls whose call id is stored as such
     order: list[str] | None = None  # run ids, oldest first; None when it must be recomputed
 
     # -- runs ---------------------------------------------------------------------------
@@ -89,12 +95,11 @@ class Index:
     def remove_run(self, run_id: str) -> RunSlot | None:
         slot = self.slots.pop(run_id, None)
         if slot is not None:
+            ids = self.ids
             for call in slot.run.calls:
-                key = path_key(call)
-                if self.by_path.get(key) is call:
-                    del self.by_path[key]
-                if self.by_id.get(call.call_id) is call:
-                    del self.by_id[call.call_id]
+                cid = call.explicit_call_id
+                if cid is not None and ids.get(cid) is call:
+                    del ids[cid]
             self.order = None
         return slot
 
@@ -126,21 +131,73 @@ class Index:
             slot.key = key
             self.order = None
 
+    # -- finding calls ------------------------------------------------------------------
+
+    def find(self, slot: RunSlot, name: str) -> Call | None:
+        """The call for file ``name`` of the run in ``slot``."""
+        call = slot.odd.get(name)
+        return call if call is not None else find_by_name(slot.run.calls, name)
+
+    def find_path(self, run_id: str, name: str) -> Call | None:
+        slot = self.slots.get(run_id)
+        return self.find(slot, name) if slot is not None else None
+
+    def find_id(self, call_id: str) -> Call | None:
+        """The call with this id (stored, or ``<run_id>-<seq:06d>`` / ``<run_id>-<stem>``)."""
+        call = self.ids.get(call_id)
+        if call is not None:
+            return call
+        cut = call_id.find("-")
+        while cut != -1:  # a run id may itself hold "-": try each place
+            slot = self.slots.get(call_id[:cut])
+            if slot is not None:
+                call = self._derived_id(slot, call_id[cut + 1 :], call_id)
+                if call is not None:
+                    return call
+            cut = call_id.find("-", cut + 1)
+        return None
+
+    def _derived_id(self, slot: RunSlot, rest: str, call_id: str) -> Call | None:
+        if rest.isdecimal():
+            try:
+                seq = int(rest)
+            except ValueError:
+                seq = 0
+            if seq > 0:
+                calls = slot.run.calls
+                target: float = seq
+                i = bisect_left(calls, target, key=_seq_key)
+                while i < len(calls) and calls[i].seq == seq:
+                    if calls[i].call_id == call_id:
+                        return calls[i]
+                    i += 1
+        call = self.find(slot, rest + ".json")
+        return call if call is not None and call.call_id == call_id else None
+
     # -- calls --------------------------------------------------------------------------
 
-    def _register(self, call: Call) -> None:
-        self.by_path[path_key(call)] = call
-        self.by_id[call.call_id] = call
+    def _register(self, slot: RunSlot, call: Call, old: Call | None = None) -> None:
+        if not placed_by_name(call):
+            slot.odd[call.name] = call
+        elif slot.odd:
+            slot.odd.pop(call.name, None)
+        cid = call.explicit_call_id
+        if old is not None:
+            old_id = old.explicit_call_id
+            if old_id is not None and old_id != cid and self.ids.get(old_id) is old:
+                del self.ids[old_id]
+        if cid is not None:
+            self.ids[cid] = call
 
     def merge(
         self,
         slot: RunSlot,
         incoming: list[Call],
-        deleted: Sequence[PathKey] = (),
+        deleted: Sequence[str] = (),
         *,
         keep_newer: bool = False,
     ) -> list[Change]:
-        """Add or replace ``incoming`` (fresh, unpublished calls) and mark ``deleted`` paths.
+        """Add or replace ``incoming`` (fresh, unpublished calls) and mark ``deleted`` file names.
 
         ``keep_newer`` (for scans) keeps an indexed call whose file is newer than the one just
         read: a watcher change applied meanwhile wins over the scan's older read.  Returns the
@@ -152,8 +209,8 @@ class Index:
         resort = False
         appended: list[Call] = []
         for call in incoming:
-            old = self.by_path.get(path_key(call))
-            if old is None or old.run_id != call.run_id:
+            old = self.find(slot, call.name)
+            if old is None:
                 appended.append(call)
                 continue
             if keep_newer and not old.deleted and old.mtime_ns > call.mtime_ns:
@@ -175,17 +232,17 @@ class Index:
                 new_list.remove(old)
                 new_list.append(call)
                 resort = True
-            self._register(call)
+            self._register(slot, call, old)
             changes.append((old, call))
-        for gone_key in deleted:
-            old = self.by_path.get(gone_key)
-            if old is None or old.deleted or old.run_id != slot.run.run_id:
+        for gone in deleted:
+            old = self.find(slot, gone)
+            if old is None or old.deleted:
                 continue
             if new_list is None:
                 new_list = list(calls)
-            new = replace(old, deleted=True)
+            new = old.replace(deleted=True)
             new_list[self._position(new_list, old)] = new
-            self._register(new)
+            self._register(slot, new, old)
             changes.append((old, new))
         if appended:
             if new_list is None:
@@ -205,7 +262,7 @@ class Index:
                     call.occurrence = n
                 last_key = key
                 new_list.append(call)
-                self._register(call)
+                self._register(slot, call)
                 changes.append((None, call))
         if new_list is None:
             return changes
@@ -225,15 +282,14 @@ class Index:
                 return False
             prev = call.seq
         counts = slot.counts
-        by_path, by_id = self.by_path, self.by_id
+        register = self._register
         for call in appended:
             if call.status != BROKEN:
                 n = counts.get(call.tool, 0) + 1
                 counts[call.tool] = n
                 call.occurrence = n
             calls.append(call)
-            by_path[(call.run_id, call.path.name)] = call
-            by_id[call.call_id] = call
+            register(slot, call)
         return True
 
     @staticmethod
@@ -252,11 +308,11 @@ class Index:
         numbered.sort(key=call_sort_key)
         final, counts = number_occurrences(numbered)
         slot.counts = counts
-        original = {path_key(c): c for c in calls}
+        original = {c.name: c for c in calls}
         out: list[Change] = []
         for call in final:
-            src = original[path_key(call)]
-            self._register(call)
+            src = original[call.name]
+            self._register(slot, call, src)
             if id(src) in before:
                 out.append((before[id(src)], call))
             elif src is not call:

@@ -42,6 +42,7 @@ __all__ = [
     "load_fixture",
     "read_call",
     "read_call_if_exists",
+    "read_call_in",
     "read_manifest",
 ]
 
@@ -101,12 +102,14 @@ def name_parts(name: str) -> tuple[int, str]:
     return 0, name[:-5] if name.endswith(".json") else name
 
 
-def _broken(path: Path, run_id: str, reason: str, size: int = 0, mtime_ns: int = 0) -> Call:
-    name = path.name
+def _broken(
+    run_dir: Path, name: str, run_id: str, reason: str, size: int = 0, mtime_ns: int = 0
+) -> Call:
     seq, tool = name_parts(name)
     stem = name[:-5] if name.endswith(".json") else name
-    return Call(
-        path=path,
+    return Call.in_dir(
+        run_dir,
+        name,
         run_id=run_id,
         call_id=f"{run_id}-{stem}",
         seq=seq,
@@ -168,7 +171,7 @@ def _summary_from_dict(obj: dict[str, Any]) -> _Summary:
 
 
 def _call_from_summary(
-    s: _Summary, path: Path, run_id: str, raw: RawFile, preview: str | None
+    s: _Summary, run_dir: Path, name: str, run_id: str, raw: RawFile, preview: str | None
 ) -> Call:
     if isinstance(s.status, str) and s.status not in _VALID_STATUS:
         s.status = known_call_status(s.status) or s.status  # "success" written by other tools
@@ -184,14 +187,14 @@ def _call_from_summary(
     if not fast_ok:
         fields = {"run_id": s.run_id, "tool": s.tool, "status": s.status}
         problem = _field_problem(s.format, fields) or "invalid fixture"
-        return _broken(path, run_id, problem, raw.size, raw.mtime_ns)
-    name = path.name
+        return _broken(run_dir, name, run_id, problem, raw.size, raw.mtime_ns)
     legacy = s.format is None
     seq = s.seq if s.seq is not None and s.seq > 0 else (0 if legacy else name_parts(name)[0])
     if preview is None:
         preview = preview_from_raw(s.output, s.error)
-    return Call(
-        path=path,
+    return Call.in_dir(
+        run_dir,
+        name,
         run_id=run_id,
         call_id=s.call_id or f"{run_id}-{name[:-5] if name.endswith('.json') else name}",
         seq=seq,
@@ -213,7 +216,7 @@ _HEAD_FIELD = re.compile(
 )
 
 
-def _call_from_head(path: Path, run_id: str, raw: RawFile) -> Call:
+def _call_from_head(run_dir: Path, name: str, run_id: str, raw: RawFile) -> Call:
     """List a huge file from its head: the first occurrence of each summary field."""
     found: dict[str, Any] = {}
     for match in _HEAD_FIELD.finditer(raw.data):
@@ -228,10 +231,10 @@ def _call_from_head(path: Path, run_id: str, raw: RawFile) -> Call:
     except msgspec.ValidationError:
         summary = _summary_from_dict(found)
     note = f"large fixture ({format_mb(raw.size)}): payload not read for listing"
-    call = _call_from_summary(summary, path, run_id, raw, note)
+    call = _call_from_summary(summary, run_dir, name, run_id, raw, note)
     if call.status == BROKEN:
         reason = f"too large to list ({format_mb(raw.size)} > {format_mb(LIST_CAP)} cap)"
-        return _broken(path, run_id, f"{reason}; its head lacks {call.problem}", raw.size)
+        return _broken(run_dir, name, run_id, f"{reason}; its head lacks {call.problem}", raw.size)
     return call
 
 
@@ -243,14 +246,25 @@ def read_call_if_exists(
     ``text`` is ``path`` as a string when the caller already has it: a scan passes it so that
     no ``Path`` is formatted (and its string cached) per file.
     """
+    path = Path(path)
+    return read_call_in(path.parent, path.name, run_id=run_id, root=root, text=text)
+
+
+def read_call_in(
+    run_dir: Path, name: str, *, run_id: str, root: Path | None = None, text: str | None = None
+) -> Call | None:
+    """Like :func:`read_call_if_exists` for file ``name`` in ``run_dir``, which the ``Call``
+    keeps as given: a scan passes one ``Path`` per run, shared by all the run's calls."""
     try:
-        raw = read_file_bytes(text or path, root=root, cap=LIST_CAP, head=HEAD_BYTES)
+        raw = read_file_bytes(
+            text or os.path.join(run_dir, name), root=root, cap=LIST_CAP, head=HEAD_BYTES
+        )
     except FileNotFoundError:
         return None
     except ReadRefused as refused:
-        return _broken(path, run_id, refused.reason)
+        return _broken(run_dir, name, run_id, refused.reason)
     if not raw.complete:
-        return _call_from_head(path, run_id, raw)
+        return _call_from_head(run_dir, name, run_id, raw)
     data = raw.data
     try:
         summary = _decode_summary(data)
@@ -260,24 +274,27 @@ def read_call_if_exists(
         except (msgspec.DecodeError, RecursionError):
             obj = None
         if not isinstance(obj, dict) or too_deep(data) is not None:
-            return _broken(path, run_id, diagnose(data, exc), raw.size, raw.mtime_ns)
+            return _broken(run_dir, name, run_id, diagnose(data, exc), raw.size, raw.mtime_ns)
         summary = _summary_from_dict(obj)
         preview = preview_from_values(obj.get("output"), obj.get("error"))
-        return _call_from_summary(summary, path, run_id, raw, preview)
+        return _call_from_summary(summary, run_dir, name, run_id, raw, preview)
     except (msgspec.DecodeError, RecursionError) as exc:
-        return _broken(path, run_id, diagnose(data, exc), raw.size, raw.mtime_ns)
+        return _broken(run_dir, name, run_id, diagnose(data, exc), raw.size, raw.mtime_ns)
     if too_deep(data) is not None:
-        return _broken(path, run_id, diagnose(data), raw.size, raw.mtime_ns)
-    return _call_from_summary(summary, path, run_id, raw, None)
+        return _broken(run_dir, name, run_id, diagnose(data), raw.size, raw.mtime_ns)
+    return _call_from_summary(summary, run_dir, name, run_id, raw, None)
 
 
 def read_call(path: Path, *, run_id: str, root: Path | None = None) -> Call:
     """The summary of one fixture file; never raises (a missing file is a BROKEN call too)."""
+    path = Path(path)
     try:
         call = read_call_if_exists(path, run_id=run_id, root=root)
     except Exception as exc:  # last line of defence: listing must never take the app down
-        return _broken(path, run_id, f"unreadable: {type(exc).__name__}: {exc}")
-    return call if call is not None else _broken(path, run_id, "unreadable: file not found")
+        return _broken(path.parent, path.name, run_id, f"unreadable: {type(exc).__name__}: {exc}")
+    if call is None:
+        return _broken(path.parent, path.name, run_id, "unreadable: file not found")
+    return call
 
 
 def _as_dict(value: Any) -> dict[str, Any] | None:

@@ -14,17 +14,22 @@ import functools
 import math
 import os
 import re
-from collections.abc import Iterable
-from dataclasses import replace
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from forensics_tui.capture.calls import epoch_of
+from forensics_tui.core.compact_ts import seconds as ts_seconds
 from forensics_tui.core.model import BROKEN, Call, Run
 
 __all__ = [
     "assign_legacy_seqs",
     "call_sort_key",
+    "call_ts_key",
+    "find_by_name",
+    "name_key",
     "number_occurrences",
+    "placed_by_name",
     "run_sort_key",
     "ts_key",
 ]
@@ -48,6 +53,12 @@ def _epoch(ts: str) -> float:
         return epoch_of(ts)
     except ValueError:
         return _LAST
+
+
+def call_ts_key(call: Call) -> float:
+    """``ts_key(call.ts)``, straight from the compact value when the call keeps one."""
+    packed = call.ts_packed
+    return ts_seconds(packed) if packed is not None else ts_key(call.ts)
 
 
 def _run_id_time(run_id: str) -> float:
@@ -76,7 +87,51 @@ def run_sort_key(run: Run) -> tuple[float, str]:
 
 def call_sort_key(call: Call) -> tuple[float, str]:
     """Order within a run: by ``seq``; calls without one (broken, unnamed) go last, by name."""
-    return (call.seq if call.seq > 0 else _LAST, call.path.name)
+    return (call.seq if call.seq > 0 else _LAST, call.name)
+
+
+def name_key(name: str) -> tuple[float, str]:
+    """The ``call_sort_key`` of a call named ``name`` whose seq is the one its name starts with.
+
+    That is every call the recorder wrote (``000003_tool.json`` holds seq 3), so a call is
+    found by its file name with a bisect of its run's calls; the few others (a seq that is not
+    the name's, legacy calls numbered by ts) are in their run's ``odd`` map.
+    """
+    head, sep, _ = name.partition("_")
+    if sep and head.isdecimal():
+        try:
+            seq = int(head)
+        except ValueError:  # more digits than int() converts
+            return (_LAST, name)
+        if seq > 0:
+            return (seq, name)
+    return (_LAST, name)
+
+
+def placed_by_name(call: Call) -> bool:
+    """Whether ``name_key`` of the call's file name is its ``call_sort_key``."""
+    if call.derived_name and call.seq > 0:  # "<seq:06d>_<tool>.json": the name gives the seq
+        return True
+    return call_sort_key(call) == name_key(call.name)
+
+
+def find_by_name(calls: Sequence[Call], name: str) -> Call | None:
+    """The call for file ``name`` in ``calls`` (in ``call_sort_key`` order), when
+    ``placed_by_name``; O(log n), O(1) for a name past the end (a new file)."""
+    if not calls:
+        return None
+    key = name_key(name)
+    if call_sort_key(calls[-1]) < key:
+        return None
+    i = bisect_left(calls, key, key=call_sort_key)
+    while i < len(calls):
+        call = calls[i]
+        if call.name == name:
+            return call
+        if call_sort_key(call) != key:
+            break
+        i += 1
+    return None
 
 
 def assign_legacy_seqs(calls: list[Call]) -> list[Call]:
@@ -87,10 +142,10 @@ def assign_legacy_seqs(calls: list[Call]) -> list[Call]:
     legacy = [c for c in calls if c.format == 0 and c.status != BROKEN]
     if not legacy:
         return calls
-    legacy.sort(key=lambda c: (ts_key(c.ts), c.path.name))
+    legacy.sort(key=lambda c: (call_ts_key(c), c.name))
     new_seq = {id(c): n for n, c in enumerate(legacy, 1)}
     return [
-        replace(c, seq=new_seq[id(c)]) if id(c) in new_seq and c.seq != new_seq[id(c)] else c
+        c.replace(seq=new_seq[id(c)]) if id(c) in new_seq and c.seq != new_seq[id(c)] else c
         for c in calls
     ]
 
@@ -109,5 +164,5 @@ def number_occurrences(calls: Iterable[Call]) -> tuple[list[Call], dict[str, int
         else:
             n = counts.get(call.tool, 0) + 1
             counts[call.tool] = n
-        out.append(call if call.occurrence == n else replace(call, occurrence=n))
+        out.append(call if call.occurrence == n else call.replace(occurrence=n))
     return out, counts

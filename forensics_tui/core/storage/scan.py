@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from forensics_tui.core.model import Call, Run
-from forensics_tui.core.storage.loader import read_call_if_exists, read_manifest
+from forensics_tui.core.storage.loader import read_call_in, read_manifest
 from forensics_tui.core.storage.ordering import run_sort_key
 
 __all__ = [
@@ -151,8 +151,7 @@ def _read(plan: RunPlan, names: list[str], root: Path) -> list[Call]:
     prefix = os.path.join(path, "")
     calls = []
     for name in names:
-        child = _child(path, name)
-        call = read_call_if_exists(child, run_id=run_id, root=root, text=prefix + name)
+        call = read_call_in(path, name, run_id=run_id, root=root, text=prefix + name)
         if call is not None:  # gone since it was listed
             calls.append(call)
     return calls
@@ -162,6 +161,8 @@ def read_batches(
     plans: list[RunPlan], root: Path, *, batch_size: int = 2000, workers: int = 1
 ) -> Iterator[Batch]:
     """Read every planned file; yields batches of about ``batch_size`` files, plan order.
+
+    Consumes the plans' ``names`` (each plan's list is empty once its files are queued).
 
     A run with no files still appears (in a batch of its own or with others).  With
     ``workers`` > 1 each batch is split across a thread pool: it pays off on a cold cache
@@ -173,7 +174,10 @@ def read_batches(
         jobs: list[tuple[RunPlan, list[str]]] = []
         size = 0
         for plan in plans:
-            names = plan.names
+            # hand the names over to the jobs: each chunk's strings are freed once it is read
+            # (a canonical file name is not kept by its Call), so a million names listed up
+            # front do not stay behind as a heap of freed small blocks after the scan
+            names, plan.names = plan.names, []
             if not names:
                 jobs.append((plan, []))
             for start in range(0, len(names), batch_size):

@@ -43,14 +43,14 @@ from pathlib import Path
 from forensics_tui.core.model import Call, Fixture, Run
 from forensics_tui.core.storage.bodies import BodyFetcher, bodies_for, stub_ref
 from forensics_tui.core.storage.events import ChangeKind, StoreEvent, events_for
-from forensics_tui.core.storage.index import Change, Index, path_key
+from forensics_tui.core.storage.index import Change, Index
 from forensics_tui.core.storage.loader import (
     LoadProblem,
     load_fixture,
-    read_call_if_exists,
+    read_call_in,
     read_manifest,
 )
-from forensics_tui.core.storage.ordering import ts_key
+from forensics_tui.core.storage.ordering import call_ts_key
 from forensics_tui.core.storage.safe_read import format_mb
 from forensics_tui.core.storage.scan import (
     ScanProgress,
@@ -202,11 +202,11 @@ class FixtureStore:
 
     def call(self, call_id: str) -> Call | None:
         with self._lock:
-            return self._index.by_id.get(call_id)
+            return self._index.find_id(call_id)
 
     def call_by_path(self, path: Path | str) -> Call | None:
         with self._lock:
-            return self._index.by_path.get(self._key_for(path))
+            return self._index.find_path(*self._key_for(path))
 
     def _key_for(self, path: Path | str) -> tuple[str, str]:
         path = Path(path).absolute()
@@ -218,7 +218,7 @@ class FixtureStore:
         """The full fixture for ``call`` (cached while the file is unchanged)."""
         key = os.fspath(call.path)
         with self._lock:
-            current = self._index.by_path.get(path_key(call), call)
+            current = self._index.find_path(call.run_id, call.name) or call
             hit = self._cache.get(key)
             if hit is not None and hit[:2] == (current.mtime_ns, current.size):
                 self._cache.move_to_end(key)
@@ -371,9 +371,11 @@ class FixtureStore:
         return events
 
     def _apply_run(self, run_id: str, dir_changed: bool, names: list[str]) -> list[StoreEvent]:
-        run_path = self.root / run_id
         with self._lock:
             slot = self._index.slots.get(run_id)
+        # the run's own id and directory objects, shared by all its calls
+        run_path = slot.run.path if slot is not None else self.root / run_id
+        run_id = slot.run.run_id if slot is not None else run_id
         is_dir, refused = run_dir_status(self.root, run_path)
         if not is_dir:
             with self._lock:
@@ -395,18 +397,17 @@ class FixtureStore:
                     slot = self._index.add_run(run_id, run_path, manifest, problem)
                 events.append(StoreEvent("run_added", run_id, run=slot.run))
             else:  # a run directory deleted and recreated: forget files no longer there
-                names.extend(os.path.basename(c.path) for c in slot.run.calls if not c.deleted)
+                names.extend(c.name for c in slot.run.calls if not c.deleted)
         fresh: list[Call] = []
-        gone: list[tuple[str, str]] = []
+        gone: list[str] = []
         manifest_touched = False
         for name in dict.fromkeys(names):
             if name == "run.json":
                 manifest_touched = True
                 continue
-            path = run_path / name
-            call = read_call_if_exists(path, run_id=run_id, root=self.root)
+            call = read_call_in(run_path, name, run_id=run_id, root=self.root)
             if call is None:
-                gone.append((run_id, name))
+                gone.append(name)
             else:
                 fresh.append(call)
         with self._lock:
@@ -463,7 +464,7 @@ def _interleave(runs: list[Run]) -> list[Call]:
     for run_no, run in enumerate(runs):
         last = float("-inf")
         for n, call in enumerate(run.calls):
-            key = ts_key(call.ts)
+            key = call_ts_key(call)
             if key == float("inf"):
                 key = last
             last = key
