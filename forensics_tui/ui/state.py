@@ -62,10 +62,6 @@ class Change:
     """After a rebuild: the call the cursor should stay on."""
     added: list[int] = field(default_factory=list)
     answers: bool = False
-    answer_runs: set[str] | None = field(default_factory=set)
-    """With ``answers``: the runs whose findings count or outcome changed (None: every run)."""
-    answer_calls: bool = False
-    """With ``answers``: some call's findings changed (the calls pane's badges)."""
     diff: bool = False
     focus: bool = False
     reload: bool = False
@@ -211,20 +207,8 @@ class ExplorerState:
         """The analysis finished: new findings, outcomes, kinds (no notice if unchanged)."""
         if answers == self.answers:
             return None
-        old, self.answers = self.answers, answers
-        change = Change(answers=True, answer_calls=old.findings != answers.findings)
-        if old.computed != answers.computed:
-            change.answer_runs = None
-        else:
-            change.answer_runs = {
-                run_id
-                for table_old, table_new in (
-                    (old.counts, answers.counts),
-                    (old.outcomes, answers.outcomes),
-                )
-                for run_id in table_old.keys() | table_new.keys()
-                if table_old.get(run_id) != table_new.get(run_id)
-            }
+        self.answers = answers
+        change = Change(answers=True)
         if self.query.needs_answers:
             self.rows.query = self.query.bind(answers)
             self.rows.rebuild(self.index)

@@ -258,27 +258,6 @@ def test_every_label_pastes_back_into_the_core_run_resolver(tmp_path: Path) -> N
             assert resolve_run(runs, label).run_id == run_id, (label, short)
 
 
-def test_new_answers_say_which_runs_and_whether_badges_changed() -> None:
-    """An analysis during a stream repaints only what its answers changed."""
-    state = ExplorerState()
-    first = state.set_answers(Answers(outcomes={"a": "ok", "b": "ok"}, computed=True))
-    assert first is not None and first.answer_runs is None  # the first answers: every run
-    more_kinds = Answers(
-        outcomes={"a": "ok", "b": "ok"}, kinds={"c1": frozenset({"ok"})}, computed=True
-    )
-    change = state.set_answers(more_kinds)
-    assert change is not None and change.answer_runs == set() and not change.answer_calls
-    flagged = Answers(
-        findings={"c1": ("f",)},
-        counts={"b": 1},
-        outcomes={"a": "ok", "b": "silent_failure"},
-        kinds=more_kinds.kinds,
-        computed=True,
-    )
-    change = state.set_answers(flagged)
-    assert change is not None and change.answer_runs == {"b"} and change.answer_calls
-
-
 def test_call_index_finds_previous_versions_whatever_the_file_name() -> None:
     run = "20260301_090000"
     canonical = _call(run, 1)

@@ -206,14 +206,10 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         calls = self.query_one(CallsPane)
         if change.new_scope is not None:
             calls.follow = self.state.follow
-        if change.new_scope is not None:
+        if change.new_scope is not None or change.answers:
             runs.sync()
         elif change.runs:
             self._later(change.changed_runs or None)  # the row first, summaries after
-        if change.answers and change.new_scope is None and change.answer_runs != set():
-            # New findings counts / outcomes: the runs they changed, in a frame of their own
-            # (an analysis during a stream must not repaint both panes with a landing's row).
-            self._later(change.answer_runs, counts=False)
         if change.rows_rebuilt:
             calls.rows_rebuilt(keep=change.keep or calls.current)
             calls.border_title = self._calls_title()
@@ -222,8 +218,8 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         elif change.added:
             calls.rows_added(change.added)
             self._later(set())
-        if change.answers and change.answer_calls and not change.rows_rebuilt:
-            calls.refresh()  # badges changed (kinds alone show nowhere but in the filter)
+        if change.answers:
+            calls.refresh()
         if change.diff:
             self.query_one(DetailPane).action_tab("diff")
             self._show_detail(calls.current)
