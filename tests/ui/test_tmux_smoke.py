@@ -178,3 +178,22 @@ def test_tmux_payload_opens_in_the_pager_and_the_app_comes_back(tmp_path: Path) 
         assert not tmux.alive()
     finally:
         tmux.kill()
+
+
+def test_tmux_demo_live_row_turns_final_on_screen(tmp_path: Path) -> None:
+    """The demo's live run: the pending ``send_notification`` row is repainted as failed in
+    the terminal itself (a partial repaint once left it drawn ◌ while the run showed ✗1)."""
+    env = f"PYTHONPATH={ROOT} XDG_CONFIG_HOME={tmp_path / 'cfg'} TERM=xterm-256color"
+    command = (
+        f"cd {tmp_path} && env {env} {sys.executable} -m forensics_tui demo "
+        f"--dir {tmp_path / 'demo'} --think 0.3"
+    )
+    tmux = Tmux(command, cols=120, rows=36)
+    try:
+        screen = tmux.wait_for("◌ send_notification", timeout=40)
+        screen = tmux.wait_for("✗ send_notification", timeout=20)
+        time.sleep(1.0)  # nothing repaints it back
+        screen = tmux.screen()
+        assert "◌ send_notification" not in screen, screen
+    finally:
+        tmux.kill()
