@@ -9,7 +9,6 @@ remapping and exposes each binding as a command-palette entry.
 from __future__ import annotations
 
 import gc
-import sys
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -45,8 +44,6 @@ _ANALYSIS_DELAY_S = 0.5
 """Findings are recomputed once changes have paused this long..."""
 _ANALYSIS_MAX_DELAY_S = 2.0
 """...or this long after the first change they do not cover yet, even if the stream goes on."""
-_SWITCH_INTERVAL_S = 0.001
-"""How long a worker thread may hold the GIL while the UI thread waits for it (Python: 5 ms)."""
 AUTO_ANALYSIS_MAX_CALLS = 20_000
 """Above this many calls, findings and diffs wait for an explicit ``A`` (they read every file)."""
 
@@ -104,7 +101,6 @@ class ForensicsApp(App[None]):
         self.analysis_pending = False
         self.analysis_enabled: bool | None = None  # None: decide by the root's size
         self._heap_frozen = False
-        self._switch_interval: float | None = None
         self._answered = False
         """True from a change until its findings are in (tests and screenshots wait on it)."""
 
@@ -121,11 +117,6 @@ class ForensicsApp(App[None]):
         return MainScreen(self.state)
 
     def on_mount(self) -> None:
-        # The store's batches and the analysis run in worker threads; with Python's default
-        # 5 ms switch interval a busy worker keeps the UI thread (the row's frame) waiting up
-        # to 5 ms each time both want the interpreter.  Restored on exit.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL_S))
         if self.keymap:
             self.set_keymap(self.keymap)
         if self._zone_error:
@@ -303,8 +294,6 @@ class ForensicsApp(App[None]):
         self._heap_frozen = True
 
     def on_unmount(self) -> None:
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
         if self._heap_frozen:
             gc.unfreeze()  # an app run in a longer-lived process (tests) leaves nothing pinned
 

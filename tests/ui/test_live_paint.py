@@ -9,7 +9,6 @@ without a layout pass, and the heap freeze taken after the scan is released on e
 from __future__ import annotations
 
 import gc
-import sys
 import threading
 
 from textual.geometry import Region
@@ -112,18 +111,6 @@ async def test_the_heap_freeze_taken_after_the_scan_is_released_on_exit(tmp_path
         await pilot.pause()
         assert gc.get_freeze_count() > 0  # startup's objects are out of the full GC's walk
     assert gc.get_freeze_count() == 0
-
-
-async def test_workers_hand_the_interpreter_back_quickly_while_the_app_runs(tmp_path) -> None:
-    """A short GIL switch interval while the app runs (workers yield to the UI thread)."""
-    root = _root_with_calls(tmp_path, 1)
-    before = sys.getswitchinterval()
-    assert before > 0.001  # Python's default (5 ms), as a test process has it
-    app = make_app(root)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.state.scan_complete)
-        assert sys.getswitchinterval() <= 0.001
-    assert sys.getswitchinterval() == before
 
 
 async def test_counts_keep_up_with_a_steady_stream_into_another_run(tmp_path) -> None:
