@@ -44,6 +44,12 @@ _ANALYSIS_DELAY_S = 0.5
 """Findings are recomputed once changes have paused this long..."""
 _ANALYSIS_MAX_DELAY_S = 2.0
 """...or this long after the first change they do not cover yet, even if the stream goes on."""
+_ANALYSIS_DUTY = 0.04
+"""At most this share of the time goes to analysis while runs grow: after an analysis that
+took *t*, the next waits at least *t* / ``_ANALYSIS_DUTY`` (it holds the interpreter lock,
+and a landing that arrives meanwhile waits for its row), but never more than
+``_ANALYSIS_MAX_SPACING_S``; the first analysis (every run from nothing) does not count."""
+_ANALYSIS_MAX_SPACING_S = 10.0
 AUTO_ANALYSIS_MAX_CALLS = 20_000
 """Above this many calls, findings and diffs wait for an explicit ``A`` (they read every file)."""
 
@@ -98,6 +104,8 @@ class ForensicsApp(App[None]):
         self._first_change: float | None = None
         """When the oldest change the findings do not cover yet came in (monotonic)."""
         self._last_change = 0.0
+        self._analysis_ended = 0.0
+        self._analysis_cost = 0.0  # seconds the last analysis took (the worker's measure)
         self.analysis_pending = False
         self.analysis_enabled: bool | None = None  # None: decide by the root's size
         self._heap_frozen = False
@@ -239,6 +247,8 @@ class ForensicsApp(App[None]):
         """Seconds until the pending changes are due for analysis (0: now)."""
         assert self._first_change is not None
         due = min(self._last_change + _ANALYSIS_DELAY_S, self._first_change + _ANALYSIS_MAX_DELAY_S)
+        spacing = min(self._analysis_cost / _ANALYSIS_DUTY, _ANALYSIS_MAX_SPACING_S)
+        due = max(due, self._analysis_ended + spacing)
         return max(0.0, due - time.monotonic())
 
     def _analysis_due(self) -> None:
@@ -255,11 +265,14 @@ class ForensicsApp(App[None]):
 
     @work(thread=True, exclusive=True, group="analysis")
     def _analyse(self) -> None:
+        started = time.monotonic()
         analysis = self.analysis
         answers = Answers()
         if analysis is not None:
             now = self.now().timestamp()
             answers = answers_from(analysis, now=now, stale_after_s=self.config.stale_after_s)
+        if self._answered:  # the first analysis reads everything: no measure of the next
+            self._analysis_cost = time.monotonic() - started
         self.call_from_thread(self._answers_ready, answers)
 
     def _next_analysis(self) -> None:
@@ -270,6 +283,7 @@ class ForensicsApp(App[None]):
 
     def _answers_ready(self, answers: Answers) -> None:
         self._analysis_running = False
+        self._analysis_ended = time.monotonic()
         self._next_analysis()
         try:
             self.state.set_answers(answers)

@@ -134,7 +134,8 @@ class Analysis:
             self._runs = fresh
             self._by_id = {ra.run_id: ra for ra in fresh}
             self._tail, self._tail_n = ledger, stop
-            if stop == len(runs):
+            if stop == len(runs) and len(self._facts) > sum(len(r.calls) for r in runs):
+                # only when facts outnumber the calls can some be stale (a cheap test first)
                 live = {str(c.path) for ra in fresh for c in ra.run.calls}
                 stale = [p for p in self._facts if p not in live]
                 for path in stale:
@@ -211,9 +212,11 @@ class Analysis:
         ra = RunAnalysis(run, _fingerprint(run), (whole, accepted_tools), kind)
         shapes: dict[str, Shape | None] = {}
         found_by_call: dict[str, list[Finding]] = {}
-        for call in calls:
+        ids = [c.call_id for c in calls]  # derived on each access: once per call here
+        for call, call_id in zip(calls, ids, strict=True):
             facts = self.facts(call)
-            classification = facts.classification if call.status != BROKEN else _HEALTHY
+            status = call.status
+            classification = facts.classification if status != BROKEN else _HEALTHY
             found = [f for f in [call_finding(call, classification)] if f is not None]
             baseline: Baseline | None = None
             if reexec:
@@ -221,19 +224,19 @@ class Analysis:
                 ra.reexec_of = ra.reexec_of or (baseline.call_id if baseline else None)
                 base_call = self.store.call(baseline.call_id) if baseline else None
                 if base_call is not None:
-                    ra.baselines[call.call_id] = base_call
+                    ra.baselines[call_id] = base_call
             else:
                 base = index.last_good_call(call)
                 if base is not None:
                     baseline = _baseline_of(base, call)
-                    ra.baselines[call.call_id] = base.call
+                    ra.baselines[call_id] = base.call
                     if facts.shape is not None and base.shape is not None:
                         drift = detect_schema_drift(call, facts.shape, base.shape, base.call.run_id)
                         if drift is not None:
                             found.append(drift)
-            shapes[call.call_id] = facts.shape
-            found_by_call[call.call_id] = found
-            ra.verdicts[call.call_id] = CallVerdict(
+            shapes[call_id] = facts.shape
+            found_by_call[call_id] = found
+            ra.verdicts[call_id] = CallVerdict(
                 call,
                 classification,
                 baseline=baseline,
@@ -244,7 +247,9 @@ class Analysis:
             )
         status = run.status
         skipped = detect_skipped(
-            run.run_id, ((c.call_id, c.tool, c.status, c.seq) for c in calls), status
+            run.run_id,
+            ((i, c.tool, c.status, c.seq) for c, i in zip(calls, ids, strict=True)),
+            status,
         )
         for finding in skipped:
             found_by_call.setdefault(finding.call_id or "", []).append(finding)
@@ -263,21 +268,21 @@ class Analysis:
                 base_run.parent_tools,
             )
         all_good = bool(calls)
-        for call in calls:
-            cv = ra.verdicts[call.call_id]
-            found = found_by_call.get(call.call_id, [])
+        for call, call_id in zip(calls, ids, strict=True):
+            cv = ra.verdicts[call_id]
+            found = found_by_call.get(call_id, [])
             accepted = (whole or call.tool in accepted_tools) and call.status == "ok"
             if accepted:  # an operator's "this is normal now" silences the call's findings
                 cv.accepted_findings, cv.findings = found, []
             else:
                 cv.findings = found
-            ra.by_call[call.call_id] = list(cv.findings)
+            ra.by_call[call_id] = list(cv.findings)
             good = call_is_good(call, bool(found), accepted)
             all_good = all_good and good
             if good:
-                ra.good_calls.append(GoodCall(call, shapes.get(call.call_id), bool(found)))
+                ra.good_calls.append(GoodCall(call, shapes.get(call_id), bool(found)))
         active_missing = [] if whole else missing
-        ordered = [ra.verdicts[c.call_id] for c in calls]
+        ordered = [ra.verdicts[i] for i in ids]
         ra.causes = group_causes(ordered, active_missing)
         folded = {child for cause in ra.causes for child in cause.children}
         for cause in ra.causes:
