@@ -9,7 +9,6 @@ coalesce instead of queueing thousands of messages.  Only ``post`` crosses threa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from textual.message import Message
 
 from forensics_tui.core.model import Call
+from forensics_tui.core.waiting import event_set_within
 from forensics_tui.ui.messages import Delta, FeedChanged, FeedSnapshot, WatchState
 from forensics_tui.ui.run_counts import RunCounts
 from forensics_tui.ui.view_model import RunSummary
@@ -163,8 +163,7 @@ class StoreFeed:
         # Scan once the watch is in place: a fixture landing during the scan is then seen by
         # one or the other (or both: a re-read), never by neither.  Bounded, so a watcher
         # that cannot start does not keep the first rows away.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(watching.wait(), _WATCH_READY_S)
+        await event_set_within(watching, _WATCH_READY_S)
         await asyncio.to_thread(self.scan)
         state = "waiting"
         if self.root.exists():

@@ -40,6 +40,7 @@ from forensics_tui.core.sources.wire import (
 from forensics_tui.core.storage.loader import LOAD_CAP
 from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
 from forensics_tui.core.storage.scan import is_fixture_name, plan_root
+from forensics_tui.core.waiting import event_set_within
 
 __all__ = ["ShipStats", "Shipper"]
 
@@ -196,8 +197,7 @@ class Shipper:
                     with contextlib.suppress(Exception):
                         await self._nc.close()
                     self._nc = None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), delay)
+                await event_set_within(stop, delay)
                 delay = min(delay * 2, 2.0)
         return False
 
@@ -260,12 +260,10 @@ class Shipper:
                         await asyncio.sleep(0.05)
                         continue
                     self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), 0.5)
+                    await event_set_within(self._wake, 0.5)
                     continue
                 if not await self._ship_some():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), 0.25)
+                    await event_set_within(stop, 0.25)
         finally:
             if self._inflight and self.connected:
                 with contextlib.suppress(BaseException):
@@ -378,5 +376,4 @@ class Shipper:
                     timeout=2.0,
                 )
                 self._heartbeats_sent += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.heartbeat_s)
+            await event_set_within(stop, self.heartbeat_s)

@@ -41,6 +41,7 @@ from watchfiles import Change, awatch, watch
 
 from forensics_tui.core.storage import inotify
 from forensics_tui.core.storage.events import ChangeKind
+from forensics_tui.core.waiting import event_set_within
 
 __all__ = ["Batch", "RootFilter", "watch_root", "watch_root_sync"]
 
@@ -174,11 +175,7 @@ async def _sleep_or_stop(seconds: float, stop_event: asyncio.Event | None) -> bo
     if stop_event is None:
         await asyncio.sleep(seconds)
         return False
-    try:
-        await asyncio.wait_for(stop_event.wait(), seconds)
-    except TimeoutError:
-        return False
-    return True
+    return await event_set_within(stop_event, seconds)
 
 
 async def _inotify_batches(
@@ -213,9 +210,7 @@ async def _inotify_batches(
         if first:
             yield first
         while stop_event is None or not stop_event.is_set():
-            try:
-                await asyncio.wait_for(wake.wait(), check_s)
-            except TimeoutError:
+            if not await event_set_within(wake, check_s):
                 if session.moved():
                     return
                 continue
