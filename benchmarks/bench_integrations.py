@@ -65,7 +65,9 @@ class FloorCase:
 
 
 # The loopback server: HTTP/1.1 keep-alive, answers every GET with the JSON body it was given
-# (``varied``: the same body with a fresh counter in it, so no two answers are equal).
+# (``varied``: the same body with a fresh counter in it, so no two answers are equal).  Nagle
+# is off: with it, after some requests on a keep-alive connection the body (the second write)
+# waited for the client's delayed ACK of the headers, 40 ms a call, and long runs crawled.
 _SERVER = r"""
 import http.server, json, sys, itertools
 body = sys.stdin.buffer.read()
@@ -73,6 +75,7 @@ varied = sys.argv[1] == "1"
 count = itertools.count()
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK wait
     def do_GET(self):
         data = body
         if varied:
