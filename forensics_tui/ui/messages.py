@@ -12,7 +12,7 @@ from textual.message import Message
 from forensics_tui.core.model import Call
 from forensics_tui.ui.view_model import Delta, RunSummary
 
-__all__ = ["Delta", "FeedChanged", "FeedSnapshot", "WatchState"]
+__all__ = ["Delta", "FeedChanged", "FeedSnapshot", "ScanProgress", "WatchState"]
 
 
 class FeedSnapshot(Message):
@@ -33,6 +33,18 @@ class FeedSnapshot(Message):
         self.complete = complete
         self.indexed = indexed
         self.total = total
+
+
+class ScanProgress(Message):
+    """How far the first scan got, between the (rarer) partial snapshots of a big root."""
+
+    def __init__(self, indexed: int, total: int | None) -> None:
+        super().__init__()
+        self.indexed = indexed
+        self.total = total  # None until every run is listed
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScanProgress)
 
 
 class FeedChanged(Message):

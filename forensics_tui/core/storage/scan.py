@@ -24,6 +24,7 @@ __all__ = [
     "RunPlan",
     "ScanProgress",
     "is_fixture_name",
+    "list_plan",
     "list_run",
     "plan_root",
     "read_batches",
@@ -37,8 +38,10 @@ class ScanProgress:
     """Reported after each batch of a scan; the batch is already visible in the store."""
 
     done: int  # fixture files indexed so far
-    total: int  # fixture files found when the scan started
+    total: int  # fixture files found when the scan started (listed so far: see ``listed``)
     run_ids: tuple[str, ...]  # runs that appeared or gained calls in this batch
+    listed: bool = True  # False while a progressive scan reads the newest run before listing
+    # the others: ``total`` then counts that run's files only
 
 
 @dataclass(slots=True)
@@ -48,6 +51,7 @@ class RunPlan:
     manifest: dict[str, Any] | None
     problem: str | None
     names: list[str] = field(default_factory=list)
+    listable: bool = True  # False for a refused run directory (never listed)
 
 
 def is_fixture_name(name: str) -> bool:
@@ -114,9 +118,11 @@ def _run_dir(root: Path, entry: os.DirEntry[str]) -> tuple[bool, str | None]:
     return run_dir_status(root, entry.path)
 
 
-def plan_root(root: Path, only: Collection[str] | None = None) -> list[RunPlan]:
+def plan_root(
+    root: Path, only: Collection[str] | None = None, *, names: bool = True
+) -> list[RunPlan]:
     """Every run directory under ``root`` (or only those named ``only``) with its manifest and
-    fixture names, newest first."""
+    fixture names, newest first (``names=False``: without them, for :func:`list_plan` later)."""
     plans: list[RunPlan] = []
     try:
         entries = list(os.scandir(root))
@@ -130,17 +136,28 @@ def plan_root(root: Path, only: Collection[str] | None = None) -> list[RunPlan]:
             continue
         path = _child(root, entry.name)
         if refused:
-            plans.append(RunPlan(entry.name, path, None, refused))
+            plans.append(RunPlan(entry.name, path, None, refused, listable=False))
             continue
         manifest, problem = read_manifest(path)
-        names, list_problem = list_run(path)
-        plans.append(RunPlan(entry.name, path, manifest, problem or list_problem, names))
+        plan = RunPlan(entry.name, path, manifest, problem)
+        if names:
+            list_plan(plan)
+        plans.append(plan)
 
     def newest_first(plan: RunPlan) -> tuple[float, str]:
         return run_sort_key(Run(plan.run_id, plan.path, plan.manifest))
 
     plans.sort(key=newest_first, reverse=True)
     return plans
+
+
+def list_plan(plan: RunPlan) -> int:
+    """List a planned run's fixture names (a refused run has none); returns how many."""
+    if plan.listable:
+        names, list_problem = list_run(plan.path)
+        plan.names = names
+        plan.problem = plan.problem or list_problem
+    return len(plan.names)
 
 
 Batch = list[tuple[RunPlan, list[Call]]]

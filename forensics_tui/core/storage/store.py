@@ -55,6 +55,7 @@ from forensics_tui.core.storage.safe_read import format_mb
 from forensics_tui.core.storage.scan import (
     ScanProgress,
     is_fixture_name,
+    list_plan,
     list_run,
     plan_root,
     read_batches,
@@ -121,32 +122,39 @@ class FixtureStore:
                 self._replay = []  # left over from an abandoned scan_iter(): the disk is the truth
             self._scanning += 1
         try:
-            plans = plan_root(self.root, only)
-            total = sum(len(p.names) for p in plans)
+            # A progressive scan reads the newest run before it lists the others: the first
+            # rows do not wait for a million names (2.7 s at 1M fixtures) to be listed.
+            plans = plan_root(self.root, only, names=not publish)
+            groups = [plans[:1], plans[1:]] if publish else [plans]
             if publish:
                 self._swap(index)
-            done = 0
-            batches = read_batches(plans, self.root, batch_size=batch_size, workers=self.workers)
-            while True:
-                with _gc_paused():
-                    batch = next(batches, None)
-                    if batch is None:
-                        break
-                    touched: list[str] = []
-                    with self._lock:
-                        for plan, calls in batch:
-                            slot = index.slots.get(plan.run_id)
-                            if slot is None:
-                                slot = index.add_run(
-                                    plan.run_id, plan.path, plan.manifest, plan.problem
-                                )
-                            index.merge(slot, calls, keep_newer=True)
-                            done += len(calls)
-                            if not touched or touched[-1] != plan.run_id:
-                                touched.append(plan.run_id)
-                        if publish:
-                            self._version += 1
-                yield ScanProgress(done, total, tuple(touched))
+            done = total = 0
+            for number, group in enumerate(groups):
+                total += sum(list_plan(p) if publish else len(p.names) for p in group)
+                listed = number == len(groups) - 1
+                batches = read_batches(
+                    group, self.root, batch_size=batch_size, workers=self.workers
+                )
+                while True:
+                    with _gc_paused():
+                        batch = next(batches, None)
+                        if batch is None:
+                            break
+                        touched: list[str] = []
+                        with self._lock:
+                            for plan, calls in batch:
+                                slot = index.slots.get(plan.run_id)
+                                if slot is None:
+                                    slot = index.add_run(
+                                        plan.run_id, plan.path, plan.manifest, plan.problem
+                                    )
+                                index.merge(slot, calls, keep_newer=True)
+                                done += len(calls)
+                                if not touched or touched[-1] != plan.run_id:
+                                    touched.append(plan.run_id)
+                            if publish:
+                                self._version += 1
+                    yield ScanProgress(done, total, tuple(touched), listed)
             if not publish:
                 self._swap(index)
         finally:

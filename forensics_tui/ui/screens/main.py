@@ -20,7 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from forensics_tui.core.model import Call
-from forensics_tui.ui.messages import FeedChanged, FeedSnapshot, WatchState
+from forensics_tui.ui.messages import FeedChanged, FeedSnapshot, ScanProgress, WatchState
 from forensics_tui.ui.query import Query
 from forensics_tui.ui.screens.main_actions import MainActions
 from forensics_tui.ui.screens.runlevel_actions import RunlevelActions
@@ -283,6 +283,13 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
             self.fapp.settle_heap()
             self.fapp.request_analysis()
         self.retry_jump()
+
+    @on(ScanProgress)
+    def _scan_progress(self, message: ScanProgress) -> None:
+        status = self.query_one(StatusLine)
+        if status.watch_state == "scanning":  # a late one after the scan ended: ignored
+            total = f"/{message.total}" if message.total else ""
+            status.progress = f"{message.indexed}{total} calls"
 
     @on(FeedChanged)
     def _changed(self, _message: FeedChanged) -> None:
