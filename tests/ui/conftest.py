@@ -48,5 +48,6 @@ def plain_text(view: Any) -> str:
 
 
 async def rows_ready(pilot: Any, app: Any) -> None:
-    """Wait until the main screen lists at least one call."""
-    await wait_for(pilot, lambda: len(app.screen.rows) > 0)
+    """Wait until the first scan is complete and the main screen lists at least one call (a
+    progressive scan shows the newest run first, before the others are even listed)."""
+    await wait_for(pilot, lambda: len(app.screen.rows) > 0 and app.screen.state.scan_complete)
