@@ -99,6 +99,7 @@ class Call:
         "_tool",
         "_ts",
         "duration_ms",
+        "memo",
         "occurrence",
         "preview",
     )
@@ -115,6 +116,7 @@ class Call:
     occurrence: int  # nth call of this tool within its run, from 1; 0 for broken files
     _stat: int | tuple[int, int, int]  # see _set_stat
     preview: str  # short one-line summary of the output or error (unsanitised)
+    memo: Any  # what the analysis learnt from this file version (its own key inside), or None
 
     def __init__(
         self,
@@ -174,6 +176,7 @@ class Call:
         self, run_dir: Path, name: str, run_id: str, call_id: str, seq: int, tool: str
     ) -> None:
         self._dir = run_dir
+        self.memo = None
         self._run_id = run_id
         self._tool = tool
         self._name = None if type(seq) is int and name == canonical_name(seq, tool) else name
@@ -398,6 +401,11 @@ class Call:
     @property
     def broken(self) -> bool:
         return self.status == BROKEN
+
+    @property
+    def packed_stat(self) -> Any:
+        """``seq``, ``size`` and ``mtime_ns`` as stored (one object, equal while they are)."""
+        return self._stat
 
     def same_file(self, other: Call) -> bool:
         """Whether both summarise the same file (``self.path == other.path``, cheaper)."""

@@ -206,7 +206,7 @@ def classify(fixture: Fixture) -> Classification:
     failed = status != "ok"
     signals = scan_output(fixture.output)
     if not failed and _quiet(signals) and not _meta_response(fixture):
-        return Classification("ok", http_status=_plain_code(signals), status=status)
+        return _healthy(_plain_code(signals))
     error = error_text(fixture.error) if failed else ""
     masked = fixture.error.get("masked_by") if isinstance(fixture.error, dict) else None
     masked_by = str(masked) if masked else None
@@ -256,6 +256,20 @@ def classify(fixture: Fixture) -> Classification:
     if soft:
         return result("soft_error", soft, 4)
     return Classification("ok", http_status=code, status=status)
+
+
+_HEALTHY: dict[int | None, Classification] = {}
+
+
+def _healthy(code: int | None) -> Classification:
+    """The classification of a plain ok call: one shared object per status code (a value,
+    and most calls of a big root are these)."""
+    hit = _HEALTHY.get(code)
+    if hit is None:
+        hit = Classification("ok", http_status=code, status="ok")
+        if len(_HEALTHY) < 1024:
+            _HEALTHY[code] = hit
+    return hit
 
 
 def _quiet(signals: Signals) -> bool:

@@ -11,7 +11,7 @@ that run and the runs after it are recomputed, and their files are not re-read.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +45,7 @@ from forensics_tui.core.model import BROKEN, Call, Fixture, Run
 __all__ = ["Analysis", "AnalysisError", "CallFacts", "RunAnalysis", "call_subject"]
 
 _HEALTHY = Classification("ok")
+_SHAPES_KEPT = 4096  # interned output shapes before the unused ones are looked for
 
 
 class AnalysisError(Exception):
@@ -52,8 +53,18 @@ class AnalysisError(Exception):
 
 
 def _fingerprint(run: Run) -> tuple[Any, ...]:
+    """What a run's cached analysis depends on; its calls' part is kept as a hash (a tuple per
+    call, kept for every run, cost more than the verdicts themselves at a million calls; the
+    hash of strings is keyed per process, so file names cannot be crafted to collide)."""
     calls = tuple((c.call_id, c.status, c.mtime_ns, c.size, c.deleted) for c in run.calls)
-    return (run.status, run.task, run.is_reexec, bool(run.manifest_problem), calls)
+    return (
+        run.status,
+        run.task,
+        run.is_reexec,
+        bool(run.manifest_problem),
+        len(calls),
+        hash(calls),
+    )
 
 
 class Analysis:
@@ -75,8 +86,8 @@ class Analysis:
         self._start = start
         self.on_recorded: Callable[[Ledger], None] | None = None  # after each new run
         self._lock = threading.RLock()
-        self._facts: dict[str, tuple[tuple[int, int, str], CallFacts]] = {}
         self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
+        self._plain_facts: dict[tuple[Classification, int | None], CallFacts] = {}
         self._runs: list[RunAnalysis] = []
         self._by_id: dict[str, RunAnalysis] = {}
         self._accepted_sig: tuple[Any, ...] | None = None
@@ -134,16 +145,39 @@ class Analysis:
             self._runs = fresh
             self._by_id = {ra.run_id: ra for ra in fresh}
             self._tail, self._tail_n = ledger, stop
-            if stop == len(runs) and len(self._facts) > sum(len(r.calls) for r in runs):
-                # only when facts outnumber the calls can some be stale (a cheap test first)
-                live = {str(c.path) for ra in fresh for c in ra.run.calls}
-                stale = [p for p in self._facts if p not in live]
-                for path in stale:
-                    del self._facts[path]
-                if stale:  # forget shapes no cached call uses any more
-                    used = {id(f.shape) for _, f in self._facts.values() if f.shape is not None}
-                    self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
+            if stop == len(runs) and len(self._shapes) > _SHAPES_KEPT:
+                self._forget_shapes(fresh)
             return list(fresh)
+
+    def _intern_shape(self, shape: Shape) -> Shape:
+        """One object per distinct shape: most calls of a tool share theirs."""
+        return self._shapes.setdefault(frozenset(shape.items()), shape)
+
+    def _intern_facts(self, facts: CallFacts) -> CallFacts:
+        """One object for the facts of every plain ok call with the same shape (the values
+        are immutable; a big root is mostly such calls)."""
+        if (
+            facts.classification.problem
+            or facts.message is not None
+            or facts.parent_call is not None
+            or facts.endpoint is not None
+            or facts.cancelled
+            or facts.reexec_of is not None
+        ):
+            return facts
+        key = (facts.classification, None if facts.shape is None else id(facts.shape))
+        return self._plain_facts.setdefault(key, facts)
+
+    def _forget_shapes(self, fresh: list[RunAnalysis]) -> None:
+        """Keep only the shapes that a call's cached facts still use."""
+        used = set()
+        for ra in fresh:
+            for call in ra.run.calls:
+                memo = call.memo
+                if memo is not None and memo[2].shape is not None:
+                    used.add(id(memo[2].shape))
+        self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
+        self._plain_facts.clear()  # keyed by shape identity: a forgotten shape's id is free
 
     def _accepted_key(self, run: Run) -> tuple[bool, frozenset[str]]:
         whole = self.accepted.covers(run.run_id)
@@ -183,25 +217,21 @@ class Analysis:
     # -- per-run computation ---------------------------------------------------------------
 
     def facts(self, call: Call) -> CallFacts:
-        key = (call.mtime_ns, call.size, call.status)
-        path = str(call.path)
-        hit = self._facts.get(path)
-        if hit is not None and hit[0] == key:
-            return hit[1]
+        """What the file says on its own, kept on the call (``Call.memo``) for the file version
+        it was read from: a changed file is a new version, a replaced call starts empty."""
+        stat, status = call.packed_stat, call.status
+        hit = call.memo
+        if hit is not None and hit[0] == stat and hit[1] == status:
+            return hit[2]
         facts = CallFacts(Classification(call.status), None, None)
         if call.status not in (BROKEN, "pending") and not call.deleted:
             # read past the store's fixture cache: facts are what is kept, never payloads
             # (a fleet stub's body is fetched here: findings need the payload)
             fixture = self.store.read_fixture(call)
             if isinstance(fixture, Fixture):
-                facts = facts_of(fixture)
-                if facts.shape is not None:  # most calls of a tool share one shape: keep one
-                    shape_key = frozenset(facts.shape.items())
-                    shape = self._shapes.setdefault(shape_key, facts.shape)
-                    if shape is not facts.shape:
-                        facts = replace(facts, shape=shape)
+                facts = self._intern_facts(facts_of(fixture, self._intern_shape))
             del fixture
-        self._facts[path] = (key, facts)
+        call.memo = (stat, status, facts)
         return facts
 
     def _analyse(self, run: Run, index: BaselineIndex) -> RunAnalysis:
@@ -222,20 +252,17 @@ class Analysis:
             if reexec:
                 baseline = self._reexec_baseline(facts.reexec_of or _label_of(run))
                 ra.reexec_of = ra.reexec_of or (baseline.call_id if baseline else None)
-                base_call = self.store.call(baseline.call_id) if baseline else None
-                if base_call is not None:
-                    ra.baselines[call_id] = base_call
             else:
                 base = index.last_good_call(call)
                 if base is not None:
-                    baseline = _baseline_of(base, call)
-                    ra.baselines[call_id] = base.call
+                    baseline = Baseline(base.call, subject=call, accepted=base.accepted)
                     if facts.shape is not None and base.shape is not None:
                         drift = detect_schema_drift(call, facts.shape, base.shape, base.call.run_id)
                         if drift is not None:
                             found.append(drift)
             shapes[call_id] = facts.shape
-            found_by_call[call_id] = found
+            if found:  # most calls have none: no entry, no list
+                found_by_call[call_id] = found
             ra.verdicts[call_id] = CallVerdict(
                 call,
                 classification,
@@ -270,17 +297,17 @@ class Analysis:
         all_good = bool(calls)
         for call, call_id in zip(calls, ids, strict=True):
             cv = ra.verdicts[call_id]
-            found = found_by_call.get(call_id, [])
+            of_call: Sequence[Finding] = found_by_call.get(call_id) or ()
             accepted = (whole or call.tool in accepted_tools) and call.status == "ok"
             if accepted:  # an operator's "this is normal now" silences the call's findings
-                cv.accepted_findings, cv.findings = found, []
-            else:
-                cv.findings = found
-            ra.by_call[call_id] = list(cv.findings)
-            good = call_is_good(call, bool(found), accepted)
+                cv.accepted_findings = tuple(of_call)
+            elif of_call:  # most calls have none: the shared empty default, no by_call entry
+                cv.findings = of_call
+                ra.by_call[call_id] = list(of_call)
+            good = call_is_good(call, bool(of_call), accepted)
             all_good = all_good and good
             if good:
-                ra.good_calls.append(GoodCall(call, shapes.get(call_id), bool(found)))
+                ra.good_calls.append(GoodCall(call, shapes.get(call_id), bool(of_call)))
         active_missing = [] if whole else missing
         ordered = [ra.verdicts[i] for i in ids]
         ra.causes = group_causes(ordered, active_missing)
@@ -301,12 +328,8 @@ class Analysis:
         original = self.store.call(original_id) if original_id else None
         if original is None:
             return None
-        return Baseline(
-            original.call_id,
-            original.run_id,
-            original.seq,
-            f"re-execution of call #{original.seq} {original.tool} of run {original.run_id}",
-        )
+        why = f"re-execution of call #{original.seq} {original.tool} of run {original.run_id}"
+        return Baseline(original, why=why)
 
     # -- questions -------------------------------------------------------------------------
 
@@ -365,7 +388,8 @@ class Analysis:
 
     def last_good_call(self, call: Call) -> Call | None:
         """The call ``call`` is compared with (its ``Baseline``), if any."""
-        return self.run_analysis(call.run_id).baselines.get(call.call_id)
+        cv = self.run_analysis(call.run_id).verdicts.get(call.call_id)
+        return cv.baseline.call if cv is not None and cv.baseline is not None else None
 
     def baseline(self, call: Call) -> Baseline | None:
         """The baseline of ``call`` with the reason it is that one."""
@@ -457,15 +481,6 @@ def call_subject(cv: CallVerdict) -> str:
 def _label_of(run: Run) -> str | None:
     value = run.labels.get("reexec_of")
     return value if isinstance(value, str) else None
-
-
-def _baseline_of(base: GoodCall, call: Call) -> Baseline:
-    how = "accepted by an operator" if base.accepted else "ok with no finding"
-    reason = (
-        f"last known-good: run {base.call.run_id} is the most recent earlier run whose "
-        f"{ordinal(call.occurrence)} {call.tool} call (#{base.call.seq}) was {how}"
-    )
-    return Baseline(base.call.call_id, base.call.run_id, base.call.seq, reason)
 
 
 def _run_reason(run: Run, base: RunBrief) -> str:

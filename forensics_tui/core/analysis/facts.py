@@ -7,6 +7,7 @@ payloads are dropped as soon as the facts are known, so analysis memory is bound
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from forensics_tui.core.analysis.classify import Classification, classify, is_cancelled
@@ -31,8 +32,11 @@ class CallFacts:
     reexec_of: str | None = None  # call id of the original, for a re-execution's call
 
 
-def facts_of(fixture: Fixture) -> CallFacts:
+def facts_of(fixture: Fixture, intern: Callable[[Shape], Shape] | None = None) -> CallFacts:
+    """The facts of ``fixture``; ``intern`` maps its output shape to a shared equal one."""
     shape = output_shape(fixture.output) if fixture.status == "ok" else None
+    if shape is not None and intern is not None:
+        shape = intern(shape)
     meta = fixture.meta if isinstance(fixture.meta, dict) else {}
     parent = meta.get("parent_call")
     origin = meta.get("reexec_of")

@@ -31,16 +31,40 @@ _MAX_DEPTH = 40
 _EMPTY = "empty"  # marker type: a list or map with no items (nothing known below it)
 
 
+_CHILDREN: dict[tuple[str, str], str] = {}
+_CHILDREN_KEPT = 16_384  # the paths of a root's outputs repeat from call to call
+_TYPES = {
+    dict: "object",
+    list: "array",
+    tuple: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "bool",
+    type(None): "null",
+}  # exact types; anything else (a subclass) asks ``json_type``
+
+
 def _child(path: str, key: str) -> str:
+    child = _CHILDREN.get((path, key))
+    if child is not None:
+        return child
     if _IDENT.match(key):
-        return f"{path}.{key}" if path else key
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+        child = f"{path}.{key}" if path else key
+    else:
+        child = f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+    if len(_CHILDREN) < _CHILDREN_KEPT and len(child) <= 256:
+        _CHILDREN[(path, key)] = child
+    return child
 
 
 def _is_map(value: dict[Any, Any]) -> bool:
     if len(value) > _MAP_KEYS:
         return True
-    return bool(value) and all(isinstance(k, str) and _ID_KEY.match(k) for k in value)
+    if not value:
+        return False
+    match = _ID_KEY.match
+    return all(isinstance(k, str) and match(k) for k in value)
 
 
 def output_shape(value: Any) -> Shape:
@@ -51,8 +75,12 @@ def output_shape(value: Any) -> Shape:
     while stack and nodes < _MAX_NODES:
         path, node, depth = stack.pop()
         nodes += 1
-        kind = json_type(node)
-        seen.setdefault(path, set()).add(kind)
+        kind = _TYPES.get(type(node)) or json_type(node)
+        kinds = seen.get(path)
+        if kinds is None:
+            seen[path] = {kind}
+        else:
+            kinds.add(kind)
         if depth >= _MAX_DEPTH:
             continue
         if kind == "object":
@@ -63,7 +91,9 @@ def output_shape(value: Any) -> Shape:
                 stack.extend((inner, item, depth + 1) for item in islice(node.values(), room))
             else:
                 items = islice(node.items(), room)
-                stack.extend((_child(path, str(k)), v, depth + 1) for k, v in items)
+                stack.extend(
+                    (_child(path, k if type(k) is str else str(k)), v, depth + 1) for k, v in items
+                )
             if not node:
                 seen[path].add(_EMPTY)
         elif kind == "array":

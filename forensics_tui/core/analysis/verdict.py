@@ -10,13 +10,13 @@ easiest to get wrong when re-derived: which failing calls are one *cause*, and a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from forensics_tui.core.analysis.baseline import GoodCall
 from forensics_tui.core.analysis.classify import Classification
-from forensics_tui.core.analysis.findings import Finding
+from forensics_tui.core.analysis.findings import Finding, ordinal
 from forensics_tui.core.model import BROKEN, Call, Run
 
 __all__ = [
@@ -38,14 +38,63 @@ RUN_KINDS: tuple[str, ...] = ("agent", "reexec", "imported")
 _GENERIC = frozenset({"error", "soft_error"})
 
 
-@dataclass(slots=True, frozen=True)
 class Baseline:
-    """The call a call is compared with, and why that one (shown wherever a baseline is)."""
+    """The call a call is compared with, and why that one (shown wherever a baseline is).
 
-    call_id: str
-    run_id: str
-    seq: int
-    reason: str
+    A baseline exists for nearly every call of a big root and its sentence is read for a few,
+    so it holds the calls it speaks of and writes ``reason`` when asked: either ``why`` as
+    given, or the last-known-good rule applied to ``subject`` (the call compared) and ``call``
+    (its baseline, which may belong to a run only a checkpoint remembers)."""
+
+    __slots__ = ("accepted", "call", "subject", "why")
+
+    def __init__(
+        self,
+        call: Call,
+        *,
+        subject: Call | None = None,
+        accepted: bool = False,
+        why: str | None = None,
+    ) -> None:
+        self.call = call
+        self.subject = subject
+        self.accepted = accepted
+        self.why = why
+
+    @property
+    def call_id(self) -> str:
+        return self.call.call_id
+
+    @property
+    def run_id(self) -> str:
+        return self.call.run_id
+
+    @property
+    def seq(self) -> int:
+        return self.call.seq
+
+    @property
+    def reason(self) -> str:
+        if self.why is not None or self.subject is None:
+            return self.why or ""
+        how = "accepted by an operator" if self.accepted else "ok with no finding"
+        subject = self.subject
+        return (
+            f"last known-good: run {self.run_id} is the most recent earlier run whose "
+            f"{ordinal(subject.occurrence)} {subject.tool} call (#{self.seq}) was {how}"
+        )
+
+    def _key(self) -> tuple[str, str, int, str]:
+        return (self.call_id, self.run_id, self.seq, self.reason)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Baseline) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Baseline(call_id={self.call_id!r}, reason={self.reason!r})"
 
     def to_json(self) -> dict[str, Any]:
         return {"call_id": self.call_id, "run_id": self.run_id, "seq": self.seq, "reason": self.reason}  # fmt: skip
@@ -57,8 +106,8 @@ class CallVerdict:
 
     call: Call
     classification: Classification
-    findings: list[Finding] = field(default_factory=list)  # active (not accepted)
-    accepted_findings: list[Finding] = field(default_factory=list)
+    findings: Sequence[Finding] = ()  # active (not accepted); shared while empty
+    accepted_findings: tuple[Finding, ...] = ()  # silenced by an operator's ``accept``
     baseline: Baseline | None = None
     parent_call: str | None = None
     endpoint: str | None = None
@@ -261,7 +310,6 @@ class RunAnalysis:
     by_call: dict[str, list[Finding]] = field(default_factory=dict)  # active findings per call
     verdicts: dict[str, CallVerdict] = field(default_factory=dict)  # call_id -> verdict
     causes: list[Cause] = field(default_factory=list)
-    baselines: dict[str, Call] = field(default_factory=dict)  # call_id -> baseline call
     baseline_run: str | None = None  # for missing steps
     baseline_run_reason: str | None = None
     reexec_of: str | None = None  # the original call of a re-execution

@@ -371,7 +371,7 @@ def load_fixture(
     ``run_id`` defaults to the name of the file's directory.  Legacy fixtures get a provisional
     ``seq`` of 0; :meth:`FixtureStore.load` fills in the one assigned from ``ts`` order.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     run_id = run_id or path.parent.name
     try:
         raw = read_file_bytes(path, root=root, cap=LOAD_CAP)
