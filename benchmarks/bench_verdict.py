@@ -1,7 +1,7 @@
 """Benchmark the one verdict at scale: ``check RUN`` on a big root, and on big fixtures.
 
 Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]
-[--skip-whole]``.
+[--skip-whole] [--against DIR]``.
 
 Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B), ages the run directories (history
 is old; checkpoints never cover a run changed in the last 2 s) and times, each in a fresh
@@ -108,9 +108,14 @@ def build_big(root: Path, runs: int, megabytes: int) -> Path:
 CACHE = Path(tempfile.mkdtemp(prefix="forensics-verdict-cache-"))
 
 
-def measure(args: list[str], **extra: str) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one child process (its own cache home)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(CACHE), **extra)
+def measure(
+    args: list[str], tree: Path = REPO, cache: Path | None = None, **extra: str
+) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one child process (its own cache home);
+    ``tree``: the code to run (another checkout, for a baseline in the same run). Peak RSS is
+    the largest of the child and its workers."""
+    home = str(cache or CACHE)
+    env = dict(os.environ, PYTHONPATH=str(tree), XDG_CACHE_HOME=home, **extra)
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -139,6 +144,12 @@ def main() -> None:
     parser.add_argument("--big-runs", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout (e.g. `git archive` of the previous commit): its first check, "
+        "fresh cache, in the same run",
+    )
+    parser.add_argument(
         "--skip-whole",
         action="store_true",
         help="skip the whole-root baselines (minutes at 1M fixtures); the scan floor stays",
@@ -164,6 +175,23 @@ def main() -> None:
             print(
                 f"baseline: check, whole root        {whole[0]:7.2f} s  {whole[1]:6.0f} MB  exit {whole[2]}  ({whole[0] / floor[0]:.1f}× scan)"
             )
+        if args.against is not None:
+            cache = Path(tempfile.mkdtemp(prefix="forensics-verdict-against-"))
+            other = measure(cli("check", newest, "--json", "--dir", str(root)), args.against, cache)
+            shutil.rmtree(cache, ignore_errors=True)
+            print(
+                f"baseline: first check, {args.against.name:<10} {other[0]:7.2f} s  {other[1]:6.0f} MB  exit {other[2]}  ({other[0] / floor[0]:.1f}× scan)"
+            )
+        cache = Path(tempfile.mkdtemp(prefix="forensics-verdict-serial-"))
+        serial = measure(
+            cli("check", newest, "--json", "--dir", str(root)),
+            cache=cache,
+            FORENSICS_ANALYSIS_WORKERS="0",
+        )
+        shutil.rmtree(cache, ignore_errors=True)
+        print(
+            f"check newest, first, no workers    {serial[0]:7.2f} s  {serial[1]:6.0f} MB  exit {serial[2]}  ({serial[0] / floor[0]:.1f}× scan)"
+        )
         first = measure(cli("check", newest, "--json", "--dir", str(root)))
         print(
             f"check newest, first                {first[0]:7.2f} s  {first[1]:6.0f} MB  exit {first[2]}  ({first[0] / floor[0]:.1f}× scan)"

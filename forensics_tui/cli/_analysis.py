@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.cli.common import fail, open_store, require_root
+from forensics_tui.cli.common import fail, require_root
 from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.findings import Finding
 from forensics_tui.core.analysis.naming import RunNameError, resolve_run
@@ -26,9 +26,14 @@ SEVERITY_STYLES = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
 
 def open_analysis(root: Path) -> Analysis:
-    """The analysis of ``root``; a missing root or a bad config is one line and exit 2."""
-    store = open_store(root)
-    return Analysis(store, _config())
+    """The analysis of ``root``; a missing root or a bad config is one line and exit 2.
+    Worker processes read the files' facts while the root is scanned (``prefetch``)."""
+    from forensics_tui.core.analysis.prefetch import open_whole
+
+    require_root(root)
+    config = _config()
+    _store, analysis = open_whole(root, config)
+    return analysis
 
 
 def _config() -> Config:

@@ -42,6 +42,7 @@ from forensics_tui.core.analysis.engine import Analysis
 from forensics_tui.core.analysis.ledger import Ledger, Streak, StreakBook
 from forensics_tui.core.analysis.patterns import Pattern, PatternBook
 from forensics_tui.core.analysis.patterns import signature as pattern_signature
+from forensics_tui.core.analysis.prefetch import FactsPool, Pending
 from forensics_tui.core.analysis.shapes import Shape
 from forensics_tui.core.config import Config
 from forensics_tui.core.model import Call, Run
@@ -482,42 +483,63 @@ def open_for_runs(
     cold = next((n for n, i in enumerate(infos) if now - i.mtime < HOT_S), len(infos))
     still = [p for p in cache.points if p <= min(valid, cold)]
     saved: dict[int, dict[str, Any]] = {}
+    counts = [_count(info.path) if start_at <= n <= last else 0 for n, info in enumerate(infos)]
+    chunks: list[tuple[int, int]] = []  # older runs first, each leaving a checkpoint
     begin = start_at
-    while True:  # chunks of older runs first, each leaving a checkpoint; then the targets
-        end = _chunk_end(infos, begin, first_target)
-        final = end >= first_target
-        store = FixtureStore(root)
-        only = {i.run_id for i in infos[begin : (last + 1 if final else end)]}
-        if final and reexecs:
-            wanted = {infos[n].run_id for n in range(first_target, last + 1)}
-            only.update(i.run_id for i in infos[last + 1 :] if _reexec_of(i) in wanted)
-        store.scan(only=only)
-        analysis = Analysis(store, config, accepted=accepted, start=start)
-        after: list[Ledger] = []
+    while not chunks or chunks[-1][1] < first_target:
+        end = _chunk_end(counts, begin, first_target)
+        chunks.append((begin, last + 1 if end >= first_target else end))
+        begin = end
+    pool = FactsPool.start(root, sum(counts))
 
-        def recorded(ledger: Ledger, end: int = end, after: list[Ledger] = after) -> None:
-            if ledger.position <= cold and ledger.position in (first_target, end, last + 1):
-                saved[ledger.position] = _dump_ledger(ledger)
-            if ledger.position == end:
-                after.append(ledger.copy())
+    def ahead(k: int) -> Pending:  # the files of chunk k, read by the workers meanwhile
+        if pool is None or k >= len(chunks):
+            return []
+        return pool.submit((i.run_id, i.path) for i in infos[chunks[k][0] : chunks[k][1]])
 
-        analysis.on_recorded = recorded
-        if final:
-            if progress is not None and last - begin > 1:
-                progress(f"analysing runs {begin + 1}-{last + 1} of {len(infos)}")
-            analysis.refresh(until=infos[last].run_id)
-            analysis.on_recorded = None
-            break
-        if progress is not None:
-            progress(f"analysing runs {begin + 1}-{end} of {len(infos)}")
-        analysis.refresh()
-        start, begin = after[-1], end
-        del analysis, store
+    answer: Analysis | None = None
+    try:
+        coming = ahead(0)
+        for k, (begin, end) in enumerate(chunks):
+            final = k == len(chunks) - 1
+            store = FixtureStore(root)
+            only = {i.run_id for i in infos[begin:end]}
+            if final and reexecs:
+                wanted = {infos[n].run_id for n in range(first_target, last + 1)}
+                only.update(i.run_id for i in infos[last + 1 :] if _reexec_of(i) in wanted)
+            store.scan(only=only)
+            analysis = Analysis(store, config, accepted=accepted, start=start)
+            current, coming = coming, ahead(k + 1)
+            FactsPool.attach(current, store, analysis)
+            after: list[Ledger] = []
+
+            def recorded(ledger: Ledger, end: int = end, after: list[Ledger] = after) -> None:
+                if ledger.position <= cold and ledger.position in (first_target, end, last + 1):
+                    saved[ledger.position] = _dump_ledger(ledger)
+                if ledger.position == end:
+                    after.append(ledger.copy())
+
+            analysis.on_recorded = recorded
+            if final:
+                if progress is not None and last - begin > 1:
+                    progress(f"analysing runs {begin + 1}-{last + 1} of {len(infos)}")
+                analysis.refresh(until=infos[last].run_id)
+                analysis.on_recorded = None
+                answer = analysis
+                break
+            if progress is not None:
+                progress(f"analysing runs {begin + 1}-{end} of {len(infos)}")
+            analysis.refresh()
+            start = after[-1]
+            del analysis, store
+    finally:
+        if pool is not None:
+            pool.close()
     keep = sorted(set(still) | set(saved))[-KEEP:]
     if keep and (saved or keep != cache.points):
         runs = [[i.run_id, i.fingerprint, i.key[0] if i.key else 0.0] for i in infos[: keep[-1]]]
         cache.save(runs, saved, keep)
-    return analysis
+    return answer
 
 
 def _reexec_of(info: RunInfo) -> str | None:
@@ -526,11 +548,12 @@ def _reexec_of(info: RunInfo) -> str | None:
     return of if isinstance(of, str) else None
 
 
-def _chunk_end(infos: list[RunInfo], begin: int, target: int) -> int:
-    """Where the chunk starting at ``begin`` ends: ``target`` when the rest fits."""
+def _chunk_end(counts: list[int], begin: int, target: int) -> int:
+    """Where the chunk starting at ``begin`` ends: ``target`` when the rest fits (``counts``:
+    each run's number of files)."""
     total = 0
     for n in range(begin, target):
-        total += _count(infos[n].path)
+        total += counts[n]
         if total > CHUNK_CALLS and n > begin:
             return n
     return target

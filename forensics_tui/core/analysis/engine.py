@@ -156,17 +156,31 @@ class Analysis:
     def _intern_facts(self, facts: CallFacts) -> CallFacts:
         """One object for the facts of every plain ok call with the same shape (the values
         are immutable; a big root is mostly such calls)."""
-        if (
-            facts.classification.problem
-            or facts.message is not None
-            or facts.parent_call is not None
-            or facts.endpoint is not None
-            or facts.cancelled
-            or facts.reexec_of is not None
-        ):
+        if not facts.is_plain:
             return facts
         key = (facts.classification, None if facts.shape is None else id(facts.shape))
         return self._plain_facts.setdefault(key, facts)
+
+    def adopt(self, facts: CallFacts) -> CallFacts:
+        """``facts`` computed elsewhere (a worker process,
+        :mod:`~forensics_tui.core.analysis.prefetch`) with this analysis's shared shapes."""
+        if facts.shape is not None:
+            shape = self._intern_shape(facts.shape)
+            if shape is not facts.shape:
+                facts = CallFacts(
+                    facts.classification,
+                    shape,
+                    facts.message,
+                    facts.parent_call,
+                    facts.endpoint,
+                    facts.cancelled,
+                    facts.reexec_of,
+                )
+        return self._intern_facts(facts)
+
+    def remember(self, call: Call, facts: CallFacts) -> None:
+        """Keep adopted ``facts`` for ``call``'s current file version (read elsewhere)."""
+        call.memo = (call.packed_stat, call.status, facts)
 
     def _forget_shapes(self, fresh: list[RunAnalysis]) -> None:
         """Keep only the shapes that a call's cached facts still use."""

@@ -31,6 +31,19 @@ class CallFacts:
     cancelled: bool = False
     reexec_of: str | None = None  # call id of the original, for a re-execution's call
 
+    @property
+    def is_plain(self) -> bool:
+        """A healthy call with nothing of its own (no message, parent, endpoint...): its facts
+        equal those of every such call with the same classification and shape."""
+        return not (
+            self.classification.problem
+            or self.message is not None
+            or self.parent_call is not None
+            or self.endpoint is not None
+            or self.cancelled
+            or self.reexec_of is not None
+        )
+
 
 def facts_of(fixture: Fixture, intern: Callable[[Shape], Shape] | None = None) -> CallFacts:
     """The facts of ``fixture``; ``intern`` maps its output shape to a shared equal one."""

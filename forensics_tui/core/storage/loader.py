@@ -40,6 +40,7 @@ __all__ = [
     "MANIFEST_CAP",
     "LoadProblem",
     "load_fixture",
+    "load_fixture_version",
     "read_call",
     "read_call_if_exists",
     "read_call_in",
@@ -371,17 +372,28 @@ def load_fixture(
     ``run_id`` defaults to the name of the file's directory.  Legacy fixtures get a provisional
     ``seq`` of 0; :meth:`FixtureStore.load` fills in the one assigned from ``ts`` order.
     """
+    return load_fixture_version(path, root=root, run_id=run_id)[0]
+
+
+def load_fixture_version(
+    path: Path, *, root: Path | None = None, run_id: str | None = None
+) -> tuple[Fixture | LoadProblem, int, int]:
+    """:func:`load_fixture` with the size and ``mtime_ns`` of the version it read (-1 when
+    nothing was read)."""
     path = path if isinstance(path, Path) else Path(path)
     run_id = run_id or path.parent.name
     try:
         raw = read_file_bytes(path, root=root, cap=LOAD_CAP)
     except FileNotFoundError:
-        return LoadProblem(path, "unreadable: file not found")
+        return LoadProblem(path, "unreadable: file not found"), -1, -1
     except ReadRefused as refused:
-        return LoadProblem(path, refused.reason)
+        return LoadProblem(path, refused.reason), -1, -1
     except Exception as exc:
-        return LoadProblem(path, f"unreadable: {type(exc).__name__}: {exc}")
-    data = raw.data
+        return LoadProblem(path, f"unreadable: {type(exc).__name__}: {exc}"), -1, -1
+    return _fixture_from_raw(raw.data, path, run_id), raw.size, raw.mtime_ns
+
+
+def _fixture_from_raw(data: bytes, path: Path, run_id: str) -> Fixture | LoadProblem:
     big = len(data) > LIST_CAP
     if not big and too_deep(data) is not None:
         return LoadProblem(path, diagnose(data))
