@@ -13,6 +13,11 @@ million files cost no disk), then, in a fresh child process per source tree (thi
    by N; plus the scan's CPU seconds (``time.process_time``).
 
     python benchmarks/bench_call_memory.py --calls 100000 --against /tmp/compact_base [--trace]
+        [--analysis]
+
+``--analysis`` adds a fourth step: the whole-root analysis in the same process
+(``Analysis(store).refresh()``, what the TUI keeps after ``A``), its RSS growth per call and
+CPU seconds.
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ def generate(root: Path, calls: int, runs: int) -> None:
 CHILD = r"""
 import gc, json, os, sys, time, tracemalloc
 from pathlib import Path
-root, trace = Path(sys.argv[1]), sys.argv[2] == "1"
+root, trace, analyse = Path(sys.argv[1]), sys.argv[2] == "1", sys.argv[3] == "1"
 page = os.sysconf("SC_PAGE_SIZE")
 def rss():
     gc.collect()
@@ -99,15 +104,24 @@ state = ExplorerState()
 state.load_snapshot(runs, calls, complete=True)
 del runs, calls
 r2 = rss(); t2 = tracemalloc.get_traced_memory()[0] if trace else 0
+r3, t3, an_cpu = r2, t2, 0.0
+if analyse:
+    from forensics_tui.core.analysis.engine import Analysis
+    c0 = time.process_time()
+    analysis = Analysis(store)
+    analysis.refresh()
+    an_cpu = time.process_time() - c0
+    r3 = rss(); t3 = tracemalloc.get_traced_memory()[0] if trace else 0
 print(json.dumps({"calls": n, "scan_cpu_s": scan_cpu, "rss_store": r1 - r0, "rss_ui": r2 - r1,
-                  "rss_total": r2, "py_store": t1 - t0, "py_ui": t2 - t1}))
+                  "rss_total": r3, "py_store": t1 - t0, "py_ui": t2 - t1,
+                  "rss_analysis": r3 - r2, "py_analysis": t3 - t2, "analysis_cpu_s": an_cpu}))
 """
 
 
-def measure(tree: Path, root: Path, trace: bool) -> dict[str, float]:
+def measure(tree: Path, root: Path, trace: bool, analyse: bool = False) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), "1" if trace else "0"],
+        [sys.executable, "-c", CHILD, str(root), "1" if trace else "0", "1" if analyse else "0"],
         env=env,
         capture_output=True,
         text=True,
@@ -124,6 +138,11 @@ def main() -> None:
     ap.add_argument("--base", type=Path, default=Path("/dev/shm/ftui-callmem"))
     ap.add_argument("--against", type=Path, help="another source tree (a baseline)")
     ap.add_argument("--trace", action="store_true", help="also tracemalloc (slower)")
+    ap.add_argument(
+        "--analysis",
+        action="store_true",
+        help="then the whole-root analysis in the same process (what the TUI's A keeps)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the generated root")
     args = ap.parse_args()
     runs = args.runs or max(1, args.calls // 1000)
@@ -132,14 +151,20 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}; {args.calls} calls in {runs} runs at {root}")
     trees = [("this", REPO)] + ([("against", args.against)] if args.against else [])
     for name, tree in trees:
-        m = measure(tree, root, args.trace)
+        m = measure(tree, root, args.trace, args.analysis)
         n = m["calls"]
         line = (
             f"{name:8} rss store {m['rss_store'] / n:6.0f} B/call  ui {m['rss_ui'] / n:5.0f} B/call"
             f"  total RSS {m['rss_total'] / 2**20:7.1f} MB  scan cpu {m['scan_cpu_s']:.2f} s"
         )
+        if args.analysis:
+            line += (
+                f"  analysis {m['rss_analysis'] / n:5.0f} B/call, cpu {m['analysis_cpu_s']:.2f} s"
+            )
         if args.trace:
             line += f"  | traced store {m['py_store'] / n:5.0f} ui {m['py_ui'] / n:5.0f} B/call"
+            if args.analysis:
+                line += f" analysis {m['py_analysis'] / n:5.0f}"
         print(line, flush=True)
     print(f"load average {os.getloadavg()[0]:.2f}")
     if not args.keep:

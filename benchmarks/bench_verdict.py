@@ -1,7 +1,7 @@
 """Benchmark the one verdict at scale: ``check RUN`` on a big root, and on big fixtures.
 
 Run: ``python benchmarks/bench_verdict.py [--runs 200] [--calls 1000] [--big-mb 58] [--big-runs 8]
-[--skip-whole] [--against DIR]``.
+[--skip-whole] [--against DIR] [--root DIR]``.
 
 Part 1 writes ``runs`` × ``calls`` small fixtures (~400 B), ages the run directories (history
 is old; checkpoints never cover a run changed in the last 2 s) and times, each in a fresh
@@ -117,7 +117,10 @@ def measure(
     home = str(cache or CACHE)
     env = dict(os.environ, PYTHONPATH=str(tree), XDG_CACHE_HOME=home, **extra)
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # run from the tree: ``python -m`` puts the working directory ahead of PYTHONPATH
+    proc = subprocess.Popen(
+        args, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
@@ -144,6 +147,12 @@ def main() -> None:
     parser.add_argument("--big-runs", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--root",
+        type=Path,
+        help="reuse a root an earlier run built with the same --runs and --calls (kept; a "
+        "new run is written into it, and removed by the next run)",
+    )
+    parser.add_argument(
         "--against",
         type=Path,
         help="another checkout (e.g. `git archive` of the previous commit): its first check, "
@@ -157,13 +166,17 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="forensics-verdict-"))
     try:
-        root = tmp / "many"
+        root = args.root or tmp / "many"
         start = time.perf_counter()
-        build(root, args.runs, args.calls)
         total = args.runs * args.calls
-        print(
-            f"wrote {args.runs} runs × {args.calls} calls ({total:,} fixtures) in {time.perf_counter() - start:.0f} s"
-        )
+        if args.root is None:
+            build(root, args.runs, args.calls)
+            print(
+                f"wrote {args.runs} runs × {args.calls} calls ({total:,} fixtures) in {time.perf_counter() - start:.0f} s"
+            )
+        else:
+            shutil.rmtree(root / _run_id(args.runs), ignore_errors=True)  # an earlier "new run"
+            print(f"reusing {root} ({total:,} fixtures, as --runs and --calls say)")
         age(root)  # history is old; only the newest run is still being written
         newest, oldest = _run_id(args.runs - 1), _run_id(0)
         floor = median_of([sys.executable, "-c", SCAN, str(root)], args.repeat)
@@ -220,7 +233,8 @@ def main() -> None:
         print(
             f"postmortem newest (checkpoints)    {pm[0]:7.2f} s  {pm[1]:6.0f} MB  exit {pm[2]}  ({pm[0] / floor[0]:.2f}× scan)"
         )
-        shutil.rmtree(root)
+        if args.root is None:
+            shutil.rmtree(root)
         if args.big_runs:
             big = tmp / "big"
             sample = build_big(big, args.big_runs, args.big_mb)
