@@ -18,7 +18,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,25 +25,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_verdict import SCAN, age, build
+from bench_verdict import SCAN, age, build, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def run_once(args: list[str], tree: Path, **extra: str) -> tuple[float, float, float, int]:
-    """(wall s, CPU s, peak RSS MB, exit code) of one child and the workers it waited for."""
-    cache = tempfile.mkdtemp(prefix="forensics-first-check-")
-    env = dict(os.environ, PYTHONPATH=str(tree), XDG_CACHE_HOME=cache, **extra)
-    start = time.perf_counter()
-    # from the tree's own directory: ``python -m`` puts the working directory ahead of PYTHONPATH
-    proc = subprocess.Popen(
-        args, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    shutil.rmtree(cache, ignore_errors=True)
-    cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    """:func:`bench_verdict.run_child` with a fresh cache home of its own."""
+    cache = Path(tempfile.mkdtemp(prefix="forensics-first-check-"))
+    try:
+        return run_child(args, tree, cache, **extra)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def main() -> None:

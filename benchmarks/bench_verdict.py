@@ -108,14 +108,13 @@ def build_big(root: Path, runs: int, megabytes: int) -> Path:
 CACHE = Path(tempfile.mkdtemp(prefix="forensics-verdict-cache-"))
 
 
-def measure(
-    args: list[str], tree: Path = REPO, cache: Path | None = None, **extra: str
-) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB, exit code) of one child process (its own cache home);
-    ``tree``: the code to run (another checkout, for a baseline in the same run). Peak RSS is
-    the largest of the child and its workers."""
-    home = str(cache or CACHE)
-    env = dict(os.environ, PYTHONPATH=str(tree), XDG_CACHE_HOME=home, **extra)
+def run_child(
+    args: list[str], tree: Path, cache: Path, **extra: str
+) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS MB, exit code) of one child process and the workers it waited
+    for, with ``tree``'s code (another checkout, for a baseline in the same run) and
+    ``cache`` as its cache home; peak RSS is the largest of those processes'."""
+    env = dict(os.environ, PYTHONPATH=str(tree), XDG_CACHE_HOME=str(cache), **extra)
     start = time.perf_counter()
     # run from the tree: ``python -m`` puts the working directory ahead of PYTHONPATH
     proc = subprocess.Popen(
@@ -123,7 +122,16 @@ def measure(
     )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def measure(
+    args: list[str], tree: Path = REPO, cache: Path | None = None, **extra: str
+) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB, exit code) of one child process (see :func:`run_child`)."""
+    wall, _cpu, rss, code = run_child(args, tree, cache or CACHE, **extra)
+    return wall, rss, code
 
 
 def median_of(args: list[str], repeat: int, **extra: str) -> tuple[float, float, int]:

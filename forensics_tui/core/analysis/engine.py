@@ -19,7 +19,7 @@ from forensics_tui.core.analysis.accept import AcceptedShapes
 from forensics_tui.core.analysis.baseline import BaselineIndex, GoodCall, RunBrief, call_is_good
 from forensics_tui.core.analysis.classify import Classification
 from forensics_tui.core.analysis.diff import CallDiff, diff_calls
-from forensics_tui.core.analysis.facts import CallFacts, facts_of
+from forensics_tui.core.analysis.facts import CallFacts, SharedFacts
 from forensics_tui.core.analysis.findings import (
     Finding,
     call_finding,
@@ -86,8 +86,7 @@ class Analysis:
         self._start = start
         self.on_recorded: Callable[[Ledger], None] | None = None  # after each new run
         self._lock = threading.RLock()
-        self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
-        self._plain_facts: dict[tuple[Classification, int | None], CallFacts] = {}
+        self._shared = SharedFacts()
         self._runs: list[RunAnalysis] = []
         self._by_id: dict[str, RunAnalysis] = {}
         self._accepted_sig: tuple[Any, ...] | None = None
@@ -145,38 +144,14 @@ class Analysis:
             self._runs = fresh
             self._by_id = {ra.run_id: ra for ra in fresh}
             self._tail, self._tail_n = ledger, stop
-            if stop == len(runs) and len(self._shapes) > _SHAPES_KEPT:
+            if stop == len(runs) and len(self._shared) > _SHAPES_KEPT:
                 self._forget_shapes(fresh)
             return list(fresh)
 
-    def _intern_shape(self, shape: Shape) -> Shape:
-        """One object per distinct shape: most calls of a tool share theirs."""
-        return self._shapes.setdefault(frozenset(shape.items()), shape)
-
-    def _intern_facts(self, facts: CallFacts) -> CallFacts:
-        """One object for the facts of every plain ok call with the same shape (the values
-        are immutable; a big root is mostly such calls)."""
-        if not facts.is_plain:
-            return facts
-        key = (facts.classification, None if facts.shape is None else id(facts.shape))
-        return self._plain_facts.setdefault(key, facts)
-
     def adopt(self, facts: CallFacts) -> CallFacts:
         """``facts`` computed elsewhere (a worker process,
-        :mod:`~forensics_tui.core.analysis.prefetch`) with this analysis's shared shapes."""
-        if facts.shape is not None:
-            shape = self._intern_shape(facts.shape)
-            if shape is not facts.shape:
-                facts = CallFacts(
-                    facts.classification,
-                    shape,
-                    facts.message,
-                    facts.parent_call,
-                    facts.endpoint,
-                    facts.cancelled,
-                    facts.reexec_of,
-                )
-        return self._intern_facts(facts)
+        :mod:`~forensics_tui.core.analysis.prefetch`) with this analysis's shared values."""
+        return self._shared.facts(facts)
 
     def remember(self, call: Call, facts: CallFacts) -> None:
         """Keep adopted ``facts`` for ``call``'s current file version (read elsewhere)."""
@@ -190,8 +165,7 @@ class Analysis:
                 memo = call.memo
                 if memo is not None and memo[2].shape is not None:
                     used.add(id(memo[2].shape))
-        self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
-        self._plain_facts.clear()  # keyed by shape identity: a forgotten shape's id is free
+        self._shared.keep_only(used)
 
     def _accepted_key(self, run: Run) -> tuple[bool, frozenset[str]]:
         whole = self.accepted.covers(run.run_id)
@@ -243,7 +217,7 @@ class Analysis:
             # (a fleet stub's body is fetched here: findings need the payload)
             fixture = self.store.read_fixture(call)
             if isinstance(fixture, Fixture):
-                facts = self._intern_facts(facts_of(fixture, self._intern_shape))
+                facts = self._shared.of(fixture)
             del fixture
         call.memo = (stat, status, facts)
         return facts

@@ -8,7 +8,7 @@ payloads are dropped as soon as the facts are known, so analysis memory is bound
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from forensics_tui.core.analysis.classify import Classification, classify, is_cancelled
 from forensics_tui.core.analysis.findings import error_message
@@ -16,7 +16,7 @@ from forensics_tui.core.analysis.shapes import Shape, output_shape
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.sanitize import safe_line
 
-__all__ = ["CallFacts", "endpoint_of", "facts_of"]
+__all__ = ["CallFacts", "SharedFacts", "endpoint_of", "facts_of"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,6 +43,47 @@ class CallFacts:
             or self.cancelled
             or self.reexec_of is not None
         )
+
+
+class SharedFacts:
+    """Equal values as one object: one per distinct output shape, and one ``CallFacts`` for
+    every plain call with the same classification and shape (the values are immutable; a big
+    root is mostly such calls).  Used by the analysis and by each analysis worker."""
+
+    def __init__(self) -> None:
+        self._shapes: dict[frozenset[tuple[str, frozenset[str]]], Shape] = {}
+        self._plain: dict[tuple[Classification, int | None], CallFacts] = {}
+
+    def __len__(self) -> int:
+        return len(self._shapes)
+
+    def shape(self, shape: Shape) -> Shape:
+        return self._shapes.setdefault(frozenset(shape.items()), shape)
+
+    def of(self, fixture: Fixture) -> CallFacts:
+        """The facts of ``fixture`` (:func:`facts_of`) as shared values."""
+        return self._plain_one(facts_of(fixture, self.shape))
+
+    def facts(self, facts: CallFacts) -> CallFacts:
+        """``facts`` made elsewhere (another process) as shared values."""
+        if facts.shape is not None:
+            shape = self.shape(facts.shape)
+            if shape is not facts.shape:
+                facts = replace(facts, shape=shape)
+        return self._plain_one(facts)
+
+    def _plain_one(self, facts: CallFacts) -> CallFacts:
+        """One object for plain facts whose shape is already shared."""
+        if not facts.is_plain:
+            return facts
+        key = (facts.classification, None if facts.shape is None else id(facts.shape))
+        return self._plain.setdefault(key, facts)
+
+    def keep_only(self, used: set[int]) -> None:
+        """Forget the shapes whose identity is not in ``used`` (and the plain facts, which
+        are keyed by shape identity: a forgotten shape's id is free for reuse)."""
+        self._shapes = {k: v for k, v in self._shapes.items() if id(v) in used}
+        self._plain.clear()
 
 
 def facts_of(fixture: Fixture, intern: Callable[[Shape], Shape] | None = None) -> CallFacts:

@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from forensics_tui.core.analysis.facts import CallFacts, facts_of
+from forensics_tui.core.analysis.facts import CallFacts, SharedFacts
 from forensics_tui.core.model import Fixture
 from forensics_tui.core.storage.bodies import stub_ref
 from forensics_tui.core.storage.loader import load_fixture_version
@@ -62,8 +62,7 @@ def _run_facts(root: str, run_dir: str, run_id: str) -> Answer:
     names, problem = list_run(Path(run_dir))
     if problem is not None:
         return []
-    shapes: dict[Any, Any] = {}
-    plain: dict[Any, CallFacts] = {}
+    shared = SharedFacts()  # shared objects cross the pipe once per run (pickle keeps them so)
     base = Path(run_dir)
     root_path = Path(root)
     out: Answer = []
@@ -73,10 +72,7 @@ def _run_facts(root: str, run_dir: str, run_id: str) -> Answer:
             continue
         if fixture.status == "pending":
             continue
-        facts = facts_of(fixture, lambda s: shapes.setdefault(frozenset(s.items()), s))
-        if facts.is_plain:  # shared, so it crosses the pipe once per run
-            facts = plain.setdefault((facts.classification, id(facts.shape)), facts)
-        out.append((name, size, mtime_ns, facts))
+        out.append((name, size, mtime_ns, shared.of(fixture)))
     return out
 
 
