@@ -182,6 +182,21 @@ def _pump(source: IO[bytes], sink: IO[bytes], observe: Any, before: bool) -> Non
         return
 
 
+_SHUTDOWN_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL})
+
+
+def _clean_end(code: int, client_closed: bool) -> bool:
+    """Did the server end the way an MCP stdio session ends?
+
+    Exit 0, or, once the client has closed its input, a terminating signal: the stdio shutdown
+    sequence closes the server's stdin, then sends SIGTERM (and at last SIGKILL) to a server
+    slow to leave, which on a loaded machine is a healthy one.
+    """
+    if code == 0:
+        return True
+    return client_closed and code < 0 and -code in _SHUTDOWN_SIGNALS
+
+
 def run_proxy(
     command: Sequence[str],
     recorder: Recorder,
@@ -199,8 +214,11 @@ def run_proxy(
         raise FileNotFoundError(f"cannot start the MCP server {command[0]!r}: {exc}") from exc
     assert child.stdin is not None and child.stdout is not None
 
+    client_done = threading.Event()
+
     def client_to_server() -> None:
         _pump(stdin, child.stdin, tracker.from_client, before=True)  # type: ignore[arg-type]
+        client_done.set()
         with contextlib.suppress(OSError):
             child.stdin.close()  # type: ignore[union-attr]
 
@@ -218,5 +236,5 @@ def run_proxy(
             signal.signal(signum, handler)
     tracker.close(code)
     with contextlib.suppress(Exception):
-        recorder.end("ok" if code == 0 else "failed")
+        recorder.end("ok" if _clean_end(code, client_done.is_set()) else "failed")
     return code if code >= 0 else 128 - code

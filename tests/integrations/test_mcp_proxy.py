@@ -154,6 +154,61 @@ def test_proxy_exits_with_the_server_exit_code(tmp_path: Path) -> None:
     assert fx["error"]["type"] == "NoResponse"
 
 
+# A server that answers one call, then lingers after its input closes (slow to shut down),
+# or is killed while the session is still open.
+_LINGER = (
+    "import json, sys, time\n"
+    "req = json.loads(sys.stdin.readline())\n"
+    "sys.stdout.write(json.dumps({'jsonrpc': '2.0', 'id': req['id'],"
+    " 'result': {'content': [{'type': 'text', 'text': 'done'}]}}) + '\\n')\n"
+    "sys.stdout.flush()\n"
+    "sys.stdin.read()\n"
+    "time.sleep(60)\n"
+)
+
+
+def _one_call(tmp_path: Path, run_id: str) -> RawPeer:
+    peer = RawPeer(
+        proxy_command(tmp_path, sys.executable, "-c", _LINGER),
+        child_env("http://127.0.0.1:9", run_id),
+    )
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}
+    peer.send(request)
+    assert b'"done"' in peer.recv()
+    return peer
+
+
+def _run_status(root: Path, run_id: str) -> str:
+    return json.loads((root / run_id / "run.json").read_text("utf-8"))["status"]
+
+
+def test_server_terminated_after_the_client_closed_is_a_clean_end(tmp_path: Path) -> None:
+    """The MCP stdio shutdown: stdin closed, then SIGTERM to a server slow to leave."""
+    import signal
+    import time
+
+    peer = _one_call(tmp_path, "shutdown-run")
+    assert peer.proc.stdin is not None
+    peer.proc.stdin.close()
+    time.sleep(0.5)  # the proxy relays the EOF; the server lingers
+    peer.proc.send_signal(signal.SIGTERM)
+    peer.proc.wait(timeout=20)
+    assert _run_status(tmp_path, "shutdown-run") == "ok"
+    (fx,) = read_fixtures(tmp_path, "shutdown-run")
+    assert fx["status"] == "ok"
+
+
+def test_server_terminated_mid_session_is_a_failed_run(tmp_path: Path) -> None:
+    import signal
+
+    peer = _one_call(tmp_path, "killed-run")
+    peer.proc.send_signal(signal.SIGTERM)  # the client still holds the session open
+    peer.proc.wait(timeout=20)
+    assert peer.proc.stdin is not None
+    peer.proc.stdin.close()
+    assert _run_status(tmp_path, "killed-run") == "failed"
+
+
 def test_missing_server_program_is_one_line_error(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
