@@ -343,12 +343,15 @@ def begin(
     exchange.facts = current_facts()
     request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
     delay = settings.pending_after
-    with no_capture():
+    token = _SUPPRESS.set(True)  # ``no_capture()`` without a generator context per request
+    try:
         exchange.handle = _safely(
             lambda: recorder.start_call(
                 http_tool_name(method, url), request, replay=replay, meta=meta, pending=delay <= 0
             )
         )
+    finally:
+        _SUPPRESS.reset(token)
     if delay > 0 and exchange.handle is not None:
         defer(exchange, delay)
     return exchange

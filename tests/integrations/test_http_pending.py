@@ -3,6 +3,7 @@ running after ``pending_after`` is on disk as ``pending`` (and at exit), then fi
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -144,3 +145,34 @@ def test_a_failed_quick_child_is_named_by_its_parent(
     assert child["meta"]["parent_call"] == parent["call_id"]
     assert parent["error"]["from_child_call"] == child["call_id"]
     assert parent["error"]["status_code"] == 401
+
+
+class _Noted:
+    """A deferred item that notes when (absolute, and after its start) its pending write ran."""
+
+    def __init__(self, log: list[tuple[float, float]], clock: Any) -> None:
+        self.log, self.clock, self.started = log, clock, clock()
+
+    def write_pending(self) -> None:
+        now = self.clock()
+        self.log.append((now, now - self.started))
+
+
+def test_the_timer_serves_a_stream_of_items_in_few_wake_ups_and_never_early() -> None:
+    """Items arriving every ~millisecond, each due ``delay`` after it started: every one is
+    written no earlier than its due time and about a quarter delay after it at most, in bursts
+    (a few wake-ups per delay), not one wake-up per item."""
+    from time import monotonic, sleep
+
+    timer = _http_pending.PendingTimer()
+    delay, log = 0.2, []
+    for _ in range(200):
+        timer.add(_Noted(log, monotonic), delay)
+        sleep(0.001)
+    assert wait_for(lambda: len(log) == 200, timeout=10)
+    lateness = sorted(after for _, after in log)
+    assert lateness[0] >= delay
+    assert lateness[len(lateness) // 2] <= delay * 1.25 + 0.1
+    times = sorted(at for at, _ in log)
+    bursts = 1 + sum(1 for a, b in itertools.pairwise(times) if b - a > 0.0005)
+    assert bursts <= 40, bursts  # one wake-up per item: ~200
