@@ -1,7 +1,8 @@
 """Memory per call: ``FixtureStore.scan()`` plus the TUI's call index, in bytes per call.
 
 Writes N small fixtures (the shape the recorder writes: ``call_id`` ``<run>-<seq>``, ISO ``ts``
-and ``ended_at``, a short output) over R runs under ``--base`` (``/dev/shm`` by default, so a
+and ``ended_at``, a short output; with ``--output-chars 1000`` an output of varied text that
+fills the 120-character preview) over R runs under ``--base`` (``/dev/shm`` by default, so a
 million files cost no disk), then, in a fresh child process per source tree (this checkout, and
 ``--against DIR`` such as ``git archive main | tar -x -C /tmp/compact_base``):
 
@@ -13,7 +14,7 @@ million files cost no disk), then, in a fresh child process per source tree (thi
    by N; plus the scan's CPU seconds (``time.process_time``).
 
     python benchmarks/bench_call_memory.py --calls 100000 --against /tmp/compact_base [--trace]
-        [--analysis]
+        [--analysis] [--output-chars 1000]
 
 ``--analysis`` adds a fourth step: the whole-root analysis in the same process
 (``Analysis(store).refresh()``, what the TUI keeps after ``A``), its RSS growth per call and
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -34,11 +36,32 @@ REPO = Path(__file__).resolve().parent.parent
 TOOLS = ("crm_lookup", "tag_ticket", "post_reply", "fetch_stock", "upsert_records")
 
 
-def generate(root: Path, calls: int, runs: int) -> None:
-    marker = root / f".complete-{calls}-{runs}"
+WORDS = tuple(
+    a + b
+    for a in ("re", "un", "pre", "over", "sub", "co", "de", "in", "out", "mis")
+    for b in ("count", "order", "ticket", "stock", "reply", "record", "price", "label", "state",
+              "queue", "batch", "note", "user", "item", "value", "limit", "time", "path")
+)  # fmt: skip
+
+
+def body(rng: random.Random, chars: int, seq: int) -> dict[str, object]:
+    """A realistic output of about ``chars`` characters: fixed keys, varied words and ids."""
+    words = rng.choices(WORDS, k=max(1, chars // 9))
+    return {
+        "id": f"C-{rng.randrange(10**6)}",
+        "name": " ".join(rng.choices(WORDS, k=3)).title(),
+        "total": round(rng.random() * 10**4, 2),
+        "city": "Zürich" if seq % 20 == 0 else "Lyon",
+        "notes": " ".join(words)[:chars],
+    }
+
+
+def generate(root: Path, calls: int, runs: int, output_chars: int = 0) -> None:
+    marker = root / f".complete-{calls}-{runs}-{output_chars}"
     if marker.exists():
         return
     shutil.rmtree(root, ignore_errors=True)
+    rng = random.Random(15)
     per_run = max(1, calls // runs)
     for r in range(runs):
         run_id = f"202601{r % 28 + 1:02d}_{r % 24:02d}{r % 60:02d}00_{r:05d}"
@@ -64,7 +87,11 @@ def generate(root: Path, calls: int, runs: int) -> None:
                 "tool": tool,
                 "status": "error" if seq % 50 == 0 else "ok",
                 "input": {"customer": f"C-{seq}"},
-                "output": {"status_code": 200, "items": seq, "text": "x" * (seq % 90)},
+                "output": (
+                    {"status_code": 200, "body": body(rng, output_chars, seq)}
+                    if output_chars
+                    else {"status_code": 200, "items": seq, "text": "x" * (seq % 90)}
+                ),
                 "error": None,
                 "ts": ts,
                 "ended_at": ts,
@@ -143,11 +170,18 @@ def main() -> None:
         action="store_true",
         help="then the whole-root analysis in the same process (what the TUI's A keeps)",
     )
+    ap.add_argument(
+        "--output-chars",
+        type=int,
+        default=0,
+        help="outputs of about this many characters of varied text (full 120-char previews;"
+        " default: short outputs)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the generated root")
     args = ap.parse_args()
     runs = args.runs or max(1, args.calls // 1000)
-    root = args.base / f"{args.calls}-{runs}"
-    generate(root, args.calls, runs)
+    root = args.base / f"{args.calls}-{runs}-{args.output_chars}"
+    generate(root, args.calls, runs, args.output_chars)
     print(f"load average {os.getloadavg()[0]:.2f}; {args.calls} calls in {runs} runs at {root}")
     trees = [("this", REPO)] + ([("against", args.against)] if args.against else [])
     for name, tree in trees:

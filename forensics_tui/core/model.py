@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from forensics_tui.capture.format import CALL_STATUSES as STATUSES
 from forensics_tui.capture.format import FINAL_STATUSES, RUN_STATUSES
 from forensics_tui.capture.format import STATUS_ICONS as CALL_ICONS
+from forensics_tui.core import compact_text
 from forensics_tui.core.compact_ts import pack as pack_ts
 from forensics_tui.core.compact_ts import unpack as unpack_ts
 
@@ -57,8 +59,22 @@ _STEM_ID = 0
 """``Call._cid`` when the call id is ``<run_id>-<file stem>`` (what a file without one gets)."""
 _SEQ_BITS = 32
 _SEQ_MASK = (1 << _SEQ_BITS) - 1
+_OCC_BITS = 32
+_OCC_MASK = (1 << _OCC_BITS) - 1
 _SIZE_BITS = 48
 _SIZE_MASK = (1 << _SIZE_BITS) - 1
+_DUR_BITS = 65  # a "has a duration" bit above the float's 64 bits
+_DUR_MASK = (1 << _DUR_BITS) - 1
+_HAS_DUR = 1 << 64
+_F64_MASK = _HAS_DUR - 1
+_OCC_SHIFT = _SEQ_BITS
+_SIZE_SHIFT = _OCC_SHIFT + _OCC_BITS
+_DUR_SHIFT = _SIZE_SHIFT + _SIZE_BITS
+_MTIME_SHIFT = _DUR_SHIFT + _DUR_BITS
+_NOT_OCC = ~(_OCC_MASK << _OCC_SHIFT)
+_F64 = struct.Struct("<d")
+_pack_f64 = _F64.pack
+_unpack_f64 = _F64.unpack
 _STATUS_NAMES: tuple[str, ...] = (*STATUSES, BROKEN)
 _STATUS_CODES = {status: code for code, status in enumerate(_STATUS_NAMES)}
 
@@ -80,8 +96,11 @@ class Call:
     * ``call_id`` is not stored when it is ``<run_id>-<seq:06d>`` or ``<run_id>-<file stem>``;
     * ``ts`` and ``ended_at`` are kept as ints (:mod:`~forensics_tui.core.compact_ts`) when that
       gives back the exact string, and ``ended_at`` shares ``ts``'s value when they are equal;
-    * ``seq``, ``size`` and ``mtime_ns`` share one int; ``status``, ``format`` and ``deleted``
-      share a small (cached) int, with ``problem`` a tuple of them (only broken files have one).
+    * ``seq``, ``occurrence``, ``size``, ``duration_ms`` (its 64 bits) and ``mtime_ns`` share
+      one int; ``status``, ``format`` and ``deleted`` share a small (cached) int, with
+      ``problem`` a tuple of them (only broken files have one);
+    * ``preview`` is a handle into a compressed chunk of previews
+      (:mod:`~forensics_tui.core.compact_text`), read back on demand.
 
     Each derived value is checked against the given one when the call is built: a value that
     does not derive exactly is stored as given, so every attribute reads back what was passed.
@@ -94,14 +113,13 @@ class Call:
         "_end",
         "_flags",
         "_name",
+        "_pi",
+        "_pv",
         "_run_id",
         "_stat",
         "_tool",
         "_ts",
-        "duration_ms",
         "memo",
-        "occurrence",
-        "preview",
     )
 
     _dir: Path
@@ -111,11 +129,10 @@ class Call:
     _tool: str
     _ts: int | str | None  # compact_ts.pack(ts)
     _end: int | str | None  # compact_ts.pack(ended_at); the same object as _ts when equal
-    duration_ms: float | None
     _flags: int | tuple[str, int, bool, str | None]  # see _set_flags
-    occurrence: int  # nth call of this tool within its run, from 1; 0 for broken files
-    _stat: int | tuple[int, int, int]  # see _set_stat
-    preview: str  # short one-line summary of the output or error (unsanitised)
+    _stat: int | tuple[int, int, int, int, float | None]  # see _set_stat
+    _pv: Any  # compact_text.Chunk, or the preview itself (see compact_text.put)
+    _pi: int  # the preview's index in its chunk
     memo: Any  # what the analysis learnt from this file version (its own key inside), or None
 
     def __init__(
@@ -140,7 +157,7 @@ class Call:
         path = path if isinstance(path, Path) else Path(path)
         self._fill(path.parent, path.name, run_id, call_id, seq, tool)
         self._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
-        self.preview = preview
+        self._pv, self._pi = compact_text.put(preview)
         self._set_flags(status, format, deleted, problem)
 
     @classmethod
@@ -168,7 +185,7 @@ class Call:
         call = cls.__new__(cls)
         call._fill(run_dir, name, run_id, call_id, seq, tool)
         call._rest(ts, ended_at, duration_ms, occurrence, seq, size, mtime_ns)
-        call.preview = preview
+        call._pv, call._pi = compact_text.put(preview)
         call._set_flags(status, format, deleted, problem)
         return call
 
@@ -199,23 +216,36 @@ class Call:
     ) -> None:
         self._ts = packed = pack_ts(ts)
         self._end = packed if ended_at is not None and ended_at == ts else pack_ts(ended_at)
-        self.duration_ms = duration_ms
-        self.occurrence = occurrence
-        self._set_stat(seq, size, mtime_ns)
+        self._set_stat(seq, size, mtime_ns, occurrence, duration_ms)
 
-    def _set_stat(self, seq: int, size: int, mtime_ns: int) -> None:
-        """``seq``, ``size`` and ``mtime_ns`` in one int: ``(mtime_ns << 48 | size) << 32 | seq``
-        (the int an ``mtime_ns`` alone takes, give or take a word), a triple if out of range."""
+    def _set_stat(
+        self, seq: int, size: int, mtime_ns: int, occurrence: int, duration_ms: float | None
+    ) -> None:
+        """``seq``, ``occurrence``, ``size``, ``duration_ms`` and ``mtime_ns`` in one int (from
+        the low bits: 32, 32, 48, 65 bits — a "has a duration" bit and the float's 64 bits —
+        then ``mtime_ns``): 56 bytes, where a float, an occurrence above 256 and two slots
+        took 72 more.  A tuple of them when one is out of range or not an int (or float)."""
         if (
             type(seq) is int
             and type(size) is int
             and type(mtime_ns) is int
+            and type(occurrence) is int
             and 0 <= seq <= _SEQ_MASK
             and 0 <= size <= _SIZE_MASK
+            and 0 <= occurrence <= _OCC_MASK
         ):
-            self._stat = (((mtime_ns << _SIZE_BITS) | size) << _SEQ_BITS) | seq
+            if duration_ms is None:
+                dur = 0
+            elif type(duration_ms) is float:
+                dur = int.from_bytes(_pack_f64(duration_ms), "little") | _HAS_DUR
+            else:
+                self._stat = (seq, size, mtime_ns, occurrence, duration_ms)
+                return
+            self._stat = (
+                (((((mtime_ns << _DUR_BITS) | dur) << _SIZE_BITS) | size) << _OCC_BITS) | occurrence
+            ) << _SEQ_BITS | seq
         else:
-            self._stat = (seq, size, mtime_ns)
+            self._stat = (seq, size, mtime_ns, occurrence, duration_ms)
 
     def _set_flags(self, status: str, format: int, deleted: bool, problem: str | None) -> None:
         """``status`` (its index in ``_STATUS_CODES``), ``format`` 0 or 1 and ``deleted`` in one
@@ -293,7 +323,50 @@ class Call:
     @seq.setter
     def seq(self, value: int) -> None:
         self._pin()
-        self._set_stat(value, self.size, self.mtime_ns)
+        self._set_stat(value, self.size, self.mtime_ns, self.occurrence, self.duration_ms)
+
+    @property
+    def occurrence(self) -> int:
+        """The nth call of this tool within its run, from 1; 0 for broken files."""
+        stat = self._stat
+        if type(stat) is int:
+            return (stat >> _OCC_SHIFT) & _OCC_MASK
+        return stat[3]  # type: ignore[index]
+
+    @occurrence.setter
+    def occurrence(self, value: int) -> None:
+        stat = self._stat
+        if type(stat) is int and type(value) is int and 0 <= value <= _OCC_MASK:
+            self._stat = (stat & _NOT_OCC) | (value << _OCC_SHIFT)  # the index numbers each call
+        else:
+            self._set_stat(self.seq, self.size, self.mtime_ns, value, self.duration_ms)
+
+    @property
+    def duration_ms(self) -> float | None:
+        stat = self._stat
+        if type(stat) is not int:
+            return stat[4]  # type: ignore[index]
+        dur = (stat >> _DUR_SHIFT) & _DUR_MASK  # type: ignore[operator]
+        if not dur:
+            return None
+        value: float = _unpack_f64((dur & _F64_MASK).to_bytes(8, "little"))[0]
+        return value
+
+    @duration_ms.setter
+    def duration_ms(self, value: float | None) -> None:
+        self._set_stat(self.seq, self.size, self.mtime_ns, self.occurrence, value)
+
+    @property
+    def preview(self) -> str:
+        """Short one-line summary of the output or error (unsanitised)."""
+        pv = self._pv
+        if type(pv) is compact_text.Chunk:
+            return compact_text.text(pv, self._pi)
+        return pv  # type: ignore[no-any-return]
+
+    @preview.setter
+    def preview(self, value: str) -> None:
+        self._pv, self._pi = compact_text.put(value)
 
     @property
     def tool(self) -> str:
@@ -370,23 +443,23 @@ class Call:
     def size(self) -> int:
         stat = self._stat
         if type(stat) is int:
-            return (stat >> _SEQ_BITS) & _SIZE_MASK
+            return (stat >> _SIZE_SHIFT) & _SIZE_MASK
         return stat[1]  # type: ignore[index]
 
     @size.setter
     def size(self, value: int) -> None:
-        self._set_stat(self.seq, value, self.mtime_ns)
+        self._set_stat(self.seq, value, self.mtime_ns, self.occurrence, self.duration_ms)
 
     @property
     def mtime_ns(self) -> int:
         stat = self._stat
         if type(stat) is int:
-            return stat >> (_SEQ_BITS + _SIZE_BITS)
+            return stat >> _MTIME_SHIFT
         return stat[2]  # type: ignore[index]
 
     @mtime_ns.setter
     def mtime_ns(self, value: int) -> None:
-        self._set_stat(self.seq, self.size, value)
+        self._set_stat(self.seq, self.size, value, self.occurrence, self.duration_ms)
 
     def _pin(self) -> None:
         """Store the name and call id as they read now (before what they derive from changes)."""
@@ -404,7 +477,8 @@ class Call:
 
     @property
     def packed_stat(self) -> Any:
-        """``seq``, ``size`` and ``mtime_ns`` as stored (one object, equal while they are)."""
+        """``seq``, ``size``, ``mtime_ns``, ``occurrence`` and ``duration_ms`` as stored (one
+        object, equal while they are)."""
         return self._stat
 
     def same_file(self, other: Call) -> bool:
