@@ -65,6 +65,7 @@ def open_fleet_tui(
             hosts=runner.hosts,
             source_error=lambda: runner.error,
             silent_after_s=silent_after_s,
+            caught_up=runner.caught_up.is_set,
         ).run()
     finally:
         runner.stop()

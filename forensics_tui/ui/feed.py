@@ -32,6 +32,13 @@ progress count still moves every ``_PROGRESS_EVERY_S``).  Without it the snapsho
 million-call root made its first scan quadratic: 2,000 calls/s at 170k, 800/s at 340k."""
 _WATCH_READY_S = 2.0
 _SCAN_BATCH = 500  # small batches: the first rows show after ~500 files, not 2,000
+# Landings in a flood (a fleet mirror catching up, a tree copied in) come in watcher batches of
+# one or two files, a fraction of a millisecond apart.  A batch that arrives within _FLOOD_GAP_S
+# after the previous one was applied (it was already waiting) waits _GATHER_S for the rest, so
+# the store, the UI and the screen handle hundreds of files at once instead of paying their
+# fixed cost per file.  A live stream (a landing every few milliseconds) is never held back.
+_FLOOD_GAP_S = 0.002
+_GATHER_S = 0.02
 _CALL_KINDS = frozenset({"call_added", "call_updated", "call_deleted"})
 _RUN_KINDS = frozenset({"run_added", "run_updated"})
 
@@ -60,6 +67,7 @@ class StoreFeed:
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
         self.stop_event = asyncio.Event()
+        self.gathered = 0  # times a flood of landings was gathered into one batch
 
     # -- snapshots (thread) ---------------------------------------------------------------
     def snapshot(self, *, complete: bool, indexed: int = 0, total: int | None = None) -> None:
@@ -153,6 +161,11 @@ class StoreFeed:
                 out.append(RunSummary.from_run(run))
         return out
 
+    async def _gather(self) -> None:
+        """Let the rest of a flood of landings arrive before applying it (``_GATHER_S``)."""
+        self.gathered += 1
+        await asyncio.sleep(_GATHER_S)
+
     async def run(self) -> None:
         """Scan, then watch forever (run in an exclusive async worker)."""
         from forensics_tui.core.storage.watcher import watch_root
@@ -182,6 +195,7 @@ class StoreFeed:
         if self.root.exists():
             state = "watching"
             self._post(WatchState(state, str(self.root)))
+        settled = 0.0  # when the previous batch was applied
         try:
             while True:
                 getter = asyncio.create_task(queue.get())
@@ -193,6 +207,8 @@ class StoreFeed:
                     pump_task.result()  # re-raise the watcher's failure
                     return
                 batch = getter.result()
+                if time.monotonic() - settled < _FLOOD_GAP_S:  # it was waiting: a flood
+                    await self._gather()
                 while not queue.empty():
                     batch.extend(queue.get_nowait())
                 if any(kind == "lost" for kind, _ in batch):
@@ -204,6 +220,7 @@ class StoreFeed:
                         state = "watching"
                         self._post(WatchState(state, str(self.root)))
                     self.publish(await asyncio.to_thread(self._apply, changes))
+                settled = time.monotonic()
         finally:
             self.stop_event.set()
             pump_task.cancel()

@@ -8,7 +8,7 @@ No Textual import here: this is plain data, tested without an app (tests/ui/test
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +135,22 @@ def row_key(call: Call, scope: str) -> RowKey:
     return (0.0, "", seq, name)
 
 
+def insert_after_equals(rows: list[Call], call: Call, scope: str) -> int:
+    """Insert ``call`` into ``rows`` (sorted by ``row_key``) after any equal keys; its index.
+
+    A landing is nearly always the newest call of its run (and of the stream): one key
+    comparison with the last row appends it, instead of a bisect that formats a key at every
+    step (a flood of landings paid ~17 keys a call)."""
+    key = row_key(call, scope)
+    count = len(rows)
+    if not count or row_key(rows[-1], scope) <= key:
+        rows.append(call)
+        return count
+    position = bisect_right(rows, key, key=lambda c: row_key(c, scope))
+    rows.insert(position, call)
+    return position
+
+
 class CallIndex:
     """Every known call, per run, ordered by seq (one entry per fixture file).
 
@@ -182,7 +198,7 @@ class CallIndex:
                 self._odd.pop(old.path, None)
         else:
             self._count += 1
-        insort(calls, call, key=lambda c: row_key(c, call.run_id))
+        insert_after_equals(calls, call, call.run_id)
         if not placed_by_name(call):
             self._odd[call.path] = call
         return old
@@ -247,12 +263,7 @@ class CallRows:
             _remove(self.rows, old, self.scope)
         if not self.in_scope(call) or not self.query.matches(call):
             return None
-        key = row_key(call, self.scope)
-        position = bisect_left(self.rows, key, key=lambda c: row_key(c, self.scope))
-        while position < len(self.rows) and row_key(self.rows[position], self.scope) == key:
-            position += 1
-        self.rows.insert(position, call)
-        return position
+        return insert_after_equals(self.rows, call, self.scope)
 
     def position(self, call: Call) -> int | None:
         """Row index of the file ``call.path`` refers to."""

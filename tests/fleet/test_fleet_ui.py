@@ -78,3 +78,28 @@ async def test_fleet_view_shows_hosts_and_flags_a_silent_one(nats_server, tmp_pa
     finally:
         ship.kill()
         ship.wait(10)
+
+
+async def test_findings_wait_until_the_mirror_has_caught_up(tmp_path: Path) -> None:
+    """While a first open copies the fleet into the mirror, no analysis runs over the part that
+    arrived; once the source has caught up, findings are computed."""
+    import threading
+
+    root = tmp_path / "mirror"
+    rec = Recorder(root, run_id="web-1:20261204_100000_000001_abcdef", agent="a")
+    rec.record("charge", {"n": 2}, None, status="error", error="declined")
+    rec.end()
+    caught_up = threading.Event()
+    app = FleetApp(root, hosts=list, caught_up=caught_up.is_set)
+    async with app.run_test(size=(120, 30)) as pilot:
+        deadline = time.monotonic() + 20
+        while not app.state.scan_complete and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert app.state.scan_complete
+        await pilot.pause(1.0)  # past the analysis delay
+        assert not app._answered and app.analysis_enabled is None  # no "large root" verdict
+        caught_up.set()
+        deadline = time.monotonic() + 20
+        while not app._answered and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert app._answered

@@ -283,3 +283,41 @@ def test_call_index_finds_previous_versions_whatever_the_file_name() -> None:
     assert index.upsert(fresh) is None and len(index) == 4
     index.drop_run(run)
     assert len(index) == 0 and index.previous(fresh) is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rows_stay_in_key_order_whatever_order_calls_land_in(seed: int) -> None:
+    """Mostly in order (the fast append) with stragglers, duplicates of a key and replacements:
+    rows and the index always equal a full sort by ``row_key``."""
+    import random
+
+    from forensics_tui.ui.view_model import row_key
+
+    rng = random.Random(seed)
+    runs = ["20260301_090000", "20260302_090000", "20260303_090000"]
+    calls = [_call(r, seq, tool=rng.choice("ab")) for r in runs for seq in range(1, 41)]
+    calls.sort(key=lambda c: (c.ts, c.run_id))  # landing order: by time, then shuffled a bit
+    for _ in range(30):
+        i = rng.randrange(len(calls) - 1)
+        calls[i], calls[i + 1] = calls[i + 1], calls[i]
+    index = CallIndex()
+    every = CallRows(scope=ALL_RUNS)
+    one = CallRows(scope=runs[1])
+    tool_of = {(c.run_id, c.seq): c.tool for c in calls}
+    replaced = [
+        _call(runs[1], 7, "error", tool=tool_of[runs[1], 7]),
+        _call(runs[0], 3, "timeout", tool=tool_of[runs[0], 3]),
+    ]
+    for call in calls + replaced:
+        old = index.upsert(call)
+        for rows in (every, one):
+            position = rows.apply(call, old)
+            if position is not None:
+                assert rows.rows[position] is call
+    assert every.rows == sorted(every.rows, key=lambda c: row_key(c, ALL_RUNS))
+    assert len(every.rows) == len(calls)
+    assert one.rows == sorted(one.rows, key=lambda c: row_key(c, runs[1]))
+    assert [c.seq for c in one.rows] == list(range(1, 41))
+    for run_id, in_run in index.by_run.items():
+        assert in_run == sorted(in_run, key=lambda c: row_key(c, run_id))
+    assert {c.status for c in index.by_run[runs[1]] if c.seq == 7} == {"error"}
