@@ -40,10 +40,46 @@ from forensics_tui.core.sources.nats_server import NatsServer  # noqa: E402
 from forensics_tui.core.sources.nats_source import NatsSource  # noqa: E402
 from forensics_tui.core.sources.shipper import Shipper  # noqa: E402
 
+_WORDS = [
+    "order",
+    "shipped",
+    "delayed",
+    "refund",
+    "customer",
+    "invoice",
+    "ticket",
+    "priority",
+    "carrier",
+    "warehouse",
+    "returned",
+    "damaged",
+    "express",
+    "address",
+    "payment",
+    "declined",
+    "approved",
+    "pending",
+    "review",
+    "escalated",
+]
 
-def build(root: Path, calls: int, hosts: int, runs: int, large_every: int) -> int:
+
+def _varied_output(n: int) -> dict:
+    """An output whose preview differs from every other call's (ids, words, amounts)."""
+    words = " ".join(_WORDS[(n * 2654435761 + k * 40503) >> 7 & 15] for k in range(1, 9))
+    return {
+        "customer": f"C-{n * 7919 % 1_000_003}",
+        "note": f"{words} #{n}",
+        "amount": round(n * 0.37 % 997, 2),
+        "pad": "x" * 560,
+    }
+
+
+def build(
+    root: Path, calls: int, hosts: int, runs: int, large_every: int, varied: bool = False
+) -> int:
     """``root/<host>/<run>/…``; returns how many large calls it wrote."""
-    marker = root / f".complete-{calls}-{hosts}-{runs}-{large_every}"
+    marker = root / f".complete-{calls}-{hosts}-{runs}-{large_every}-{int(varied)}"
     if marker.exists():
         return int(marker.read_text())
     shutil.rmtree(root, ignore_errors=True)
@@ -67,7 +103,8 @@ def build(root: Path, calls: int, hosts: int, runs: int, large_every: int) -> in
                 body = {
                     "format": 1, "run_id": run, "call_id": f"{run}-{seq:06d}", "seq": seq,
                     "tool": "lookup", "status": "ok", "input": {"i": n},
-                    "output": {"pad": big if is_large else pad}, "error": None,
+                    "output": {"pad": big} if is_large else _varied_output(n) if varied
+                    else {"pad": pad}, "error": None,
                     "ts": f"2026-01-01T{h:02d}:{seq // 60 % 60:02d}:{seq % 60:02d}+00:00",
                     "ended_at": None, "duration_ms": 1.0, "replay": None, "redacted": [],
                     "meta": {},
@@ -178,6 +215,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--base", type=Path, default=Path("/tmp/ftui-fleet-scale"))
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument(
+        "--varied", action="store_true", help="every output (and preview) different"
+    )
     parser.add_argument("--timeout", type=float, default=0.0, help="per launch (default: N/500 s)")
     args = parser.parse_args()
     timeout = args.timeout or max(120.0, args.calls / 500)
@@ -185,7 +225,7 @@ def main() -> None:
     base = args.base
     base.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    large = build(base / "root", calls, args.hosts, args.runs, args.large_every)
+    large = build(base / "root", calls, args.hosts, args.runs, args.large_every, args.varied)
     print(f"root: {calls:,} calls ({large} with a 200 KB body), built in "
           f"{time.perf_counter() - t:.0f} s; load {os.getloadavg()[0]:.2f}")  # fmt: skip
     js = base / "js"
