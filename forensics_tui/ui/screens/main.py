@@ -21,6 +21,7 @@ from textual.widgets import Footer
 
 from forensics_tui.core.model import Call
 from forensics_tui.ui.messages import FeedChanged, FeedSnapshot, ScanProgress, WatchState
+from forensics_tui.ui.pacing import LandingPacer
 from forensics_tui.ui.query import Query
 from forensics_tui.ui.screens.main_actions import MainActions
 from forensics_tui.ui.screens.runlevel_actions import RunlevelActions
@@ -143,6 +144,8 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
         self._later_counts = False
         self._counts_turn = False
         self._calls_rows = 0  # 0: calls and detail share the height; else the calls' rows
+        self._feed_timer: Timer | None = None
+        self.pacer = LandingPacer()  # floods of landings are applied every 100 ms
 
     @property
     def fapp(self) -> ForensicsApp:
@@ -293,8 +296,22 @@ class MainScreen(RunlevelActions, MainActions, Screen[None]):
 
     @on(FeedChanged)
     def _changed(self, _message: FeedChanged) -> None:
+        if self._feed_timer is not None:
+            return  # a paced batch is due: it takes these landings too
+        wait = self.pacer.wait_s()
+        if wait > 0:
+            self._feed_timer = self.set_timer(wait, self._paced)
+            return
+        self._apply_feed()
+
+    def _paced(self) -> None:
+        self._feed_timer = None
+        self._apply_feed()
+
+    def _apply_feed(self) -> None:
         delta = self.fapp.drain_feed()
         if delta:
+            self.pacer.applied(len(delta.calls))
             self.state.apply_delta(delta)
             self.fapp.request_analysis()
             self.retry_jump()
