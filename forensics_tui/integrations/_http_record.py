@@ -51,8 +51,11 @@ _ID_SEGMENT = re.compile(
 )
 _JSON_TYPE = re.compile(r"^application/([\w.+-]*\+)?json\b|^text/json\b", re.IGNORECASE)
 # orjson reads integers past 64 bits as floats: a body with a run of 19+ digits is parsed by
-# the stdlib, which keeps them exact.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# the stdlib, which keeps them exact.  Found by mapping digits to "0" and the rest to " " and
+# looking for 19 zeros: a tenth of the cost of the regex ``\d{19}`` over a typical body.
+_DIGITS_AS_ZEROS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_RUN = b"0" * 19
+_PHRASES = {int(code): code.phrase for code in HTTPStatus}  # the enum's call costs ~1 µs
 _warned = False
 _names: dict[tuple[str, str], str] = {}  # (method, url) -> tool name: pure, so cached
 _NAMES_MAX = 4096
@@ -65,7 +68,7 @@ except ImportError:  # pragma: no cover - orjson is an optional speed-up
 def _loads(raw: bytes) -> Any:
     """``json.loads(raw)``; through orjson when it is installed and reads it the same way
     (UTF-8, no NaN/Infinity, no integer past 64 bits: anything else goes to the stdlib)."""
-    if _fast_loads is not None and not _LONG_DIGITS.search(raw):
+    if _fast_loads is not None and _LONG_RUN not in raw.translate(_DIGITS_AS_ZEROS):
         try:
             return _fast_loads(raw)
         except ValueError:
@@ -240,10 +243,8 @@ class Exchange:
         hdrs = headers_dict(headers)
         ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
         value, cut = decode_body(body, ctype, self.settings.max_body)
-        try:
-            reason = reason or HTTPStatus(status_code).phrase
-        except ValueError:
-            reason = reason or ""
+        if not reason:
+            reason = _PHRASES.get(status_code, "")
         # Same shape as the ``http`` re-execution's output, so a replay diffs cleanly; the
         # response headers (Retry-After, rate-limit headers) go to meta.response.
         output: dict[str, Any] = {"status_code": status_code, "body": value}
