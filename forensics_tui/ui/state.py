@@ -309,11 +309,9 @@ class ExplorerState:
             rows = self.rows.rows
             start = self.rows.position(current) if current is not None else None
             index = (-1 if step > 0 else len(rows)) if start is None else start
-            index += step
-            while 0 <= index < len(rows):
-                if self.flagged(rows[index]):
-                    return rows[index]
-                index += step
+            for _, row in rows.walk(index + step, step):
+                if self.flagged(row):
+                    return row
             return None
         order = [r.run_id for r in self.runs.order]  # newest first
         query = self.query

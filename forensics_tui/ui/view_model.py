@@ -22,6 +22,7 @@ from forensics_tui.core.storage.ordering import (
     run_sort_key,
 )
 from forensics_tui.ui.query import FAILURE_STATUSES, Query
+from forensics_tui.ui.row_list import RowList
 
 __all__ = ["ALL_RUNS", "CallIndex", "CallRows", "Delta", "RowKey", "RunSummary", "RunsModel"]
 
@@ -234,12 +235,18 @@ def _remove(rows: list[Call], call: Call, scope: str) -> int | None:
 
 
 class CallRows:
-    """The calls pane's rows: one scope (a run, or ``ALL_RUNS``), filtered by a query."""
+    """The calls pane's rows: one scope (a run, or ``ALL_RUNS``), filtered by a query.
+
+    The rows are a ``RowList`` (sorted blocks): a landing in the middle of a million rows
+    costs a block's worth of work, not the whole list's."""
 
     def __init__(self, scope: str = ALL_RUNS, query: Query | None = None) -> None:
         self.scope = scope
         self.query = query or Query()
-        self.rows: list[Call] = []
+        self.rows: RowList[Call] = RowList(self._key)
+
+    def _key(self, call: Call) -> RowKey:
+        return row_key(call, self.scope)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -250,9 +257,9 @@ class CallRows:
     def rebuild(self, index: CallIndex) -> None:
         query = self.query
         if query.empty:
-            self.rows = list(index.scope(self.scope))
+            self.rows.replace(list(index.scope(self.scope)))
         else:
-            self.rows = [c for c in index.scope(self.scope) if query.matches(c)]
+            self.rows.replace([c for c in index.scope(self.scope) if query.matches(c)])
 
     def in_scope(self, call: Call) -> bool:
         return self.scope == ALL_RUNS or call.run_id == self.scope
@@ -260,31 +267,22 @@ class CallRows:
     def apply(self, call: Call, old: Call | None) -> int | None:
         """Reflect a new or changed call; returns the row index it now has (None if hidden)."""
         if old is not None and (self.scope == ALL_RUNS or old.run_id == self.scope):
-            _remove(self.rows, old, self.scope)
+            at = self.rows.find(self._key(old), old.same_file)
+            if at is not None:
+                self.rows.pop(at)
         if not self.in_scope(call) or not self.query.matches(call):
             return None
-        return insert_after_equals(self.rows, call, self.scope)
+        return self.rows.insert(call)
 
     def position(self, call: Call) -> int | None:
         """Row index of the file ``call.path`` refers to."""
-        key = row_key(call, self.scope)
-        start = bisect_left(self.rows, key, key=lambda c: row_key(c, self.scope))
-        for index in range(start, min(len(self.rows), start + 64)):
-            if self.rows[index].same_file(call):
-                return index
-        for index, row in enumerate(self.rows):
-            if row.same_file(call):
-                return index
-        return None
+        return self.rows.find(self._key(call), call.same_file)
 
     def next_failure(
         self, start: int, step: int, flagged: Callable[[Call], bool] | None = None
     ) -> int | None:
         """Next row (by ``step``) that failed, or that ``flagged`` marks (a finding)."""
-        index = start + step
-        while 0 <= index < len(self.rows):
-            row = self.rows[index]
+        for index, row in self.rows.walk(start + step, step):
             if row.status in FAILURE_STATUSES or (flagged is not None and flagged(row)):
                 return index
-            index += step
         return None
