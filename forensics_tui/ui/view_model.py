@@ -1,8 +1,9 @@
 """What the panes show, kept on the UI thread and fed only with store events and snapshots.
 
 The store lives in worker threads; the UI never reads it directly.  Workers hand over
-``RunSummary`` snapshots and ``Call`` summaries, and these classes keep them ordered so the
-line-API panes can index rows in O(1) and place a new call with a bisect (100k rows stay cheap).
+``RunSummary`` snapshots and ``Call`` summaries, and these classes keep them ordered: a run's
+calls in a list placed by bisect, the calls pane's rows in a ``RowList`` (sorted blocks, so a
+call landing among a million rows moves one block and a row is found by index in O(log)).
 No Textual import here: this is plain data, tested without an app (tests/ui/test_state.py).
 """
 
