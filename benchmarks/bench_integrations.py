@@ -5,10 +5,15 @@
 For each HTTP client (httpx sync and async, requests, aiohttp, urllib, urllib3) the same GET is
 made against a real 127.0.0.1 server, uncaptured and captured, batches interleaved; the server
 runs in another process, so with the default CPU clock (this process's CPU time) its work is not
-counted.  ``captured - uncaptured`` is what capture costs; minus the bare ``@checkpoint`` call
-(a pending and a final fixture, like every HTTP exchange) it is what the integration adds over a
-bare call.  LangChain's ``ForensicsMiddleware.wrap_tool_call`` minus bare likewise.  Medians of
-interleaved batches, with the load average at the start and end (issue 12: <= 15 µs).
+counted.  ``captured - uncaptured`` is what capture costs.  The bare call it is compared with is
+the same uncaptured request inside a ``@checkpoint`` function (``<client> in @checkpoint -
+uncaptured``: recording that call by hand, a pending and a final fixture), so both run amid the
+same request's work; what the integration adds over a bare call is the difference.  The bare
+call measured alone (``bare @checkpoint``, a loop that keeps its code and data in the CPU
+caches) is cheaper than the same call between real requests; the table shows the difference
+against it too, and ``--interleave-probe`` measures the effect.  LangChain's
+``ForensicsMiddleware.wrap_tool_call`` is compared with the bare call of the same function.
+Medians of interleaved batches, with the load average at the start and end (issue 12: <= 15 µs).
 
 ``--varied`` changes the payload of every call (bare and middleware: a fresh id and subject
 each call; HTTP: the server answers a fresh body and the URL's query changes), so nothing
@@ -211,6 +216,18 @@ async def _aiohttp_session(aiohttp: Any) -> Any:
     return aiohttp.ClientSession()
 
 
+def _by_hand(get: Callable[[], Any], tool: str, base: Path, client: str) -> Callable[[], Any]:
+    """The same uncaptured request inside a bare ``@checkpoint`` function: what recording it
+    by hand costs, measured amid the same request's work (its CPU caches, its allocations)."""
+    rec = Recorder(base, "by-hand-" + client.replace(" ", "-"))
+
+    @checkpoint(tool, recorder=rec)
+    def lookup(customer: str) -> Any:
+        return get()
+
+    return lambda: lookup("C-1042")
+
+
 def _varied(inp: dict, out: dict) -> tuple[Callable[[], dict], Callable[[], dict]]:
     counter = itertools.count()
 
@@ -271,6 +288,7 @@ def integration_cases(
         closers.append(close)
         rec = Recorder(base, "http-" + client.replace(" ", "-"))
         cases[f"{client} uncaptured"] = Case(get)
+        cases[f"{client} in @checkpoint"] = Case(_by_hand(get, tool, base, client))
         cases[f"{client} captured"] = Case(get, _http_install(rec, client))
 
     def close_all() -> None:
@@ -303,18 +321,60 @@ def batch_us(case: Case, calls: int) -> float:
             undo()
 
 
-def overheads(medians: dict[str, float]) -> list[tuple[str, float, float | None]]:
-    """(integration, µs per call, µs added over bare): langchain and each captured client."""
+def overheads(medians: dict[str, float]) -> list[tuple[str, float, float | None, float | None]]:
+    """(integration, µs per call, µs added over a bare call, µs added over bare alone).
+
+    LangChain middleware against the bare ``@checkpoint`` of the same function.  An HTTP
+    client's capture (captured - uncaptured) against the bare ``@checkpoint`` wrapped around
+    the same uncaptured request (``<client> in @checkpoint`` - uncaptured): the same work amid
+    the same request, so both pay the same cold caches.  The last column subtracts the bare
+    call measured alone instead, in a loop that keeps its code and data hot: the same Python
+    runs slower between real requests (``--interleave-probe`` measures by how much)."""
     bare = medians["bare @checkpoint"]
-    rows: list[tuple[str, float, float | None]] = [("bare @checkpoint", bare, None)]
+    rows: list[tuple[str, float, float | None, float | None]] = [
+        ("bare @checkpoint", bare, None, None)
+    ]
     if "langchain middleware" in medians:
         value = medians["langchain middleware"]
-        rows.append(("langchain middleware", value, value - bare))
+        rows.append(("langchain middleware", value, value - bare, value - bare))
     for client in HTTP_CLIENTS:
         if f"{client} captured" in medians:
             captured, plain = medians[f"{client} captured"], medians[f"{client} uncaptured"]
-            rows.append((f"{client} capture", captured - plain, captured - plain - bare))
+            by_hand = medians[f"{client} in @checkpoint"] - plain
+            rows.append((f"{client} bare @checkpoint", by_hand, None, None))
+            cost = captured - plain
+            rows.append((f"{client} capture", cost, cost - by_hand, cost - bare))
     return rows
+
+
+def interleave_probe(base: Path, batches: int, calls: int) -> int:
+    """The bare ``@checkpoint`` call timed alone, and timed alone between uncaptured httpx
+    requests (only the call is on the clock): the cost of the CPU caches the request leaves."""
+    from bench_capture import INPUT, OUTPUT, TOOL
+
+    cases = integration_cases(base, TOOL, INPUT, OUTPUT, clients=("httpx",))
+    bare, get = cases["bare @checkpoint"], cases["httpx uncaptured"]
+    alone: list[float] = []
+    between: list[float] = []
+    try:
+        for _ in range(batches):
+            alone.append(batch_us(bare, calls))
+            spent = 0.0
+            for _ in range(calls):
+                get()
+                start = CLOCK()
+                bare()
+                spent += CLOCK() - start
+            between.append(spent / calls * 1e6)
+    finally:
+        close_all(cases)
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
+    a, b = median(alone), median(between)
+    print(f"bare @checkpoint alone: {a:.1f} µs; between real httpx requests: {b:.1f} µs ", end="")
+    print(f"({b / a:.2f}x), median of {batches} batches of {calls} calls, load {_load()}")
+    return 0
 
 
 def _load() -> str:
@@ -331,6 +391,11 @@ def main() -> int:
     parser.add_argument("--backend", choices=("auto", "json", "orjson"), default="auto")
     parser.add_argument("--varied", action="store_true", help="a different payload every call")
     parser.add_argument("--clients", default=",".join(HTTP_CLIENTS), help="HTTP clients")
+    parser.add_argument(
+        "--interleave-probe",
+        action="store_true",
+        help="only time the bare @checkpoint call alone and between uncaptured httpx requests",
+    )
     args = parser.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -340,6 +405,8 @@ def main() -> int:
 
     clients = tuple(c for c in args.clients.split(",") if c)
     base = Path(tempfile.mkdtemp(prefix="bench-integrations-", dir=args.dir))
+    if args.interleave_probe:
+        return interleave_probe(base, args.batches, args.calls)
     cases = integration_cases(base, TOOL, INPUT, OUTPUT, clients=clients, varied=args.varied)
     load_start = _load()
     try:
@@ -360,11 +427,13 @@ def main() -> int:
     for name, value in medians.items():
         print(f"  {name:>24}: {value:8.1f} µs per call")
     print()
-    print(f"{'integration':>24} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs")
-    for name, value, added in overheads(medians):
+    head = f"{'integration':>28} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs"
+    print(head + f" | {'over bare alone':>15}")
+    for name, value, added, alone in overheads(medians):
         met = "" if added is None else ("met" if added <= 15.0 else "not met")
         extra = "" if added is None else f"{added:+.1f}"
-        print(f"{name:>24} | {value:11.1f} | {extra:>15} | {met}")
+        other = "" if alone is None else f"{alone:+.1f}"
+        print(f"{name:>28} | {value:11.1f} | {extra:>15} | {met:>8} | {other:>15}")
     return 0
 
 
