@@ -264,6 +264,10 @@ class Recorder:
             self._failures += 1
         return path
 
+    def call_id_of(self, path: Path) -> str:
+        """The ``call_id`` of a fixture this recorder wrote (``record`` returns its path)."""
+        return f"{self.run_id}-{path.name.split('_', 1)[0]}"
+
     def _json_text(self, text: str) -> bytes:
         """JSON of a tool name or a status, cached: they repeat."""
         data = self._json_texts.get(text)

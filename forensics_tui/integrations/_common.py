@@ -8,7 +8,6 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import json
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from forensics_tui.capture.calls import current_recorder
+from forensics_tui.capture.calls import current_call, current_recorder
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -96,20 +95,18 @@ ScopeToken = tuple[Any, Any, Any, CallFacts]
 def enter_scope(recorder: Recorder, handle: Any) -> ScopeToken:
     """Make ``recorder`` active and ``handle`` the current call in this context (see
     ``call_scope``); for callback APIs whose start and end are separate calls."""
-    from forensics_tui.capture.calls import current_call as var
-
     facts = CallFacts(getattr(handle, "call_id", None))
-    return (var.set(facts.call_id), _ACTIVE.set(recorder), _FACTS.set(facts), facts)
+    return (current_call.set(facts.call_id), _ACTIVE.set(recorder), _FACTS.set(facts), facts)
 
 
 def exit_scope(token: ScopeToken) -> None:
     """Undo ``enter_scope``; tolerant of being called from another context (then a no-op)."""
-    from forensics_tui.capture.calls import current_call as var
-
     call_token, rec_token, facts_token, _ = token
-    for cvar, tok in ((_FACTS, facts_token), (_ACTIVE, rec_token), (var, call_token)):
-        with contextlib.suppress(ValueError):  # set in another context: it ends with its task
+    for cvar, tok in ((_FACTS, facts_token), (_ACTIVE, rec_token), (current_call, call_token)):
+        try:  # not ``contextlib.suppress``: this runs around every tool call
             cvar.reset(tok)
+        except ValueError:  # set in another context: it ends with its task
+            continue
 
 
 @contextmanager

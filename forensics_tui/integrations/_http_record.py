@@ -12,14 +12,17 @@ import contextvars
 import json
 import re
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from forensics_tui.capture.calls import context_parent
 from forensics_tui.integrations._common import (
     CallFacts,
     child_recorder,
@@ -137,9 +140,15 @@ def is_streaming(headers: Iterable[tuple[str, str]]) -> bool:
 
 
 def headers_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers as one dict; repeated headers are joined with ``, `` as HTTP allows."""
+    """Headers as one dict of plain ``str`` (aiohttp's keys are an ``istr`` subclass, which
+    would send the whole fixture down the recorder's slow path); repeated headers are joined
+    with ``, `` as HTTP allows."""
     out: dict[str, str] = {}
     for key, value in items:
+        if type(key) is not str:
+            key = str.__str__(key) if isinstance(key, str) else str(key)
+        if type(value) is not str:
+            value = str.__str__(value) if isinstance(value, str) else str(value)
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
 
@@ -185,45 +194,106 @@ def _is_cancel(exc: BaseException) -> bool:
     return isinstance(exc, asyncio.CancelledError) or type(exc).__name__ == "Cancelled"
 
 
-@dataclass
 class Exchange:
-    """One request in flight; its pending fixture is on disk, or deferred (``_http_pending``)."""
+    """One request in flight.  Nothing is written when it starts: it is written once, as its
+    final fixture, through ``Recorder.record`` when it ends, unless it is still running when
+    ``_http_pending``'s timer fires; then its pending fixture is written and later finished in
+    place.  ``lock`` keeps the timer and the end from writing at once."""
 
-    client: str
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: Any
-    recorder: Recorder
-    settings: Settings
-    handle: Any = None
-    facts: CallFacts | None = None
-    done: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    __slots__ = ("call_id", "client", "done", "facts", "handle", "lock", "meta", "method")
+    __slots__ += ("recorder", "replay", "request", "settings", "started", "t0", "tool", "url")
+
+    def __init__(
+        self,
+        client: str,
+        method: str,
+        url: str,
+        request: dict[str, Any],
+        replay: dict[str, Any],
+        meta: dict[str, Any],
+        recorder: Recorder,
+        settings: Settings,
+    ) -> None:
+        self.client, self.method, self.url = client, method, url
+        self.request, self.replay, self.meta = request, replay, meta
+        self.recorder, self.settings = recorder, settings
+        self.tool = http_tool_name(method, url)
+        self.handle: Any = None
+        self.call_id: str | None = None
+        self.facts: CallFacts | None = current_facts()
+        self.done = False
+        self.lock = threading.Lock()
+        self.started = time.time()
+        self.t0 = perf_counter()
 
     def write_pending(self) -> None:
         """The pending fixture, if the exchange is still running (``_http_pending``)."""
         with self.lock:
-            if self.done or self.handle is None:
+            if self.done or self.handle is not None:
                 return
-            handle = self.handle
-            _safely(lambda: self.recorder.write_pending(handle))
+            self.handle = _safely(self._start_call)
 
-    def _finish(self, output: Any, status: str, error: Any, **meta: Any) -> None:
+    def _start_call(self) -> Any:
+        rec = self.recorder
+        token = _SUPPRESS.set(True)  # the recorder's own work is never an exchange
+        try:
+            handle = rec.start_call(
+                self.tool, self.request, replay=self.replay, meta=self.meta, pending=False
+            )
+            handle.set_times(self.started, None)  # started then, not when the timer fired
+            rec.write_pending(handle)
+        finally:
+            _SUPPRESS.reset(token)
+        return handle
+
+    def _finish(self, output: Any, status: str, error: Any, **extra: Any) -> None:
         with self.lock:  # not while the timer writes the pending fixture
             if self.done:
                 return
             self.done = True
+            duration = round((perf_counter() - self.t0) * 1000.0, 3)
             handle = self.handle
-            if handle is not None:  # first: a deferred exchange gets its call_id here
-                _safely(lambda: handle.finish(output, status, error=error, meta=meta))
+            token = _SUPPRESS.set(True)
+            try:
+                if handle is not None:  # its pending fixture is on disk: finish it in place
+                    handle.set_times(self.started, duration)
+                    _safely(lambda: handle.finish(output, status, error=error, meta=extra))
+                    self.call_id = handle.call_id
+                else:  # the common case: one write, the final fixture
+                    self._record(output, status, error, extra, duration)
+            finally:
+                _SUPPRESS.reset(token)
         if status != "ok" and self.facts is not None:
-            failure = {"status": status, "call_id": getattr(self.handle, "call_id", None)}
+            failure = {"status": status, "call_id": self.call_id}
             if isinstance(error, dict):
                 failure.update(type=error.get("type"), message=error.get("message"))
             if isinstance(output, dict) and output.get("status_code") is not None:
                 failure["status_code"] = output["status_code"]
             self.facts.note(failure)
+
+    def _record(
+        self, output: Any, status: str, error: Any, extra: dict[str, Any], duration: float
+    ) -> None:
+        rec = self.recorder
+        meta = self.meta
+        meta.update(extra)
+        try:
+            path = rec.record(
+                self.tool,
+                self.request,
+                output,
+                status,
+                error=error,
+                replay=self.replay,
+                duration_ms=duration,
+                meta=meta,
+                ts=self.started,
+            )
+        except Exception as exc:  # ``record`` never raises; a subclass might
+            _warn(exc)
+            return
+        if path is not None:
+            self.call_id = rec.call_id_of(path)
 
     def response(
         self,
@@ -299,16 +369,19 @@ def _failure_error(exc: BaseException, url: str) -> dict[str, Any]:
     return info
 
 
-def _safely(action: Any) -> Any:
+def _warn(exc: Exception) -> None:
+    """Warn once per process that an exchange could not be recorded."""
     global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn(f"forensics-tui: could not record an HTTP exchange: {exc!r}", stacklevel=4)
+
+
+def _safely(action: Any) -> Any:
     try:
         return action()
     except Exception as exc:  # recording must never break the caller's HTTP
-        if not _warned:
-            _warned = True
-            warnings.warn(
-                f"forensics-tui: could not record an HTTP exchange: {exc!r}", stacklevel=3
-            )
+        _warn(exc)
         return None
 
 
@@ -322,37 +395,43 @@ def begin(
     *,
     timeout: Any = None,
 ) -> Exchange | None:
-    """Write the pending fixture for a request about to be sent; ``None`` when not recording."""
+    """Start recording a request about to be sent (nothing is written yet: see ``Exchange``);
+    ``None`` when not recording."""
     if _SUPPRESS.get():
         return None
     hdrs = headers_dict(headers)
-    ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
-    value, _ = decode_body(body, ctype, settings.max_body)
-    recorder = _safely(lambda: child_recorder(settings.recorder))
-    if recorder is None:
+    if body:
+        ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+        value, _ = decode_body(body, ctype, settings.max_body)
+    else:  # no body (most GETs): nothing to decode
+        ctype, value = None, None if body is None else ""
+    try:
+        recorder = child_recorder(settings.recorder)
+    except Exception as exc:  # recording must never break the caller's HTTP
+        _warn(exc)
         return None
-    replay: dict[str, Any] = {"kind": "http", "method": method.upper(), "url": url}
-    replay["headers"] = dict(hdrs)
+    method = method.upper()
+    # The replay spec shares the request's headers dict: neither is changed after this.
+    replay: dict[str, Any] = {"kind": "http", "method": method, "url": url, "headers": hdrs}
     if isinstance(value, dict | list) and _JSON_TYPE.match((ctype or "").lower()):
         replay["json"] = value
     elif value not in (None, ""):
         replay["body"] = value if isinstance(value, str) else json.dumps(value)
-    meta: dict[str, Any] = {"integration": f"http:{client}"}  # the recorder adds parent_call
+    meta: dict[str, Any] = {"integration": f"http:{client}"}
     if timeout is not None:
         meta["timeout"] = timeout
-    exchange = Exchange(client, method.upper(), url, hdrs, value, recorder, settings)
-    exchange.facts = current_facts()
-    request = {"method": method.upper(), "url": url, "headers": hdrs, "body": value}
-    delay = settings.pending_after
-    token = _SUPPRESS.set(True)  # ``no_capture()`` without a generator context per request
+    parent = context_parent()  # the call it runs in, now: it may be written from elsewhere
+    if parent is not None:
+        meta["parent_call"] = parent
+    request = {"method": method, "url": url, "headers": hdrs, "body": value}
     try:
-        exchange.handle = _safely(
-            lambda: recorder.start_call(
-                http_tool_name(method, url), request, replay=replay, meta=meta, pending=delay <= 0
-            )
-        )
-    finally:
-        _SUPPRESS.reset(token)
-    if delay > 0 and exchange.handle is not None:
+        exchange = Exchange(client, method, url, request, replay, meta, recorder, settings)
+    except Exception as exc:
+        _warn(exc)
+        return None
+    delay = settings.pending_after
+    if delay > 0:
         defer(exchange, delay)
+    else:
+        exchange.write_pending()
     return exchange
