@@ -29,7 +29,7 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_integrations import FloorCase, close_all, integration_cases
+from bench_integrations import FloorCase, close_all, integration_cases, overheads
 
 from forensics_tui.capture import (
     Recorder,
@@ -237,14 +237,11 @@ def main() -> int:
         print(f"capture at {first['size']:,} files is {ratio:.2f}x the floor")
     print()
     med = {name: median(samples) for name, samples in overhead.items()}
-    bare = med.get("bare @checkpoint")
     for name, value in med.items():
-        print(f"{name:>22}: {value:8.1f} µs per call")
-    if bare is not None and "langchain middleware" in med:
-        print(f"langchain middleware adds {med['langchain middleware'] - bare:+.1f} µs over bare")
-    if bare is not None and "httpx captured" in med:
-        added = med["httpx captured"] - med["httpx uncaptured"] - bare
-        print(f"httpx capture adds {added:+.1f} µs over bare (after the request's own cost)")
+        print(f"{name:>26}: {value:8.1f} µs per call")
+    for name, value, added, _alone in overheads(overhead):
+        if added is not None:
+            print(f"{name} costs {value:.1f} µs, {added:+.1f} µs over a bare call (<= 15 µs)")
     return 0
 
 

@@ -265,15 +265,24 @@ def integration_cases(
 
     cases["bare @checkpoint"] = Case(lambda: bare(**fresh_in()))
     try:
+        from langchain_core.messages import ToolMessage
+
         from forensics_tui.integrations.langchain import ForensicsMiddleware
     except ImportError:
         pass
     else:
         middleware = ForensicsMiddleware(Recorder(base, "langchain"))
 
+        def run_tool(request: Any) -> Any:
+            # What LangChain's tool node hands the middleware: the tool's dict as JSON text
+            # in a ToolMessage (the message is the framework's cost, made here uncaptured too).
+            return ToolMessage(content=json.dumps(fresh_out()), tool_call_id="call_1")
+
         def through_middleware() -> Any:
             request = SimpleNamespace(tool_call={"name": tool, "args": fresh_in(), "id": "call_1"})
-            return middleware.wrap_tool_call(request, lambda r: fresh_out())
+            return middleware.wrap_tool_call(request, run_tool)
+
+        cases["langchain tool uncaptured"] = Case(lambda: run_tool(None))
 
         cases["langchain middleware"] = Case(through_middleware)
     if not clients:
@@ -321,8 +330,17 @@ def batch_us(case: Case, calls: int) -> float:
             undo()
 
 
-def overheads(medians: dict[str, float]) -> list[tuple[str, float, float | None, float | None]]:
-    """(integration, µs per call, µs added over a bare call, µs added over bare alone).
+def _paired(samples: dict[str, list[float]], plus: str, minus: str) -> float:
+    """Median over rounds of ``plus - minus`` measured in the same round: the machine's drift
+    between rounds cancels out, which a difference of two medians does not do."""
+    return median(a - b for a, b in zip(samples[plus], samples[minus], strict=True))
+
+
+def overheads(
+    samples: dict[str, list[float]],
+) -> list[tuple[str, float, float | None, float | None]]:
+    """(integration, µs per call, µs added over a bare call, µs added over bare alone), each a
+    median of per-round differences (``samples``: name -> one batch's µs per round).
 
     LangChain middleware against the bare ``@checkpoint`` of the same function.  An HTTP
     client's capture (captured - uncaptured) against the bare ``@checkpoint`` wrapped around
@@ -330,20 +348,31 @@ def overheads(medians: dict[str, float]) -> list[tuple[str, float, float | None,
     the same request, so both pay the same cold caches.  The last column subtracts the bare
     call measured alone instead, in a loop that keeps its code and data hot: the same Python
     runs slower between real requests (``--interleave-probe`` measures by how much)."""
-    bare = medians["bare @checkpoint"]
+    bare = median(samples["bare @checkpoint"])
     rows: list[tuple[str, float, float | None, float | None]] = [
         ("bare @checkpoint", bare, None, None)
     ]
-    if "langchain middleware" in medians:
-        value = medians["langchain middleware"]
-        rows.append(("langchain middleware", value, value - bare, value - bare))
+    if "langchain middleware" in samples:
+        uncaptured = samples.get("langchain tool uncaptured")
+        cost = samples["langchain middleware"]
+        if uncaptured is not None:
+            cost = [a - b for a, b in zip(cost, uncaptured, strict=True)]
+        added = median(a - b for a, b in zip(cost, samples["bare @checkpoint"], strict=True))
+        rows.append(("langchain middleware", median(cost), added, added))
     for client in HTTP_CLIENTS:
-        if f"{client} captured" in medians:
-            captured, plain = medians[f"{client} captured"], medians[f"{client} uncaptured"]
-            by_hand = medians[f"{client} in @checkpoint"] - plain
+        if f"{client} captured" in samples:
+            captured, plain = f"{client} captured", f"{client} uncaptured"
+            by_hand = _paired(samples, f"{client} in @checkpoint", plain)
             rows.append((f"{client} bare @checkpoint", by_hand, None, None))
-            cost = captured - plain
-            rows.append((f"{client} capture", cost, cost - by_hand, cost - bare))
+            cost = _paired(samples, captured, plain)
+            added = _paired(samples, captured, f"{client} in @checkpoint")
+            alone = median(
+                c - p - b
+                for c, p, b in zip(
+                    samples[captured], samples[plain], samples["bare @checkpoint"], strict=True
+                )
+            )
+            rows.append((f"{client} capture", cost, added, alone))
     return rows
 
 
@@ -410,8 +439,11 @@ def main() -> int:
     cases = integration_cases(base, TOOL, INPUT, OUTPUT, clients=clients, varied=args.varied)
     load_start = _load()
     try:
-        for _ in range(args.batches):  # interleaved: the machine's noise hits every case alike
-            for case in cases.values():
+        # Interleaved, so the machine's noise hits every case alike; every other round in
+        # reverse, so no case always runs right after the same other one.
+        for round_no in range(args.batches):
+            order = list(cases.values())
+            for case in order if round_no % 2 == 0 else reversed(order):
                 case.samples.append(batch_us(case, args.calls))
     finally:
         close_all(cases)
@@ -422,14 +454,15 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.clock} clock, ", end="")
     print(f"json backend {backend}, fixtures on {args.dir}, redaction on")
     print(f"payload: {'varied every call' if args.varied else 'the same every call'}; ", end="")
-    print(f"median of {args.batches} interleaved batches of {args.calls} calls")
+    print(f"median of {args.batches} interleaved batches of {args.calls} calls (differences:")
+    print("median of the differences between batches of the same round)")
     print(f"load average at start {load_start}, at end {_load()}\n")
     for name, value in medians.items():
         print(f"  {name:>24}: {value:8.1f} µs per call")
     print()
     head = f"{'integration':>28} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs"
     print(head + f" | {'over bare alone':>15}")
-    for name, value, added, alone in overheads(medians):
+    for name, value, added, alone in overheads({n: c.samples for n, c in cases.items()}):
         met = "" if added is None else ("met" if added <= 15.0 else "not met")
         extra = "" if added is None else f"{added:+.1f}"
         other = "" if alone is None else f"{alone:+.1f}"

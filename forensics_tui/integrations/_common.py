@@ -9,13 +9,13 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 from __future__ import annotations
 
 import contextvars
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from forensics_tui.capture.calls import current_call, current_recorder
+from forensics_tui.capture.jsonio import loads
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -179,7 +179,7 @@ def decode_json(value: Any) -> Any:
     """A string holding JSON as the value it encodes; anything else unchanged."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            return loads(value)
         except ValueError:
             return value
     return value

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from forensics_tui.capture.calls import context_parent
+from forensics_tui.capture.jsonio import loads
 from forensics_tui.integrations._common import (
     CallFacts,
     child_recorder,
@@ -53,30 +54,10 @@ _ID_SEGMENT = re.compile(
     r"|[0-9a-fA-F]{16,}|(?=[^/]*\d)[A-Za-z0-9_-]{24,})$"
 )
 _JSON_TYPE = re.compile(r"^application/([\w.+-]*\+)?json\b|^text/json\b", re.IGNORECASE)
-# orjson reads integers past 64 bits as floats: a body with a run of 19+ digits is parsed by
-# the stdlib, which keeps them exact.  Found by mapping digits to "0" and the rest to " " and
-# looking for 19 zeros: a tenth of the cost of the regex ``\d{19}`` over a typical body.
-_DIGITS_AS_ZEROS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
-_LONG_RUN = b"0" * 19
 _PHRASES = {int(code): code.phrase for code in HTTPStatus}  # the enum's call costs ~1 µs
 _warned = False
 _names: dict[tuple[str, str], str] = {}  # (method, url) -> tool name: pure, so cached
 _NAMES_MAX = 4096
-try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is an optional speed-up
-    _fast_loads = None
-
-
-def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)``; through orjson when it is installed and reads it the same way
-    (UTF-8, no NaN/Infinity, no integer past 64 bits: anything else goes to the stdlib)."""
-    if _fast_loads is not None and _LONG_RUN not in raw.translate(_DIGITS_AS_ZEROS):
-        try:
-            return _fast_loads(raw)
-        except ValueError:
-            pass
-    return json.loads(raw)
 
 
 @dataclass
@@ -94,6 +75,16 @@ class Settings:
 
 def suppressed() -> bool:
     return _SUPPRESS.get()
+
+
+def suppress() -> contextvars.Token[bool]:
+    """``no_capture()`` entered by hand (a generator context costs ~2 µs a request); undo it
+    with ``unsuppress(token)``."""
+    return _SUPPRESS.set(True)
+
+
+def unsuppress(token: contextvars.Token[bool]) -> None:
+    _SUPPRESS.reset(token)
 
 
 @contextmanager
@@ -164,7 +155,7 @@ def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -
     ctype = (content_type or "").lower()
     if _JSON_TYPE.match(ctype) and len(raw) <= limit * 4:
         try:
-            return _loads(raw), False
+            return loads(raw), False
         except ValueError:
             pass
     charset = "utf-8"

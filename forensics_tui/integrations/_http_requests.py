@@ -13,8 +13,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from forensics_tui.integrations._common import on_failure
-from forensics_tui.integrations._http_record import Settings, begin, is_streaming, no_capture
+from forensics_tui.integrations._http_record import (
+    Settings,
+    begin,
+    is_streaming,
+    suppress,
+    unsuppress,
+)
 from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned
 
 __all__ = ["requests_patches"]
@@ -22,10 +27,9 @@ __all__ = ["requests_patches"]
 _VERSIONS = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
 
 
-def _tee_response(response: Any, tee: BodyTee) -> None:
+def _tee_response(response: Any, tee: BodyTee, utils: Any) -> None:
     original = response.iter_content
     original_close = response.close
-    utils = importlib.import_module("requests.utils")
 
     def raw_chunks(chunk_size: int | None) -> Any:
         try:
@@ -59,6 +63,7 @@ def _tee_response(response: Any, tee: BodyTee) -> None:
 
 def requests_patches(settings: Settings) -> list[tuple[type, str, Any]]:
     adapters = importlib.import_module("requests.adapters")
+    utils = importlib.import_module("requests.utils")
     orig = adapters.HTTPAdapter.__dict__["send"]
 
     def send(self: Any, request: Any, stream: bool = False, timeout: Any = None, **kw: Any) -> Any:
@@ -74,8 +79,14 @@ def requests_patches(settings: Settings) -> list[tuple[type, str, Any]]:
         )
         if ex is None:
             return orig(self, request, stream=stream, timeout=timeout, **kw)
-        with on_failure(ex.failure), no_capture():
+        token = suppress()  # urllib3 underneath is part of this exchange, not another one
+        try:  # not ``with on_failure(...), no_capture()``: generator contexts cost µs a request
             response = orig(self, request, stream=stream, timeout=timeout, **kw)
+        except BaseException as exc:
+            ex.failure(exc)
+            raise
+        finally:
+            unsuppress(token)
         pairs = list(response.headers.items())
         tee = BodyTee(
             ex,
@@ -85,7 +96,7 @@ def requests_patches(settings: Settings) -> list[tuple[type, str, Any]]:
             http_version=_VERSIONS.get(getattr(response.raw, "version", 0)),
             streamed=stream or is_streaming(pairs),
         )
-        _tee_response(response, tee)
+        _tee_response(response, tee, utils)
         return response
 
     return [(adapters.HTTPAdapter, "send", send)]

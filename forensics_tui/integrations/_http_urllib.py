@@ -17,7 +17,6 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from forensics_tui.integrations._common import on_failure
 from forensics_tui.integrations._http_record import Settings, begin, is_streaming
 from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned
 
@@ -146,8 +145,11 @@ def urllib_patches(settings: Settings) -> list[tuple[type, str, Any]]:
         )
         if ex is None:
             return orig(self, http_class, req, **kw)
-        with on_failure(ex.failure):
+        try:  # not ``with on_failure(...)``: a generator context costs ~2 µs
             resp = orig(self, http_class, req, **kw)
+        except BaseException as exc:
+            ex.failure(exc)
+            raise
         _tee_stdlib(resp, ex)
         return resp
 
@@ -205,9 +207,11 @@ def urllib3_patches(settings: Settings) -> list[tuple[type, str, Any]]:
         if ex is None:
             return orig(self, method, url, body, headers, **kw)
         token = _IN_URLLIB3.set(True)
-        try:
-            with on_failure(ex.failure):
-                resp = orig(self, method, url, body, headers, **kw)
+        try:  # not ``with on_failure(...)``: a generator context costs ~2 µs
+            resp = orig(self, method, url, body, headers, **kw)
+        except BaseException as exc:
+            ex.failure(exc)
+            raise
         finally:
             _IN_URLLIB3.reset(token)
         _tee_urllib3(resp, ex, full)

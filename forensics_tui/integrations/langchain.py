@@ -60,9 +60,8 @@ def _result(result: Any, facts: CallFacts | None) -> tuple[Any, str, dict[str, A
             status, error = real_failure(error, facts, "langchain")
             return None, status or "error", error
         return output, "ok", None
-    update = getattr(result, "update", None)  # a langgraph Command
-    if update is not None:
-        return {"command": update}, "ok", None
+    if type(result).__name__ == "Command":  # a langgraph Command (not ``.update`` alone: a
+        return {"command": getattr(result, "update", None)}, "ok", None  # dict has one too)
     return decode_json(result), "ok", None
 
 

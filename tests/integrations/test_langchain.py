@@ -124,3 +124,21 @@ def test_async_middleware_links_http_made_by_the_tool(
     tool_call, exchange = read_fixtures(tmp_path, "run1")
     assert tool_call["output"] == {"error": "token_expired", "items": []}
     assert exchange["meta"]["parent_call"] == tool_call["call_id"]
+
+
+def test_middleware_records_a_plain_dict_result_and_a_command(tmp_path: Path) -> None:
+    """A dict has an ``update`` method too: it must not be taken for a langgraph Command."""
+    from types import SimpleNamespace
+
+    from langgraph.types import Command
+
+    rec = Recorder(tmp_path, "run1")
+    middleware = ForensicsMiddleware(rec)
+    request = SimpleNamespace(tool_call={"name": "lookup", "args": {"user_id": 7}, "id": "c1"})
+    result = {"user": 7, "tier": "gold"}
+    assert middleware.wrap_tool_call(request, lambda r: result) is result
+    command = Command(update={"tier": "gold"})
+    assert middleware.wrap_tool_call(request, lambda r: command) is command
+    plain, cmd = read_fixtures(tmp_path, "run1")
+    assert (plain["status"], plain["output"]) == ("ok", {"user": 7, "tier": "gold"})
+    assert (cmd["status"], cmd["output"]) == ("ok", {"command": {"tier": "gold"}})
