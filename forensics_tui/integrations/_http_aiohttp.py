@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from forensics_tui.integrations._http_record import Settings, begin, is_streaming
-from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned
+from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned, unpatch
 
 __all__ = ["aiohttp_patches"]
 
@@ -113,6 +113,7 @@ def _tee(resp: Any, ex: Any, streams: Any) -> None:
                 tee.abandon("closed_early")
 
         setattr(resp, name, closing)
+    tee.on_close = unpatch(resp, ("release", "close"))
     finalize_abandoned(resp, tee)
 
 

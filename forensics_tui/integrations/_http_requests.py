@@ -20,7 +20,7 @@ from forensics_tui.integrations._http_record import (
     suppress,
     unsuppress,
 )
-from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned
+from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned, unpatch
 
 __all__ = ["requests_patches"]
 
@@ -58,6 +58,7 @@ def _tee_response(response: Any, tee: BodyTee, utils: Any) -> None:
 
     response.iter_content = iter_content
     response.close = close
+    tee.on_close = unpatch(response, ("iter_content", "close"))
     finalize_abandoned(response, tee)
 
 

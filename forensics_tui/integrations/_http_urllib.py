@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from forensics_tui.integrations._http_record import Settings, begin, is_streaming
-from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned
+from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned, unpatch
 
 __all__ = ["urllib3_patches", "urllib_patches"]
 
@@ -34,6 +34,11 @@ class _Reads:
         self.resp, self.tee, self.finished = resp, tee, finished
         self.depth = 0
         self.released_inside = False
+        self.names: list[str] = []  # patched on the instance: undone when the tee closes
+        tee.on_close = self._unpatch
+
+    def _unpatch(self) -> None:
+        unpatch(self.resp, tuple(self.names))()
 
     def wrap(self, name: str, counts: Callable[[Any, Any], Any]) -> None:
         original = getattr(self.resp, name, None)
@@ -59,6 +64,7 @@ class _Reads:
             return result
 
         setattr(self.resp, name, read)
+        self.names.append(name)
 
     def wrap_generator(self, name: str) -> None:
         original = getattr(self.resp, name, None)
@@ -83,6 +89,7 @@ class _Reads:
             tee.end()
 
         setattr(self.resp, name, chunks)
+        self.names.append(name)
 
     def wrap_close(self, name: str, complete: Callable[[], bool]) -> None:
         original = getattr(self.resp, name, None)
@@ -101,6 +108,7 @@ class _Reads:
                 self.tee.abandon("closed_early")
 
         setattr(self.resp, name, close)
+        self.names.append(name)
 
 
 def _data(result: Any, args: Any) -> Any:
