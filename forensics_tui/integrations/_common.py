@@ -9,7 +9,7 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,6 @@ __all__ = [
     "CallFacts",
     "ScopeToken",
     "active_recorder",
-    "call_scope",
     "child_recorder",
     "current_facts",
     "decode_json",
@@ -33,7 +32,6 @@ __all__ = [
     "failure_status",
     "finish_failed",
     "is_timeout",
-    "on_failure",
     "pick_recorder",
     "real_failure",
     "using_recorder",
@@ -94,7 +92,8 @@ ScopeToken = tuple[Any, Any, Any, CallFacts]
 
 def enter_scope(recorder: Recorder, handle: Any) -> ScopeToken:
     """Make ``recorder`` active and ``handle`` the current call in this context (see
-    ``call_scope``); for callback APIs whose start and end are separate calls."""
+    ``exit_scope``): HTTP exchanges (and nested calls) made meanwhile land in the same run
+    and carry ``meta.parent_call``; their failures are noted in the returned ``CallFacts``."""
     facts = CallFacts(getattr(handle, "call_id", None))
     return (current_call.set(facts.call_id), _ACTIVE.set(recorder), _FACTS.set(facts), facts)
 
@@ -107,20 +106,6 @@ def exit_scope(token: ScopeToken) -> None:
             cvar.reset(tok)
         except ValueError:  # set in another context: it ends with its task
             continue
-
-
-@contextmanager
-def call_scope(recorder: Recorder, handle: Any) -> Iterator[CallFacts]:
-    """While inside, ``recorder`` is active and ``current_call_id()`` is ``handle.call_id``.
-
-    So HTTP exchanges (and nested calls) made by the tool land in the same run and carry
-    ``meta.parent_call``; their failures are noted in the yielded ``CallFacts``.
-    """
-    token = enter_scope(recorder, handle)
-    try:
-        yield token[3]
-    finally:
-        exit_scope(token)
 
 
 def is_timeout(exc: BaseException) -> bool:
@@ -163,16 +148,6 @@ def with_child_facts(error: Any, facts: CallFacts | None) -> Any:
 def finish_failed(handle: Any, exc: BaseException, facts: CallFacts | None = None) -> None:
     """Finish a call in flight with the exception that ended it (and its HTTP child's facts)."""
     handle.finish(None, failure_status(exc), error=with_child_facts(exc, facts))
-
-
-@contextmanager
-def on_failure(record: Callable[[BaseException], object]) -> Iterator[None]:
-    """Hand an exception escaping the block to ``record``, then let it propagate unchanged."""
-    try:
-        yield
-    except BaseException as exc:
-        record(exc)
-        raise
 
 
 def decode_json(value: Any) -> Any:

@@ -83,8 +83,8 @@ class ForensicsMiddleware(AgentMiddleware):
         meta = {"integration": "langchain", "tool_call_id": call.get("id")}
         return recorder, recorder.start_call(call.get("name"), call.get("args"), meta=meta)
 
-    # The scope is entered and left by hand, not with ``call_scope``/``on_failure``: two
-    # generator context managers cost about a third of what the middleware adds to a call.
+    # The scope is entered and left by hand: two generator context managers cost about a
+    # third of what the middleware added to a call.
     def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
         recorder, handle = self._start(request)
         token = enter_scope(recorder, handle)

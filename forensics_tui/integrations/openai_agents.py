@@ -45,7 +45,6 @@ from agents.tracing.span_data import FunctionSpanData
 from forensics_tui.integrations._common import (
     CallFacts,
     ScopeToken,
-    call_scope,
     decode_json,
     enter_scope,
     exit_scope,
@@ -105,9 +104,13 @@ def _instrument(tool: FunctionTool) -> None:
         live = _live(ctx)
         if live is None:
             return await invoke(ctx, arguments)
+        token = enter_scope(live.recorder, live.handle)  # by hand: cheaper than a context manager
+        live.facts = token[3]
         try:
-            with call_scope(live.recorder, live.handle) as live.facts:
+            try:
                 return await invoke(ctx, arguments)
+            finally:
+                exit_scope(token)
         except asyncio.CancelledError:
             live.timed_out = tool.timeout_seconds is not None
             if live.timed_out and tool.timeout_behavior == "raise_exception":
