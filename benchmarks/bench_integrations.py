@@ -244,6 +244,163 @@ def _varied(inp: dict, out: dict) -> tuple[Callable[[], dict], Callable[[], dict
     return fresh_in, fresh_out
 
 
+FRAMEWORKS = ("langchain middleware", "pydantic-ai capability", "openai-agents hooks")
+Cases = tuple[dict[str, "Case"], Callable[[], Any]]
+
+
+def _three(
+    name: str, run: Callable[[Callable[[], dict]], Any], capture: Callable[[], Any], tool: Any
+) -> dict[str, Case]:
+    """A framework's three cases: ``run(tool_body)`` drives one tool call through the
+    framework; uncaptured with the plain tool, ``in @checkpoint`` with the tool decorated
+    (recording it by hand, amid the same framework work), ``captured`` through the
+    integration (``capture(tool_body)``)."""
+    return {
+        f"{name} uncaptured": Case(lambda: run(tool)),
+        f"{name} in @checkpoint": Case(lambda: run(tool.by_hand)),
+        f"{name} captured": Case(capture),
+    }
+
+
+class _Tool:
+    """The benchmark's tool: ``__call__`` returns the payload; ``by_hand`` is the same
+    function under ``@checkpoint`` (its own recorder)."""
+
+    def __init__(self, base: Path, name: str, tool: str, fresh_out: Callable[[], dict]) -> None:
+        self.fresh_out = fresh_out
+
+        @checkpoint(tool, recorder=Recorder(base, f"by-hand-{name}"))
+        def by_hand(**kwargs: Any) -> dict:
+            return fresh_out()
+
+        self.by_hand = by_hand
+
+    def __call__(self, **kwargs: Any) -> dict:
+        return self.fresh_out()
+
+
+def _langchain_cases(
+    base: Path, tool: str, fresh_in: Callable[[], dict], fresh_out: Callable[[], dict]
+) -> Cases:
+    """``ForensicsMiddleware.wrap_tool_call`` around what LangChain's tool node hands it: the
+    tool's dict as JSON text in a ``ToolMessage``."""
+    from langchain_core.messages import ToolMessage
+
+    from forensics_tui.integrations.langchain import ForensicsMiddleware
+
+    middleware = ForensicsMiddleware(Recorder(base, "langchain"))
+    body = _Tool(base, "langchain", tool, fresh_out)
+
+    def node(fn: Callable[..., dict], request: Any) -> Any:
+        return ToolMessage(content=json.dumps(fn(**request.tool_call["args"])), tool_call_id="1")
+
+    def request() -> Any:
+        return SimpleNamespace(tool_call={"name": tool, "args": fresh_in(), "id": "call_1"})
+
+    def run(fn: Callable[..., dict]) -> Any:
+        return node(fn, request())
+
+    def captured() -> Any:
+        return middleware.wrap_tool_call(request(), lambda r: node(body, r))
+
+    return _three("langchain middleware", run, captured, body), lambda: None
+
+
+def _pydantic_ai_cases(
+    base: Path, tool: str, fresh_in: Callable[[], dict], fresh_out: Callable[[], dict]
+) -> Cases:
+    """``ForensicsCapability.wrap_tool_execute`` around an async tool, on one event loop."""
+    from pydantic_ai.messages import ToolCallPart
+
+    from forensics_tui.integrations.pydantic_ai import ForensicsCapability
+
+    capability = ForensicsCapability(recorder=Recorder(base, "pydantic-ai"))
+    loop = asyncio.new_event_loop()
+    ctx = SimpleNamespace(run_step=1, retry=0)  # what the capability reads of a RunContext
+    tool_def = SimpleNamespace(timeout=None)
+    body = _Tool(base, "pydantic-ai", tool, fresh_out)
+
+    def handler_of(fn: Callable[..., dict]) -> Callable[[dict], Any]:
+        async def handler(args: dict) -> dict:
+            return fn(**args)
+
+        return handler
+
+    plain_handler = handler_of(body)
+
+    def run(fn: Callable[..., dict]) -> Any:
+        args = fresh_in()
+        ToolCallPart(tool_name=tool, args=args, tool_call_id="call_1")  # made by the framework
+        handler = plain_handler if fn is body else handler_of(fn)
+        return loop.run_until_complete(handler(args))
+
+    def captured() -> Any:
+        args = fresh_in()
+        call = ToolCallPart(tool_name=tool, args=args, tool_call_id="call_1")
+        execute = capability.wrap_tool_execute(
+            ctx,  # type: ignore[arg-type]
+            call=call,
+            tool_def=tool_def,  # type: ignore[arg-type]
+            args=args,
+            handler=plain_handler,
+        )
+        return loop.run_until_complete(execute)
+
+    return _three("pydantic-ai capability", run, captured, body), loop.close
+
+
+def _openai_agents_cases(
+    base: Path, tool: str, fresh_in: Callable[[], dict], fresh_out: Callable[[], dict]
+) -> Cases:
+    """``ForensicsHooks``: ``on_tool_start``, the instrumented ``FunctionTool`` invoked as the
+    SDK invokes it (JSON arguments, a fresh ``ToolContext`` per call), ``on_tool_end``."""
+    from agents import Agent, function_tool
+    from agents.tool_context import ToolContext
+
+    from forensics_tui.integrations.openai_agents import ForensicsHooks
+
+    body = _Tool(base, "openai-agents", tool, fresh_out)
+
+    def crm_lookup(customer: str, query: str, limit: int, include_closed: bool) -> dict:
+        return body()
+
+    def crm_lookup_by_hand(customer: str, query: str, limit: int, include_closed: bool) -> dict:
+        return body.by_hand(
+            customer=customer, query=query, limit=limit, include_closed=include_closed
+        )
+
+    hooked, plain = function_tool(crm_lookup), function_tool(crm_lookup)
+    by_hand = function_tool(crm_lookup_by_hand, name_override="crm_lookup")
+    agent = Agent(name="bench", tools=[hooked])
+    hooks = ForensicsHooks(Recorder(base, "openai-agents"))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(hooks.on_agent_start(None, agent))  # instruments ``hooked``
+
+    def context() -> tuple[Any, str]:
+        arguments = json.dumps(fresh_in())
+        ctx = ToolContext(None, tool_name=tool, tool_call_id="call_1", tool_arguments=arguments)
+        return ctx, arguments
+
+    async def through_hooks() -> Any:
+        ctx, arguments = context()
+        await hooks.on_tool_start(ctx, agent, hooked)
+        result = await hooked.on_invoke_tool(ctx, arguments)
+        await hooks.on_tool_end(ctx, agent, hooked, result)
+        return result
+
+    async def without(fn: Any) -> Any:
+        ctx, arguments = context()
+        return await fn.on_invoke_tool(ctx, arguments)
+
+    def run(fn: Callable[..., dict]) -> Any:
+        return loop.run_until_complete(without(plain if fn is body else by_hand))
+
+    return (
+        _three("openai-agents hooks", run, lambda: loop.run_until_complete(through_hooks()), body),
+        loop.close,
+    )
+
+
 def integration_cases(
     base: Path,
     tool: str,
@@ -264,31 +421,24 @@ def integration_cases(
         return fresh_out()
 
     cases["bare @checkpoint"] = Case(lambda: bare(**fresh_in()))
-    try:
-        from langchain_core.messages import ToolMessage
+    closers: list[Callable[[], Any]] = []
+    for make in (_langchain_cases, _pydantic_ai_cases, _openai_agents_cases):
+        try:
+            made, close = make(base, tool, fresh_in, fresh_out)
+        except ImportError:
+            continue
+        cases.update(made)
+        closers.append(close)
 
-        from forensics_tui.integrations.langchain import ForensicsMiddleware
-    except ImportError:
-        pass
-    else:
-        middleware = ForensicsMiddleware(Recorder(base, "langchain"))
+    def close_all() -> None:
+        for close in closers:
+            close()
 
-        def run_tool(request: Any) -> Any:
-            # What LangChain's tool node hands the middleware: the tool's dict as JSON text
-            # in a ToolMessage (the message is the framework's cost, made here uncaptured too).
-            return ToolMessage(content=json.dumps(fresh_out()), tool_call_id="call_1")
-
-        def through_middleware() -> Any:
-            request = SimpleNamespace(tool_call={"name": tool, "args": fresh_in(), "id": "call_1"})
-            return middleware.wrap_tool_call(request, run_tool)
-
-        cases["langchain tool uncaptured"] = Case(lambda: run_tool(None))
-
-        cases["langchain middleware"] = Case(through_middleware)
+    cases["bare @checkpoint"].close = close_all
     if not clients:
         return cases
     server = LoopbackServer(json.dumps(out).encode(), varied)
-    closers: list[Callable[[], Any]] = []
+    closers.append(server.close)
     for client in clients:
         try:
             get, close = _http_getter(client, server.url, varied)
@@ -299,13 +449,6 @@ def integration_cases(
         cases[f"{client} uncaptured"] = Case(get)
         cases[f"{client} in @checkpoint"] = Case(_by_hand(get, tool, base, client))
         cases[f"{client} captured"] = Case(get, _http_install(rec, client))
-
-    def close_all() -> None:
-        for close in closers:
-            close()
-        server.close()
-
-    cases["bare @checkpoint"].close = close_all
     return cases
 
 
@@ -342,37 +485,31 @@ def overheads(
     """(integration, µs per call, µs added over a bare call, µs added over bare alone), each a
     median of per-round differences (``samples``: name -> one batch's µs per round).
 
-    LangChain middleware against the bare ``@checkpoint`` of the same function.  An HTTP
-    client's capture (captured - uncaptured) against the bare ``@checkpoint`` wrapped around
-    the same uncaptured request (``<client> in @checkpoint`` - uncaptured): the same work amid
-    the same request, so both pay the same cold caches.  The last column subtracts the bare
-    call measured alone instead, in a loop that keeps its code and data hot: the same Python
-    runs slower between real requests (``--interleave-probe`` measures by how much)."""
+    For each framework hook (LangChain middleware, pydantic-ai capability, OpenAI Agents
+    hooks) and each HTTP client: its cost is ``captured - uncaptured``; the bare call it is
+    compared with is the same tool (the same request) recorded by hand with ``@checkpoint``,
+    driven the same way (``in @checkpoint - uncaptured``): the same work amid the same
+    framework or request code, so both pay the same cold CPU caches.  The last column
+    subtracts the bare call measured alone instead, in a loop that keeps its code and data
+    hot: the same Python runs slower amid real work (``--interleave-probe`` measures it)."""
     bare = median(samples["bare @checkpoint"])
     rows: list[tuple[str, float, float | None, float | None]] = [
         ("bare @checkpoint", bare, None, None)
     ]
-    if "langchain middleware" in samples:
-        uncaptured = samples.get("langchain tool uncaptured")
-        cost = samples["langchain middleware"]
-        if uncaptured is not None:
-            cost = [a - b for a, b in zip(cost, uncaptured, strict=True)]
-        added = median(a - b for a, b in zip(cost, samples["bare @checkpoint"], strict=True))
-        rows.append(("langchain middleware", median(cost), added, added))
-    for client in HTTP_CLIENTS:
-        if f"{client} captured" in samples:
-            captured, plain = f"{client} captured", f"{client} uncaptured"
-            by_hand = _paired(samples, f"{client} in @checkpoint", plain)
-            rows.append((f"{client} bare @checkpoint", by_hand, None, None))
+    for name in (*FRAMEWORKS, *HTTP_CLIENTS):
+        if f"{name} captured" in samples:
+            captured, plain = f"{name} captured", f"{name} uncaptured"
+            by_hand = _paired(samples, f"{name} in @checkpoint", plain)
+            rows.append((f"{name} bare @checkpoint", by_hand, None, None))
             cost = _paired(samples, captured, plain)
-            added = _paired(samples, captured, f"{client} in @checkpoint")
+            added = _paired(samples, captured, f"{name} in @checkpoint")
             alone = median(
                 c - p - b
                 for c, p, b in zip(
                     samples[captured], samples[plain], samples["bare @checkpoint"], strict=True
                 )
             )
-            rows.append((f"{client} capture", cost, added, alone))
+            rows.append((f"{name} capture", cost, added, alone))
     return rows
 
 
@@ -458,15 +595,15 @@ def main() -> int:
     print("median of the differences between batches of the same round)")
     print(f"load average at start {load_start}, at end {_load()}\n")
     for name, value in medians.items():
-        print(f"  {name:>24}: {value:8.1f} µs per call")
+        print(f"  {name:>40}: {value:8.1f} µs per call")
     print()
-    head = f"{'integration':>28} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs"
+    head = f"{'integration':>40} | {'µs per call':>11} | {'added over bare':>15} | <= 15 µs"
     print(head + f" | {'over bare alone':>15}")
     for name, value, added, alone in overheads({n: c.samples for n, c in cases.items()}):
         met = "" if added is None else ("met" if added <= 15.0 else "not met")
         extra = "" if added is None else f"{added:+.1f}"
         other = "" if alone is None else f"{alone:+.1f}"
-        print(f"{name:>28} | {value:11.1f} | {extra:>15} | {met:>8} | {other:>15}")
+        print(f"{name:>40} | {value:11.1f} | {extra:>15} | {met:>8} | {other:>15}")
     return 0
 
 

@@ -300,12 +300,15 @@ class Recorder:
         replay: Any = None,
         meta: Any = None,
         pending: bool = True,
+        reserve: bool = False,
     ) -> CallHandle:
         """Write the ``pending`` fixture of a call that is starting; finish it on the handle.
 
         ``pending=False`` prepares the call without writing: ``write_pending(handle)`` writes
         the pending fixture later (a call still running after a while), and a call finished
-        first is written once, as its final fixture (its seq taken when it is written)."""
+        first is written once, as its final fixture (its seq taken when it is written).
+        ``reserve=True`` (with ``pending=False``) takes the seq now, so the handle's
+        ``call_id`` can be handed to nested calls before anything is written."""
         handle = CallHandle(self, _tool_name(tool, self.redactor), b"null", [])
         try:
             if self._all_plain(input, replay, meta):  # one scan for all three fields
@@ -321,6 +324,11 @@ class Recorder:
                 self._write_new(
                     self._head(handle, "pending", None, None, None, []), handle, handle._ts
                 )
+            elif reserve:
+                if not self._started:
+                    self._ensure_started(handle._ts)
+                seq = self._counter.next()
+                handle.seq, handle.call_id = seq, f"{self.run_id}-{seq:06d}"
         except Exception as exc:
             self._drop(exc)
         return handle
@@ -329,9 +337,13 @@ class Recorder:
         """The ``pending`` fixture of a call started with ``pending=False``, unless it is already
         written or the call finished; callers keep this and ``finish`` from running at once."""
         try:
-            if handle._done or handle.seq is not None:
+            if handle._done or handle.path is not None:
                 return
-            self._write_new(self._head(handle, "pending", None, None, None, []), handle, handle._ts)
+            fixture = self._head(handle, "pending", None, None, None, [])
+            if handle.seq is None:
+                self._write_new(fixture, handle, handle._ts)
+            else:
+                self._write_reserved(fixture, handle)
         except Exception as exc:
             self._drop(exc)
 
@@ -468,8 +480,10 @@ class Recorder:
         fixture["duration_ms"] = duration
         if fixture["status"] in _FAILED:
             self._failures += 1
-        if handle.seq is None:  # the pending write never got a seq
-            return self._write_new(fixture, handle, handle._ts)
+        if handle.path is None:  # nothing written yet: this is the call's first file
+            if handle.seq is None:
+                return self._write_new(fixture, handle, handle._ts)
+            return self._write_reserved(fixture, handle)
         name = fixture_name(handle.seq, self._slug(handle.tool))
         self._write(name, self._encode(fixture, handle._input))
         handle.path = self._child(name)
@@ -497,6 +511,22 @@ class Recorder:
             return self._encode(fixture, raw_input)
 
         return self._write_first(fixture["tool"], render, handle, start)
+
+    def _write_reserved(self, fixture: dict, handle: CallHandle) -> Path:
+        """A call's first file at the seq it was given at start (``reserve``, or a first write
+        that failed): created, never replacing an entry.  If that name was taken meanwhile (a
+        writer outside the counter) or the run directory vanished, the next free seq is used,
+        and the call gets a new ``call_id``."""
+        seq = handle.seq
+        assert seq is not None
+        name = fixture_name(seq, self._slug(handle.tool))
+        fixture["seq"], fixture["call_id"] = seq, handle.call_id
+        try:
+            create_new(self._dir, name, self._encode(fixture, handle._input))
+        except (FileExistsError, FileNotFoundError):
+            return self._write_new(fixture, handle, handle._ts)
+        handle.path = self._child(name)
+        return handle.path
 
     def _write_first(
         self, tool: str, render: Callable[[int], bytes], handle: CallHandle | None, start: float

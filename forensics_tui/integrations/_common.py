@@ -9,6 +9,7 @@ runs, so the HTTP exchanges that tool makes land in the same run.
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from forensics_tui.capture.calls import current_call, current_recorder
 from forensics_tui.capture.jsonio import loads
+from forensics_tui.integrations._http_pending import DEFAULT_DELAY, defer
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
 
 __all__ = [
+    "DEFAULT_DELAY",
     "CallFacts",
+    "DeferredCall",
     "ScopeToken",
     "active_recorder",
     "child_recorder",
@@ -34,6 +38,7 @@ __all__ = [
     "is_timeout",
     "pick_recorder",
     "real_failure",
+    "start_deferred",
     "using_recorder",
     "with_child_facts",
 ]
@@ -85,6 +90,54 @@ def using_recorder(recorder: Recorder | None) -> Iterator[None]:
         yield
     finally:
         _ACTIVE.reset(token)
+
+
+class DeferredCall:
+    """A tool call whose pending fixture waits: ``_http_pending``'s timer writes it if the
+    call still runs after a delay; a call that ends sooner is written once, as its final
+    fixture.  Its seq is reserved when it starts, so its ``call_id`` links nested calls (HTTP)
+    at once.  Has the ``finish``/``call_id`` of a ``CallHandle``."""
+
+    __slots__ = ("_done", "_lock", "handle", "recorder")
+
+    def __init__(self, recorder: Recorder, handle: Any) -> None:
+        self.recorder, self.handle = recorder, handle
+        self._done = False
+        self._lock = threading.Lock()
+
+    @property
+    def call_id(self) -> str | None:
+        return self.handle.call_id
+
+    def write_pending(self) -> None:
+        with self._lock:  # never while ``finish`` writes the final fixture
+            if not self._done:
+                self.recorder.write_pending(self.handle)
+
+    def finish(
+        self,
+        output: Any = None,
+        status: str = "ok",
+        *,
+        error: Any = None,
+        replay: Any = None,
+        meta: Any = None,
+    ) -> Any:
+        with self._lock:
+            self._done = True
+            return self.handle.finish(output, status, error=error, replay=replay, meta=meta)
+
+
+def start_deferred(
+    recorder: Recorder, tool: Any, input: Any, *, meta: Any = None, delay: float = DEFAULT_DELAY
+) -> DeferredCall:
+    """``recorder.start_call`` with the pending fixture deferred by ``delay`` seconds (0: at
+    once): most tool calls end sooner and cost one write instead of two."""
+    handle = recorder.start_call(tool, input, meta=meta, pending=delay <= 0, reserve=delay > 0)
+    call = DeferredCall(recorder, handle)
+    if delay > 0:
+        defer(call, delay)
+    return call
 
 
 ScopeToken = tuple[Any, Any, Any, CallFacts]

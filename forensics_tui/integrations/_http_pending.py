@@ -20,7 +20,9 @@ from collections import deque
 from time import monotonic
 from typing import Protocol
 
-__all__ = ["PendingTimer", "defer", "flush"]
+__all__ = ["DEFAULT_DELAY", "PendingTimer", "defer", "flush"]
+
+DEFAULT_DELAY = 0.05  # seconds a call may run before its pending fixture is written
 
 
 class Deferred(Protocol):

@@ -30,7 +30,7 @@ from forensics_tui.integrations._common import (
     current_facts,
     failure_status,
 )
-from forensics_tui.integrations._http_pending import defer
+from forensics_tui.integrations._http_pending import DEFAULT_DELAY, defer
 
 if TYPE_CHECKING:
     from forensics_tui.capture import Recorder
@@ -70,7 +70,7 @@ class Settings:
     max_buffer: int = 10 * 1024 * 1024  # kept for compatibility: bodies are teed, never buffered
     # seconds an exchange may run before its pending fixture is written (0: at once); one that
     # ends sooner is written once, as its final fixture
-    pending_after: float = 0.05
+    pending_after: float = DEFAULT_DELAY
 
 
 def suppressed() -> bool:

@@ -43,6 +43,7 @@ from agents.tracing import TracingProcessor
 from agents.tracing.span_data import FunctionSpanData
 
 from forensics_tui.integrations._common import (
+    DEFAULT_DELAY,
     CallFacts,
     ScopeToken,
     decode_json,
@@ -51,6 +52,7 @@ from forensics_tui.integrations._common import (
     is_timeout,
     pick_recorder,
     real_failure,
+    start_deferred,
     with_child_facts,
 )
 
@@ -160,10 +162,20 @@ def _finish_failed(ctx: Any, live: _Live, exc: BaseException | None) -> None:
 
 
 class ForensicsHooks(RunHooks):
-    """Record every function-tool call of a run; ``recorder`` defaults to ``get_recorder()``."""
+    """Record every function-tool call of a run; ``recorder`` defaults to ``get_recorder()``.
 
-    def __init__(self, recorder: Recorder | None = None) -> None:
+    A call's pending fixture is written once it has run ``pending_after`` seconds (0: at once);
+    a call that ends sooner is written once, as its final fixture (its ``call_id`` is fixed
+    when it starts, so HTTP it makes links to it either way).
+    """
+
+    def __init__(
+        self, recorder: Recorder | None = None, *, pending_after: float = DEFAULT_DELAY
+    ) -> None:
         self.recorder = recorder
+        # seconds a tool call may run before its pending fixture is written (0: at once); a
+        # call that ends sooner is written once, as its final fixture
+        self.pending_after = pending_after
 
     async def on_agent_start(self, context: Any, agent: Any) -> None:
         for tool in getattr(agent, "tools", None) or []:
@@ -175,7 +187,7 @@ class ForensicsHooks(RunHooks):
         recorder = pick_recorder(self.recorder)
         meta = {"integration": "openai-agents", "tool_call_id": call_id, "agent": agent.name}
         arguments = decode_json(getattr(context, "tool_arguments", None))
-        handle = recorder.start_call(tool.name, arguments, meta=meta)
+        handle = start_deferred(recorder, tool.name, arguments, meta=meta, delay=self.pending_after)
         try:
             with _LOCK:
                 _LIVE[context] = _Live(recorder, handle)

@@ -7,6 +7,7 @@ send traces to OpenAI) is replaced for every test.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,39 @@ def test_tracing_processor_records_function_spans(tmp_path: Path) -> None:
     assert found["boom"]["status"] == "error"
     assert found["slow"]["status"] == "timeout"
     assert found["add"]["meta"]["trace_id"].startswith("trace_")
+
+
+def test_hooks_write_a_quick_call_once_and_a_slow_one_pending_first(tmp_path: Path) -> None:
+    """The pending fixture waits ``pending_after``: a call that ends sooner is only ever on
+    disk as its final fixture; a slower one shows up as ``pending`` (its call id) meanwhile."""
+    seen: dict[str, list[tuple[str, str]]] = {}
+
+    def on_disk(run_dir: Path) -> list[tuple[str, str]]:
+        if not run_dir.exists():
+            return []
+        return [
+            (f["call_id"], f["status"])
+            for f in (json.loads(p.read_text()) for p in sorted(run_dir.glob("0*.json")))
+        ]
+
+    @function_tool
+    def quick() -> str:
+        seen["quick"] = on_disk(tmp_path / "quick")
+        return "fast"
+
+    @function_tool
+    async def slow() -> str:
+        await asyncio.sleep(0.5)
+        seen["slow"] = on_disk(tmp_path / "slow")
+        return "done"
+
+    hooks = ForensicsHooks(Recorder(tmp_path, "quick"), pending_after=30)
+    run(Agent(name="ops", model=scripted(("quick", {})), tools=[quick]), hooks=hooks)
+    hooks = ForensicsHooks(Recorder(tmp_path, "slow"), pending_after=0.05)
+    run(Agent(name="ops", model=scripted(("slow", {})), tools=[slow]), hooks=hooks)
+    (quick_call,) = read_fixtures(tmp_path, "quick")
+    (slow_call,) = read_fixtures(tmp_path, "slow")
+    assert seen["quick"] == []  # nothing written while the quick call ran
+    assert seen["slow"] == [(slow_call["call_id"], "pending")]
+    assert (quick_call["status"], slow_call["status"]) == ("ok", "ok")
+    assert not list(tmp_path.glob("*/.*.tmp"))
