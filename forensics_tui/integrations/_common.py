@@ -109,6 +109,10 @@ class DeferredCall:
     def call_id(self) -> str | None:
         return self.handle.call_id
 
+    def set_input(self, value: Any) -> None:
+        with self._lock:
+            self.handle.set_input(value)
+
     def write_pending(self) -> None:
         with self._lock:  # never while ``finish`` writes the final fixture
             if not self._done:

@@ -1,12 +1,14 @@
-"""Deferred ``pending`` fixtures: an HTTP exchange still running after a delay is written as
-``pending`` by a background thread; one that ends first is written once, as its final fixture.
+"""Deferred ``pending`` fixtures: an HTTP exchange (or a framework's tool call) still running
+after a delay is written as ``pending`` by a background thread; one that ends first is written
+once, as its final fixture.
 
 Most exchanges end within milliseconds of starting, and the pending write would cost the caller
-as much as the rest of the capture.  A hung exchange still shows up as ``pending``: at most
-1.25 × ``delay`` (plus the thread's wake-up) after it started, and at interpreter exit.  One
-daemon thread per process, started at the first deferred exchange; it sleeps while nothing is
-queued and wakes about four times per ``delay`` while exchanges keep coming (one wake-up per
-exchange would cost the caller a third of the capture in thread switches).  A forked child starts its
+as much as the rest of the capture.  Items may have different delays (each integration has its
+own ``pending_after``): one queue per delay.  A hung exchange still shows up as ``pending``: at
+most 1.25 × ``delay`` (plus the thread's wake-up) after it started, and at interpreter exit.
+One daemon thread per process, started at the first deferred item; it sleeps while nothing is
+queued and wakes about four times per ``delay`` while items keep coming (one wake-up per item
+would cost the caller a third of the capture in thread switches).  A forked child starts its
 own.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import threading
 from collections import deque
@@ -30,29 +33,29 @@ class Deferred(Protocol):
 
 
 class PendingTimer:
-    """Queue of (due time, exchange), in due order: every exchange gets the same delay."""
+    """One queue per delay (each in due order: its items came in time order), and one thread
+    that wakes when the earliest head is a quarter of its delay overdue."""
 
     def __init__(self) -> None:
-        self._queue: deque[tuple[float, Deferred]] = deque()
+        self._queues: dict[float, deque[tuple[float, Deferred]]] = {}
         self._cond = threading.Condition(threading.Lock())
-        self._idle = False
+        self._wake_at = math.inf  # when the thread looks next (inf: when told)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
-        self._delay = 0.0  # the latest delay asked for
 
     def add(self, item: Deferred, delay: float) -> None:
         """Write ``item``'s pending fixture in ``delay`` seconds unless it finished by then."""
-        queue = self._queue
-        self._delay = delay
-        if queue and queue[-1][0] > monotonic() + delay:  # a shorter delay than the last one
-            item.write_pending()  # keeps the queue in due order: write it now
-            return
-        queue.append((monotonic() + delay, item))
+        due = monotonic() + delay
+        with self._cond:
+            queue = self._queues.get(delay)
+            if queue is None:
+                queue = self._queues[delay] = deque()
+            queue.append((due, item))
+            if due + delay / 4 < self._wake_at:  # the thread would look too late for this one
+                self._wake_at = due + delay / 4
+                self._cond.notify()
         if self._thread is None:
             self._start()
-        elif self._idle:  # read after the append: the thread sets it before looking
-            with self._cond:
-                self._cond.notify()
 
     def _start(self) -> None:
         with self._start_lock:
@@ -64,45 +67,40 @@ class PendingTimer:
                 self._thread = thread
 
     def _run(self) -> None:
-        queue, cond = self._queue, self._cond
+        cond = self._cond
         while True:
             with cond:
-                self._idle = True
-                while not queue:
-                    cond.wait()
-                self._idle = False
-            due, _ = queue[0]
-            wait = due - monotonic()
-            if wait > 0:
-                with cond:
-                    cond.wait(wait)
-                continue
-            gap = self._drain(monotonic())
-            if queue and gap > 0:  # coalesce: the next wake-up serves every item due by then
-                with cond:
-                    cond.wait(gap)
+                wake = min((q[0][0] + d / 4 for d, q in self._queues.items()), default=math.inf)
+                self._wake_at = wake
+                now = monotonic()
+                if wake > now:
+                    cond.wait(None if wake == math.inf else wake - now)
+                    continue
+            self._drain(monotonic())
 
-    def _drain(self, now: float) -> float:
-        """Write the pending fixtures of every item due by ``now``; the pause before the next
-        wake-up: a quarter of the delay, so a busy client (thousands of exchanges a second,
-        each due at its own instant) costs a few wake-ups a second, not one per exchange, and
-        a pending fixture lands at most a quarter of the delay late."""
-        queue = self._queue
-        while queue and queue[0][0] <= now:
-            _, item = queue.popleft()
+    def _take(self, now: float) -> list[Deferred]:
+        """Remove and return every item due by ``now`` (everything when ``now`` is inf)."""
+        taken: list[Deferred] = []
+        with self._cond:
+            for delay, queue in list(self._queues.items()):
+                while queue and queue[0][0] <= now:
+                    taken.append(queue.popleft()[1])
+                if not queue:
+                    del self._queues[delay]
+        return taken
+
+    def _drain(self, now: float) -> None:
+        """Write the pending fixtures of every item due by ``now``.  The thread comes here when
+        the earliest item is a quarter of its delay overdue, so a busy client (thousands of
+        exchanges a second, each due at its own instant) costs a few wake-ups a second, not one
+        per exchange, and a pending fixture lands at most a quarter of its delay late."""
+        for item in self._take(now):  # written outside the lock: ``add`` never waits on I/O
             with contextlib.suppress(Exception):  # never let one exchange stop the thread
                 item.write_pending()
-        return self._delay / 4
 
     def flush(self) -> None:
         """Write every queued exchange's pending fixture now (those not finished)."""
-        while True:
-            try:
-                _, item = self._queue.popleft()
-            except IndexError:
-                return
-            with contextlib.suppress(Exception):
-                item.write_pending()
+        self._drain(math.inf)
 
 
 _timer = PendingTimer()

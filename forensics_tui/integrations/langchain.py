@@ -33,6 +33,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import ToolMessage
 
 from forensics_tui.integrations._common import (
+    DEFAULT_DELAY,
     CallFacts,
     decode_json,
     enter_scope,
@@ -40,6 +41,7 @@ from forensics_tui.integrations._common import (
     finish_failed,
     pick_recorder,
     real_failure,
+    start_deferred,
 )
 
 if TYPE_CHECKING:
@@ -73,15 +75,21 @@ def _finish(handle: Any, result: Any, facts: CallFacts | None = None) -> None:
 class ForensicsMiddleware(AgentMiddleware):
     """Record each tool call of a LangChain agent; ``recorder`` defaults to ``get_recorder()``."""
 
-    def __init__(self, recorder: Recorder | None = None) -> None:
+    def __init__(
+        self, recorder: Recorder | None = None, *, pending_after: float = DEFAULT_DELAY
+    ) -> None:
         super().__init__()
         self.recorder = recorder
+        self.pending_after = pending_after  # see ``start_deferred``
 
     def _start(self, request: Any) -> tuple[Recorder, Any]:
         call = request.tool_call
         recorder = pick_recorder(self.recorder)
         meta = {"integration": "langchain", "tool_call_id": call.get("id")}
-        return recorder, recorder.start_call(call.get("name"), call.get("args"), meta=meta)
+        handle = start_deferred(
+            recorder, call.get("name"), call.get("args"), meta=meta, delay=self.pending_after
+        )
+        return recorder, handle
 
     # The scope is entered and left by hand: two generator context managers cost about a
     # third of what the middleware added to a call.
@@ -118,9 +126,12 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
     raise_error = False
     run_inline = True
 
-    def __init__(self, recorder: Recorder | None = None) -> None:
+    def __init__(
+        self, recorder: Recorder | None = None, *, pending_after: float = DEFAULT_DELAY
+    ) -> None:
         super().__init__()
         self.recorder = recorder
+        self.pending_after = pending_after  # see ``start_deferred``
         self._calls: dict[UUID, Any] = {}
         self._lock = threading.Lock()
 
@@ -140,7 +151,7 @@ class ForensicsCallbackHandler(BaseCallbackHandler):
             meta["lc_parent_run_id"] = str(parent_run_id)
         tool_input = inputs if inputs is not None else decode_json(input_str)
         recorder = pick_recorder(self.recorder)
-        handle = recorder.start_call(name, tool_input, meta=meta)
+        handle = start_deferred(recorder, name, tool_input, meta=meta, delay=self.pending_after)
         token = enter_scope(recorder, handle)  # the tool runs in a copy of this context
         with self._lock:
             self._calls[run_id] = (handle, token)

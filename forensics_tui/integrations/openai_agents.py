@@ -244,9 +244,16 @@ def _span_outcome(span: Any, facts: Any) -> tuple[str, Any, dict[str, Any] | Non
 class ForensicsTracingProcessor(TracingProcessor):
     """Record function spans; ``run_per_trace=True`` gives each trace its own run."""
 
-    def __init__(self, recorder: Recorder | None = None, *, run_per_trace: bool = False) -> None:
+    def __init__(
+        self,
+        recorder: Recorder | None = None,
+        *,
+        run_per_trace: bool = False,
+        pending_after: float = DEFAULT_DELAY,
+    ) -> None:
         self.recorder = recorder
         self.run_per_trace = run_per_trace
+        self.pending_after = pending_after  # see ``start_deferred``
         self._runs: dict[str, Recorder] = {}
         self._spans: dict[str, tuple[Any, ScopeToken]] = {}  # span_id -> call in flight
         self._lock = threading.Lock()
@@ -284,7 +291,9 @@ class ForensicsTracingProcessor(TracingProcessor):
             "span_id": span.span_id,
             "parent_span_id": span.parent_id,
         }
-        handle = recorder.start_call(data.name, decode_json(data.input), meta=meta)
+        handle = start_deferred(
+            recorder, data.name, decode_json(data.input), meta=meta, delay=self.pending_after
+        )
         token = enter_scope(recorder, handle)
         with self._lock:
             self._spans[span.span_id] = (handle, token)

@@ -24,11 +24,13 @@ from pydantic_ai import exceptions as pai_exc
 from pydantic_ai.capabilities import AbstractCapability
 
 from forensics_tui.integrations._common import (
+    DEFAULT_DELAY,
     enter_scope,
     exit_scope,
     finish_failed,
     is_timeout,
     pick_recorder,
+    start_deferred,
     with_child_facts,
 )
 
@@ -79,6 +81,7 @@ class ForensicsCapability(AbstractCapability[Any]):
 
     recorder: Recorder | None = None
     record_validation_errors: bool = True
+    pending_after: float = DEFAULT_DELAY  # see ``start_deferred``
 
     def _meta(self, ctx: RunContext[Any], call: ToolCallPart, phase: str) -> dict[str, Any]:
         return {
@@ -128,7 +131,7 @@ class ForensicsCapability(AbstractCapability[Any]):
         meta = self._meta(ctx, call, "execute")
         if tool_def.timeout is not None:
             meta["timeout_s"] = tool_def.timeout
-        handle = recorder.start_call(call.tool_name, args, meta=meta)
+        handle = start_deferred(recorder, call.tool_name, args, meta=meta, delay=self.pending_after)
         token = enter_scope(recorder, handle)  # by hand: a generator context costs ~2 µs
         facts = token[3]
         try:

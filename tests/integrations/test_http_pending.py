@@ -176,3 +176,21 @@ def test_the_timer_serves_a_stream_of_items_in_few_wake_ups_and_never_early() ->
     times = sorted(at for at, _ in log)
     bursts = 1 + sum(1 for a, b in itertools.pairwise(times) if b - a > 0.0005)
     assert bursts <= 40, bursts  # one wake-up per item: ~200
+
+
+def test_a_long_delay_queued_first_never_holds_back_a_short_one() -> None:
+    """Integrations have their own ``pending_after``: an item with an hour's delay at the head
+    of the queue must not keep a 50 ms one (queued after it) waiting, nor write it early."""
+    from time import monotonic
+
+    timer = _http_pending.PendingTimer()
+    long_log: list[tuple[float, float]] = []
+    short_log: list[tuple[float, float]] = []
+    timer.add(_Noted(long_log, monotonic), 3600)
+    for _ in range(3):
+        timer.add(_Noted(short_log, monotonic), 0.05)
+    assert wait_for(lambda: len(short_log) == 3, timeout=5)
+    assert all(0.05 <= after < 1.0 for _, after in short_log)
+    assert long_log == []
+    timer.flush()  # what the interpreter runs at exit
+    assert len(long_log) == 1
