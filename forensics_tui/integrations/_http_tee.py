@@ -116,8 +116,10 @@ class BodyTee:
 _watched: dict[weakref.ref[Any], BodyTee] = {}
 
 
-def _collected(ref: weakref.ref[Any]) -> None:
-    tee = _watched.pop(ref, None)
+def _collected(ref: weakref.ref[Any], watched: dict[Any, BodyTee] = _watched) -> None:
+    # ``watched`` bound at definition: at interpreter exit the module's globals may already be
+    # gone when the last owners are collected.
+    tee = watched.pop(ref, None)
     if tee is not None:
         tee.abandon("abandoned")
 

@@ -80,7 +80,11 @@ def test_workers_answer_what_one_process_does(history: list[Any], pool_always: l
             named = [run_id] if run_id else []
             alone = _answer(root, caches[0], 0, "check", *named)
             assert _answer(root, caches[1], 2, "check", *named) == alone, run_id
-        if any(kind != "pending" for _, calls, _ in history for _, kind, _ in calls):
+        # What ``_write`` wrote: a re-execution run keeps only its first call.
+        written = [
+            calls[:1] if reexec and n > 0 else calls for n, (_, calls, reexec) in enumerate(history)
+        ]
+        if any(kind != "pending" for calls in written for _, kind, _ in calls):
             assert sum(pool_always) > 0  # the workers did answer
     finally:
         for path in [root, *caches]:
