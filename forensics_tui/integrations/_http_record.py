@@ -144,6 +144,16 @@ def headers_dict(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
+def _header(hdrs: dict[str, str], lower: str, title: str) -> str | None:
+    """A header's value looked up in its two usual spellings first, then in any case."""
+    value = hdrs.get(lower)
+    if value is None:
+        value = hdrs.get(title)
+        if value is None:
+            value = next((v for k, v in hdrs.items() if k.lower() == lower), None)
+    return value
+
+
 def decode_body(raw: bytes | str | None, content_type: str | None, limit: int) -> tuple[Any, bool]:
     """A body as fixture data: parsed JSON, else text, else a byte count; and 'truncated'."""
     if raw is None:
@@ -237,12 +247,12 @@ class Exchange:
             _SUPPRESS.reset(token)
         return handle
 
-    def _finish(self, output: Any, status: str, error: Any, **extra: Any) -> None:
+    def _finish(self, output: Any, status: str, error: Any, extra: dict[str, Any]) -> None:
         with self.lock:  # not while the timer writes the pending fixture
             if self.done:
                 return
             self.done = True
-            duration = round((perf_counter() - self.t0) * 1000.0, 3)
+            duration = int((perf_counter() - self.t0) * 1e6 + 0.5) / 1000.0  # ms, to the µs
             handle = self.handle
             token = _SUPPRESS.set(True)
             try:
@@ -302,7 +312,7 @@ class Exchange:
         """The response arrived (``body`` as far as it was read; ``failure`` if reading it
         failed, ``stream`` saying how the caller's reading ended)."""
         hdrs = headers_dict(headers)
-        ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+        ctype = _header(hdrs, "content-type", "Content-Type")
         value, cut = decode_body(body, ctype, self.settings.max_body)
         if not reason:
             reason = _PHRASES.get(status_code, "")
@@ -313,7 +323,7 @@ class Exchange:
             output["truncated"] = True
         status, error = "ok", None
         if status_code >= 400:
-            retry = next((v for k, v in hdrs.items() if k.lower() == "retry-after"), None)
+            retry = _header(hdrs, "retry-after", "Retry-After")
             message = f"HTTP {status_code} {reason}".strip()
             if retry is not None:
                 message += f" (Retry-After: {retry})"
@@ -334,16 +344,16 @@ class Exchange:
             output["incomplete"] = True
             if _is_cancel(failure):
                 extra["cancelled"] = _cancel_note(self.facts)
-        self._finish(output, status, error, **extra)
+        self._finish(output, status, error, extra)
 
     def failure(self, exc: BaseException) -> None:
         """The exchange ended with ``exc`` instead of a response (``timeout`` or ``error``)."""
         meta: dict[str, Any] = {}
         if _is_cancel(exc):  # cancelled by an enclosing timeout: part of it, not a new error
             meta["cancelled"] = _cancel_note(self.facts)
-            self._finish(None, "timeout", _failure_error(exc, self.url), **meta)
+            self._finish(None, "timeout", _failure_error(exc, self.url), meta)
             return
-        self._finish(None, failure_status(exc), _failure_error(exc, self.url), **meta)
+        self._finish(None, failure_status(exc), _failure_error(exc, self.url), meta)
 
 
 def _cancel_note(facts: CallFacts | None) -> str:

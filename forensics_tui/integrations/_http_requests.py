@@ -25,6 +25,20 @@ from forensics_tui.integrations._http_tee import BodyTee, finalize_abandoned, un
 __all__ = ["requests_patches"]
 
 _VERSIONS = {10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
+_BODY = (bytes, str)
+_TIMEOUT = (int, float, tuple)
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """A ``CaseInsensitiveDict``'s (name, value) pairs: its store holds them as they were
+    given, read in C instead of one ``__getitem__`` per header through ``Mapping.items``."""
+    if type(headers).__name__ == "CaseInsensitiveDict" and type(headers).__module__ == (
+        "requests.structures"
+    ):
+        store = getattr(headers, "_store", None)
+        if isinstance(store, dict):
+            return list(store.values())
+    return list(headers.items())
 
 
 def _tee_response(response: Any, tee: BodyTee, utils: Any) -> None:
@@ -68,15 +82,15 @@ def requests_patches(settings: Settings) -> list[tuple[type, str, Any]]:
     orig = adapters.HTTPAdapter.__dict__["send"]
 
     def send(self: Any, request: Any, stream: bool = False, timeout: Any = None, **kw: Any) -> Any:
-        body = request.body if isinstance(request.body, bytes | str) else None
+        body = request.body if isinstance(request.body, _BODY) else None
         ex = begin(
             settings,
             "requests",
             request.method or "GET",
             request.url,
-            request.headers.items(),
+            _pairs(request.headers),
             body,
-            timeout=timeout if isinstance(timeout, int | float | tuple) else None,
+            timeout=timeout if isinstance(timeout, _TIMEOUT) else None,
         )
         if ex is None:
             return orig(self, request, stream=stream, timeout=timeout, **kw)
@@ -88,7 +102,7 @@ def requests_patches(settings: Settings) -> list[tuple[type, str, Any]]:
             raise
         finally:
             unsuppress(token)
-        pairs = list(response.headers.items())
+        pairs = _pairs(response.headers)
         tee = BodyTee(
             ex,
             response.status_code,

@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from forensics_tui.integrations._http_record import Exchange, _safely
+from forensics_tui.integrations._http_record import Exchange, _safely, _warn
 
 __all__ = ["BodyTee", "finalize_abandoned", "unpatch"]
 
@@ -95,8 +95,8 @@ class BodyTee:
         if self.decode is not None and body:
             decode = self.decode
             body = _safely(lambda: decode(body)) or body
-        _safely(
-            lambda: self.exchange.response(
+        try:  # not ``_safely(lambda: ...)``: a closure per response
+            self.exchange.response(
                 self.status_code,
                 self.headers,
                 body,
@@ -107,7 +107,8 @@ class BodyTee:
                 stream=stream,
                 failure=failure,
             )
-        )
+        except Exception as exc:  # recording must never break the caller's HTTP
+            _warn(exc)
 
 
 # weak reference to a body's owner -> its tee, until the tee is closed.  The registry keeps the
