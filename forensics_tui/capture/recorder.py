@@ -480,11 +480,12 @@ class Recorder:
         fixture["duration_ms"] = duration
         if fixture["status"] in _FAILED:
             self._failures += 1
-        if handle.path is None:  # nothing written yet: this is the call's first file
-            if handle.seq is None:
+        seq = handle.seq
+        if handle.path is None or seq is None:  # nothing written yet: the call's first file
+            if seq is None:
                 return self._write_new(fixture, handle, handle._ts)
             return self._write_reserved(fixture, handle)
-        name = fixture_name(handle.seq, self._slug(handle.tool))
+        name = fixture_name(seq, self._slug(handle.tool))
         self._write(name, self._encode(fixture, handle._input))
         handle.path = self._child(name)
         return handle.path
