@@ -142,3 +142,33 @@ def test_middleware_records_a_plain_dict_result_and_a_command(tmp_path: Path) ->
     plain, cmd = read_fixtures(tmp_path, "run1")
     assert (plain["status"], plain["output"]) == ("ok", {"user": 7, "tier": "gold"})
     assert (cmd["status"], cmd["output"]) == ("ok", {"command": {"tier": "gold"}})
+
+
+def test_middleware_defers_the_pending_fixture(tmp_path: Path) -> None:
+    """A call that ends within ``pending_after`` is only ever on disk as its final fixture;
+    one still running after it is ``pending`` meanwhile, under the call id it keeps."""
+    import time
+    from types import SimpleNamespace
+
+    def on_disk(run: str) -> list[tuple[str, str]]:
+        files = sorted((tmp_path / run).glob("0*.json"))
+        return [(f["call_id"], f["status"]) for f in (json.loads(p.read_text()) for p in files)]
+
+    seen: dict[str, Any] = {}
+    request = SimpleNamespace(tool_call={"name": "lookup", "args": {"user_id": 7}, "id": "c1"})
+
+    def quick(_: Any) -> dict:
+        seen["quick"] = on_disk("q")
+        return {"ok": True}
+
+    def slow(_: Any) -> dict:
+        time.sleep(0.5)
+        seen["slow"] = on_disk("s")
+        return {"ok": True}
+
+    ForensicsMiddleware(Recorder(tmp_path, "q"), pending_after=30).wrap_tool_call(request, quick)
+    ForensicsMiddleware(Recorder(tmp_path, "s"), pending_after=0.05).wrap_tool_call(request, slow)
+    ((quick_call,), (slow_call,)) = read_fixtures(tmp_path, "q"), read_fixtures(tmp_path, "s")
+    assert seen["quick"] == []
+    assert seen["slow"] == [(slow_call["call_id"], "pending")]
+    assert quick_call["output"] == slow_call["output"] == {"ok": True}

@@ -139,3 +139,43 @@ def test_default_recorder_honours_the_environment(
     agent.run_sync("go")
     (fx,) = read_fixtures(fixture_root, "from-env")
     assert (fx["tool"], fx["output"]) == ("ping", "pong")
+
+
+def test_a_quick_call_is_written_once_a_slow_one_pending_first(tmp_path: Path) -> None:
+    """``pending_after``: nothing of a call that ends sooner is on disk while it runs; a slower
+    one shows up as ``pending`` under the call id its final fixture keeps."""
+    import json
+
+    seen: dict[str, list[tuple[str, str]]] = {}
+
+    def on_disk(run: str) -> list[tuple[str, str]]:
+        files = sorted((tmp_path / run).glob("0*.json"))
+        return [(f["call_id"], f["status"]) for f in (json.loads(p.read_text()) for p in files)]
+
+    quick_agent = Agent(
+        scripted(ToolCallPart("quick", {})),
+        capabilities=[ForensicsCapability(recorder=Recorder(tmp_path, "q"), pending_after=30)],
+    )
+
+    @quick_agent.tool_plain
+    def quick() -> str:
+        seen["quick"] = on_disk("q")
+        return "fast"
+
+    slow_agent = Agent(
+        scripted(ToolCallPart("slow", {})),
+        capabilities=[ForensicsCapability(recorder=Recorder(tmp_path, "s"), pending_after=0.05)],
+    )
+
+    @slow_agent.tool_plain
+    async def slow() -> str:
+        await asyncio.sleep(0.5)
+        seen["slow"] = on_disk("s")
+        return "done"
+
+    quick_agent.run_sync("go")
+    slow_agent.run_sync("go")
+    ((quick_call,), (slow_call,)) = read_fixtures(tmp_path, "q"), read_fixtures(tmp_path, "s")
+    assert seen["quick"] == []
+    assert seen["slow"] == [(slow_call["call_id"], "pending")]
+    assert (quick_call["status"], slow_call["status"]) == ("ok", "ok")
