@@ -1,7 +1,9 @@
-"""Bytes out: the JSON encoder capture writes with, truncation markers and timestamps.
+"""Bytes out and in: the JSON encoder capture writes with, the decoder integrations read
+bodies and arguments with, truncation markers and timestamps.
 
-The stdlib encoder is always there; orjson is used when it is installed (imported at the
-first write, not at import time).  ``FORENSICS_CAPTURE_JSON=json`` forces the stdlib.
+The stdlib is always there; orjson is used when it is installed (imported at the first
+use, not at import time) and reads or writes the value the same way.
+``FORENSICS_CAPTURE_JSON=json`` forces the stdlib.
 """
 
 from __future__ import annotations
