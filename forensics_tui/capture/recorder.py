@@ -339,11 +339,7 @@ class Recorder:
         try:
             if handle._done or handle.path is not None:
                 return
-            fixture = self._head(handle, "pending", None, None, None, [])
-            if handle.seq is None:
-                self._write_new(fixture, handle, handle._ts)
-            else:
-                self._write_reserved(fixture, handle)
+            self._first_write(self._head(handle, "pending", None, None, None, []), handle)
         except Exception as exc:
             self._drop(exc)
 
@@ -482,9 +478,7 @@ class Recorder:
             self._failures += 1
         seq = handle.seq
         if handle.path is None or seq is None:  # nothing written yet: the call's first file
-            if seq is None:
-                return self._write_new(fixture, handle, handle._ts)
-            return self._write_reserved(fixture, handle)
+            return self._first_write(fixture, handle)
         name = fixture_name(seq, self._slug(handle.tool))
         self._write(name, self._encode(fixture, handle._input))
         handle.path = self._child(name)
@@ -512,6 +506,12 @@ class Recorder:
             return self._encode(fixture, raw_input)
 
         return self._write_first(fixture["tool"], render, handle, start)
+
+    def _first_write(self, fixture: dict, handle: CallHandle) -> Path:
+        """A call's first file: at the seq it holds (``_write_reserved``), else a new one."""
+        if handle.seq is None:
+            return self._write_new(fixture, handle, handle._ts)
+        return self._write_reserved(fixture, handle)
 
     def _write_reserved(self, fixture: dict, handle: CallHandle) -> Path:
         """A call's first file at the seq it was given at start (``reserve``, or a first write

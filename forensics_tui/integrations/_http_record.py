@@ -201,12 +201,11 @@ class Exchange:
     ``_http_pending``'s timer fires; then its pending fixture is written and later finished in
     place.  ``lock`` keeps the timer and the end from writing at once."""
 
-    __slots__ = ("call_id", "client", "done", "facts", "handle", "lock", "meta", "method")
-    __slots__ += ("recorder", "replay", "request", "settings", "started", "t0", "tool", "url")
+    __slots__ = ("call_id", "done", "facts", "handle", "lock", "meta", "recorder", "replay")
+    __slots__ += ("request", "settings", "started", "t0", "tool", "url")
 
     def __init__(
         self,
-        client: str,
         method: str,
         url: str,
         request: dict[str, Any],
@@ -215,7 +214,7 @@ class Exchange:
         recorder: Recorder,
         settings: Settings,
     ) -> None:
-        self.client, self.method, self.url = client, method, url
+        self.url = url
         self.request, self.replay, self.meta = request, replay, meta
         self.recorder, self.settings = recorder, settings
         self.tool = http_tool_name(method, url)
@@ -236,7 +235,7 @@ class Exchange:
 
     def _start_call(self) -> Any:
         rec = self.recorder
-        token = _SUPPRESS.set(True)  # the recorder's own work is never an exchange
+        token = suppress()  # the recorder's own work is never an exchange
         try:
             handle = rec.start_call(
                 self.tool, self.request, replay=self.replay, meta=self.meta, pending=False
@@ -244,7 +243,7 @@ class Exchange:
             handle.set_times(self.started, None)  # started then, not when the timer fired
             rec.write_pending(handle)
         finally:
-            _SUPPRESS.reset(token)
+            unsuppress(token)
         return handle
 
     def _finish(self, output: Any, status: str, error: Any, extra: dict[str, Any]) -> None:
@@ -254,7 +253,7 @@ class Exchange:
             self.done = True
             duration = int((perf_counter() - self.t0) * 1e6 + 0.5) / 1000.0  # ms, to the µs
             handle = self.handle
-            token = _SUPPRESS.set(True)
+            token = suppress()
             try:
                 if handle is not None:  # its pending fixture is on disk: finish it in place
                     handle.set_times(self.started, duration)
@@ -263,7 +262,7 @@ class Exchange:
                 else:  # the common case: one write, the final fixture
                     self._record(output, status, error, extra, duration)
             finally:
-                _SUPPRESS.reset(token)
+                unsuppress(token)
         if status != "ok" and self.facts is not None:
             failure = {"status": status, "call_id": self.call_id}
             if isinstance(error, dict):
@@ -402,7 +401,7 @@ def begin(
         return None
     hdrs = headers_dict(headers)
     if body:
-        ctype = next((v for k, v in hdrs.items() if k.lower() == "content-type"), None)
+        ctype = _header(hdrs, "content-type", "Content-Type")
         value, _ = decode_body(body, ctype, settings.max_body)
     else:  # no body (most GETs): nothing to decode
         ctype, value = None, None if body is None else ""
@@ -426,7 +425,7 @@ def begin(
         meta["parent_call"] = parent
     request = {"method": method, "url": url, "headers": hdrs, "body": value}
     try:
-        exchange = Exchange(client, method, url, request, replay, meta, recorder, settings)
+        exchange = Exchange(method, url, request, replay, meta, recorder, settings)
     except Exception as exc:
         _warn(exc)
         return None

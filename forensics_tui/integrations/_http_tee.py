@@ -135,9 +135,9 @@ def _at_exit() -> None:
 atexit.register(_at_exit)
 
 
-def unpatch(owner: Any, names: tuple[str, ...]) -> Callable[[], None]:
-    """For ``BodyTee.on_close``: drop the instance attributes ``names`` that an adapter set on
-    ``owner`` (its class's methods show through again)."""
+def unpatch(owner: Any, names: Iterable[str]) -> Callable[[], None]:
+    """For ``BodyTee.on_close``: drop the instance attributes ``names`` (read when it runs)
+    that an adapter set on ``owner`` (its class's methods show through again)."""
 
     def undo() -> None:
         attrs = getattr(owner, "__dict__", None)

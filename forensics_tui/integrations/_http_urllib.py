@@ -35,10 +35,7 @@ class _Reads:
         self.depth = 0
         self.released_inside = False
         self.names: list[str] = []  # patched on the instance: undone when the tee closes
-        tee.on_close = self._unpatch
-
-    def _unpatch(self) -> None:
-        unpatch(self.resp, tuple(self.names))()
+        tee.on_close = unpatch(resp, self.names)
 
     def wrap(self, name: str, counts: Callable[[Any, Any], Any]) -> None:
         original = getattr(self.resp, name, None)
