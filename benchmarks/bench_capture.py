@@ -107,9 +107,9 @@ def batch_us(fn, calls: int) -> float:
 class CaptureCase:
     """A run directory with ``size`` fixtures already there, recorded into by one backend."""
 
-    def __init__(self, base: Path, size: int, backend: str) -> None:
+    def __init__(self, base: Path, size: int, backend: str, kind: str = "capture") -> None:
         self.size, self.backend = size, backend
-        self.run_dir = base / f"capture-{backend}-{size}"
+        self.run_dir = base / f"{kind}-{backend}-{size}"
         populate(self.run_dir, size, legacy=False)
         self.rec = Recorder(base, self.run_dir.name)
         self.samples: list[float] = []
@@ -125,6 +125,44 @@ class CaptureCase:
         assert self.rec.dropped == 0, "fixtures were dropped during the benchmark"
         self.rec.end()
         shutil.rmtree(self.run_dir)
+
+
+def fresh_payloads(calls: int, start: int) -> list[tuple[dict, dict]]:
+    """``calls`` (input, output) pairs shaped like INPUT/OUTPUT whose strings are all new, as in
+    a real run: nothing is found in the redactor's cache of strings already judged clean."""
+    pairs = []
+    for n in range(start, start + calls):
+        body = dict(OUTPUT["body"])
+        body["customer"] = f"C-{n}"
+        body["tickets"] = [
+            {"id": t["id"], "subject": f"Order #{n}-{i} arrived damaged", "priority": "high"}
+            for i, t in enumerate(OUTPUT["body"]["tickets"])
+        ]
+        inp = {**INPUT, "customer": f"C-{n}", "query": f"open tickets for the last {n} days"}
+        pairs.append((inp, {"status_code": 200, "body": body}))
+    return pairs
+
+
+class FreshCase(CaptureCase):
+    """``CaptureCase`` with new strings in every call (built before each batch is timed)."""
+
+    def __init__(self, base: Path, size: int, backend: str) -> None:
+        self.made = 0
+        super().__init__(base, size, backend, kind="fresh")
+
+    def batch(self, calls: int) -> None:
+        pairs = fresh_payloads(calls, self.made)
+        self.made += calls
+        it = iter(pairs)
+        serialize.set_json_backend(self.backend)
+        set_recorder(self.rec)
+
+        def one() -> None:
+            inp, out = next(it)
+            tool_checkpoint(TOOL, inp, out, "ok")
+
+        self.samples.append(batch_us(one, calls))
+        set_recorder(None)
 
 
 class LegacyCase:
@@ -177,6 +215,7 @@ def main() -> int:
     print(f"median of {args.batches} batches of {args.calls} calls (legacy: ", end="")
     print(f"{args.legacy_batches} x {args.legacy_calls}), batches interleaved across cases\n")
     capture = {(size, b): CaptureCase(base, size, b) for size in sizes for b in backends}
+    fresh = {b: FreshCase(base, sizes[0], b) for b in backends}
     legacy = {size: LegacyCase(base, size) for size in sizes}
     fixture = json.loads(
         Path(capture[sizes[0], "json"].rec.record(TOOL, INPUT, OUTPUT)).read_text()
@@ -187,7 +226,7 @@ def main() -> int:
     try:
         # Batches are interleaved across cases so that noise from the machine hits all alike.
         for round_no in range(args.batches):
-            for case in capture.values():
+            for case in [*capture.values(), *fresh.values()]:
                 case.batch(args.calls)
             for backend, floor in floors.items():
                 serialize.set_json_backend(backend)
@@ -205,7 +244,8 @@ def main() -> int:
                 row[backend] = median(capture[size, backend].samples)
             row["json_best"] = min(capture[size, "json"].samples)
             rows.append(row)
-        for case in [*capture.values(), *legacy.values()]:
+        fresh_us = {b: median(case.samples) for b, case in fresh.items()}
+        for case in [*capture.values(), *fresh.values(), *legacy.values()]:
             case.close()
     finally:
         close_all(integrations)
@@ -229,11 +269,13 @@ def main() -> int:
     if at_10k:
         print(f"legacy / capture at 10,000 files: {at_10k['legacy'] / at_10k['json']:.0f}x")
     print(f"µs per call at {first['size']:,} files, stdlib json: {first['json']:.1f}")
+    fresh_text = ", ".join(f"{b} {v:.1f} µs" for b, v in fresh_us.items())
+    print(f"new strings in every call (at {first['size']:,} files): {fresh_text}")
     print()
     for backend, floor in floors.items():
         value = median(floor.samples)
         ratio = first[backend] / value
-        print(f"floor ({backend}: encode + write + rename only): {value:.1f} µs; ", end="")
+        print(f"floor ({backend}: encode + create + write only): {value:.1f} µs; ", end="")
         print(f"capture at {first['size']:,} files is {ratio:.2f}x the floor")
     print()
     med = {name: median(samples) for name, samples in overhead.items()}

@@ -7,9 +7,9 @@ own file offset back: the kernel serialises appends to one file, so the offset a
 is a number no other thread, process or fork got, and seqs stay in start order across every
 process sharing the run.  Two system calls, no lock held by anyone, so a killed process blocks
 nobody.  The log is created (sparse) at the run's highest seq so far: its fixtures, or the
-``.seq`` counter of earlier versions.  Fixtures are linked into place, never renamed over a
-name (``safe_io.create_new``), so even a writer that does not share the counter never loses a
-file: it costs the next seq.  Where ``fcntl`` is missing (Windows), seqs come from blocks
+``.seq`` counter of earlier versions.  A fixture's first file is created exclusively, never
+renamed over a name (``safe_io.create_file``), so even a writer that does not share the counter
+never loses a file: it costs the next seq.  Where ``fcntl`` is missing (Windows), seqs come from blocks
 reserved by exclusive creation of ``.seqblock-<n>`` files, which is unique but orders calls
 only within one process.  Atomic writes are ``safe_io`` (re-exported here), the one writer
 under a root.
@@ -25,12 +25,13 @@ import stat
 import threading
 from pathlib import Path
 
+from forensics_tui.capture.process import current_pid
 from forensics_tui.capture.safe_io import (
     DIR_MODE,
     FILE_MODE,
     NO_LINKS,
     atomic_write,
-    create_new,
+    create_file,
     write_all,
 )
 
@@ -44,7 +45,7 @@ __all__ = [
     "FILE_MODE",
     "SeqCounter",
     "atomic_write",
-    "create_new",
+    "create_file",
     "ensure_private_dir",
     "fixture_name",
     "slugify",
@@ -177,10 +178,10 @@ class SeqCounter:
     def next(self) -> int:
         """The next seq.  Raises ``OSError`` if the run directory cannot be used."""
         with self._lock:
-            if self._pid != os.getpid():  # first use, or a forked child: its own offset
+            if self._pid != current_pid():  # first use, or a forked child: its own offset
                 self._fd = None
                 self._block_next = self._block_end = 0
-                self._pid = os.getpid()
+                self._pid = current_pid()
             if fcntl is None:
                 return self._next_from_block()
             fd = self._fd
@@ -193,7 +194,7 @@ class SeqCounter:
     def reset(self) -> None:
         """Forget the open log (its directory was deleted and recreated)."""
         with self._lock:
-            if self._fd is not None and self._pid == os.getpid():
+            if self._fd is not None and self._pid == current_pid():
                 with contextlib.suppress(OSError):
                     os.close(self._fd)
             self._fd = None

@@ -23,7 +23,7 @@ from forensics_tui.capture.calls import CallHandle, context_parent, epoch_of, er
 from forensics_tui.capture.files import (
     SeqCounter,
     atomic_write,
-    create_new,
+    create_file,
     ensure_private_dir,
     fixture_name,
     slugify,
@@ -37,6 +37,7 @@ from forensics_tui.capture.format import (
 from forensics_tui.capture.jsonio import uses_orjson
 from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
+from forensics_tui.capture.process import current_pid
 from forensics_tui.capture.redact import Redactor
 from forensics_tui.capture.serialize import (
     DEFAULT_MAX_BYTES,
@@ -279,7 +280,7 @@ class Recorder:
 
     def _default_meta(self) -> bytes:
         """``_meta_dict(None)`` as JSON: host, pid and agent cached, the parent call added."""
-        pid = os.getpid()
+        pid = current_pid()
         cached_pid, head = self._meta_head
         if cached_pid != pid:  # the first call, or a forked child
             fields: dict[str, Any] = {"host": self.host, "pid": pid}
@@ -374,7 +375,7 @@ class Recorder:
         return self._meta_dict(value), paths
 
     def _meta_dict(self, value: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {"host": self.host, "pid": os.getpid()}
+        out: dict[str, Any] = {"host": self.host, "pid": current_pid()}
         if self.agent:
             out["agent"] = self.agent
         parent = context_parent()
@@ -389,12 +390,10 @@ class Recorder:
     def _all_plain(self, *values: Any) -> bool:
         """True when every value is plain JSON with nothing to redact or cap: one walk over
         them all and one secret scan of their strings, instead of one per field."""
-        red, depth = self.redactor, self.max_depth
+        red = self.redactor
         strings: list[str] = []
-        try:
-            for value in values:
-                if value is not None:
-                    check_plain(value, 0, depth, strings, red)
+        try:  # ``values`` is walked as a container one level above the payloads
+            check_plain(values, -1, self.max_depth, strings, red)
             return clean(strings, red, self.max_bytes)
         except Exception:  # not plain JSON, or a secret-looking key: take the full walk
             return False
@@ -523,7 +522,7 @@ class Recorder:
         name = fixture_name(seq, self._slug(handle.tool))
         fixture["seq"], fixture["call_id"] = seq, handle.call_id
         try:
-            create_new(self._dir, name, self._encode(fixture, handle._input))
+            create_file(self._dir, name, self._encode(fixture, handle._input))
         except (FileExistsError, FileNotFoundError):
             return self._write_new(fixture, handle, handle._ts)
         handle.path = self._child(name)
@@ -533,8 +532,8 @@ class Recorder:
         self, tool: str, render: Callable[[int], bytes], handle: CallHandle | None, start: float
     ) -> Path:
         """Allocate a seq and write a call's first file, ``render(seq)``, under a name nobody
-        holds: the counter makes names unique, and the file is linked into place, never renamed
-        over a name, so a writer that does not share the counter (another version of this
+        holds: the counter makes names unique, and the file is created exclusively, never
+        renamed over a name, so a writer that does not share the counter (another version of this
         package) is never overwritten: a taken name costs the next seq.  One retry if the run
         directory vanished."""
         slug = self._slug(tool)
@@ -548,7 +547,7 @@ class Recorder:
             if handle is not None:
                 handle.seq, handle.call_id = seq, f"{self.run_id}-{seq:06d}"
             try:
-                create_new(self._dir, name, data)
+                create_file(self._dir, name, data)
             except FileExistsError:
                 continue
             except FileNotFoundError:

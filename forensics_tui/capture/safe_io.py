@@ -2,8 +2,8 @@
 
 A fixture root is written by agents, other hosts and imported traces, so any name in it may be
 a symlink to a victim file, a FIFO that blocks ``open()`` forever, a device or a 40 GB file.
-Writers here never follow a symlink (``O_NOFOLLOW``, exclusive creation of an unpredictable temp
-name, ``os.replace`` over the final name), refuse what is not a regular file, finish short
+Writers here never follow a symlink (``O_NOFOLLOW``; exclusive creation of a new file, or of an
+unpredictable temp name then ``os.replace`` over the final name), refuse what is not a regular file, finish short
 writes and set private permissions (0600 files, 0700 directories).  The reader never blocks
 (``O_NONBLOCK``, then ``fstat`` proves a regular file), refuses symlinks that leave the root and
 never reads more than a cap.  Capture is stdlib-only, so this lives here and the core re-exports
@@ -17,9 +17,7 @@ import errno
 import itertools
 import os
 import stat
-import sys
 from pathlib import Path
-from typing import Any
 
 __all__ = [
     "DIR_MODE",
@@ -30,7 +28,7 @@ __all__ = [
     "WriteRefused",
     "append_bytes",
     "atomic_write",
-    "create_new",
+    "create_file",
     "format_mb",
     "inside_root",
     "private_dirs",
@@ -171,73 +169,24 @@ NO_LINKS = frozenset(
 )
 
 
-def create_new(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE) -> str:
-    """Write ``data`` to ``directory/name`` through a fresh temp file moved into place with
-    ``renameat2(RENAME_NOREPLACE)``: readers see the whole file or none, watchers see one
-    rename (as for ``atomic_write``), and an entry already there (another writer's file, a
-    planted symlink) is never replaced: ``FileExistsError``.  Where the kernel or file
-    system has no such rename, the temp file is hard-linked into place (same guarantees; a
-    watcher sees a new link), and without hard links it is renamed (``atomic_write``).
-    Raises ``OSError``."""
-    tmp = write_temp(directory, name, data, mode=mode)
+def create_file(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE) -> str:
+    """Create ``directory/name`` exclusively (``O_CREAT | O_EXCL``: an entry already there,
+    a planted symlink or FIFO included, is never opened or replaced: ``FileExistsError``),
+    write ``data`` into it and return its path.  One directory entry is made and none moved
+    (a temp file renamed into place costs half as much again), so the file is there from the
+    create: a reader may find it empty until the write (one ``write`` for a fixture-sized
+    file) lands.  The live watcher reports such a file at its close, and the loader reads a
+    young empty file again.  A failed write removes the file.  Raises ``OSError``."""
     final = f"{directory}/{name}"
+    fd = os.open(final, _CREATE, mode)
     try:
-        if _rename_noreplace(tmp, final):
-            return final
-        os.link(tmp, final)
-    except OSError as exc:
-        if exc.errno not in NO_LINKS:
-            _unlink_quietly(tmp)
-            raise
-        try:
-            os.replace(tmp, final)
-        except BaseException:
-            _unlink_quietly(tmp)
-            raise
-        return final
+        write_all(fd, data)
     except BaseException:
-        _unlink_quietly(tmp)
+        os.close(fd)
+        _unlink_quietly(final)
         raise
-    _unlink_quietly(tmp)
+    os.close(fd)
     return final
-
-
-_AT_FDCWD = -100
-_RENAME_NOREPLACE = 1
-_NO_RENAMEAT2 = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP})
-_renameat2: Any = None  # None: not looked up yet; False: not available
-
-
-def _rename_noreplace(src: str, dst: str) -> bool:
-    """``rename`` that fails with ``FileExistsError`` when ``dst`` exists; False (nothing
-    done) where the C library, kernel or file system does not offer it."""
-    global _renameat2
-    if _renameat2 is None:
-        _renameat2 = _load_renameat2()
-    if _renameat2 is False:
-        return False
-    import ctypes
-
-    if _renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE):
-        err = ctypes.get_errno()
-        if err in _NO_RENAMEAT2:
-            return False
-        raise OSError(err, os.strerror(err), dst)
-    return True
-
-
-def _load_renameat2() -> Any:
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        func = ctypes.CDLL(None, use_errno=True).renameat2
-    except (ImportError, OSError, AttributeError):  # no ctypes, or a C library without it
-        return False
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    func.restype = ctypes.c_int
-    return func
 
 
 def write_file(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> Path:

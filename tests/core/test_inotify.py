@@ -8,6 +8,7 @@ assuming it.  Nothing here sleeps for a fixed time.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import threading
@@ -214,18 +215,11 @@ def test_unwatchable_root_raises(tmp_path: Path) -> None:
     assert info.value.errno == errno.ENOENT
 
 
-@pytest.mark.parametrize("move", ["renameat2", "link"])
-def test_every_fixture_the_recorder_writes_is_reported(
-    root: Path, move: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The capture's first write of a call must reach a watcher as a finished file.  With
-    ``renameat2`` it is a rename; where that is missing the temp file is linked into place and
-    then removed: the new name's IN_CREATE looks like a file being written whose close never
-    comes, so the temp's removal reports it (2 of 300 calls reached ``tail`` before)."""
-    from forensics_tui.capture import Recorder, safe_io
+def test_every_fixture_the_recorder_writes_is_reported(root: Path) -> None:
+    """The capture's first write of a call must reach a watcher as a finished file: it is
+    created under its final name and then written, so the watcher reports it at its close."""
+    from forensics_tui.capture import Recorder
 
-    if move == "link":
-        monkeypatch.setattr(safe_io, "_rename_noreplace", lambda src, dst: False)
     with InotifyWatch(root) as watch:
         rec = Recorder(root, run_id="run1")
         paths = [rec.record("t", {"i": i}, {"ok": True}) for i in range(50)]
@@ -238,6 +232,9 @@ def test_every_fixture_the_recorder_writes_is_reported(
         while not wanted <= seen:
             batch, gone = watch.read()
             assert not gone
+            for kind, path in batch:
+                if kind == "added":  # reported once written, never while still empty
+                    assert json.loads(path.read_bytes())["run_id"] == "run1"
             seen.update(batch)
             left = deadline - time.monotonic()
             assert left > 0, f"never reported: {sorted(wanted - seen)[:5]}"

@@ -234,3 +234,36 @@ def test_read_manifest(corpus_copy, tmp_path: Path) -> None:
     assert read_manifest(tmp_path) == (None, "not a JSON object (array)")
     (tmp_path / "run.json").write_text('{"status": "runn')
     assert read_manifest(tmp_path)[1] == "truncated JSON (unexpected end at byte 16)"
+
+
+def test_a_fixture_caught_between_its_create_and_its_write_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Capture creates a call's first file and then writes it: a reader in between finds it
+    empty and reads it again while it is young; an old empty file is reported at once."""
+    from forensics_tui.core.storage import loader
+
+    monkeypatch.setattr(loader, "_REREADS", 2000)  # ~2 s of 1 ms re-reads: no race on a busy box
+    run_dir = tmp_path / "run1"
+    run_dir.mkdir()
+    path = run_dir / "000001_lookup.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    doc = {"format": 1, "run_id": "run1", "seq": 1, "tool": "lookup", "status": "ok"}
+
+    def write_later() -> None:
+        threading.Event().wait(0.05)
+        os.write(fd, json.dumps(doc).encode())
+        os.close(fd)
+
+    writer = threading.Thread(target=write_later)
+    writer.start()
+    call = read_call(path, run_id="run1")
+    writer.join()
+    assert call.status == "ok" and call.tool == "lookup"
+
+    stale = run_dir / "000002_lookup.json"
+    stale.write_bytes(b"")
+    os.utime(stale, (1, 1))  # its writer is long gone
+    call = read_call(stale, run_id="run1")
+    assert call.status == BROKEN and call.problem == "empty file"
+    assert isinstance(load_fixture(stale), LoadProblem)

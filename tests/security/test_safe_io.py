@@ -21,6 +21,7 @@ from forensics_tui.capture.safe_io import (
     WriteRefused,
     append_bytes,
     atomic_write,
+    create_file,
     private_dirs,
     read_file_bytes,
 )
@@ -93,6 +94,23 @@ def test_atomic_write_replaces_a_planted_symlink_and_fifo(tmp_path: Path, victim
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_create_file_never_opens_or_replaces_an_entry(tmp_path: Path, victim: Path) -> None:
+    (tmp_path / "link.json").symlink_to(victim)
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "nowhere")
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "taken.json").write_bytes(b"someone else's")
+    for name in ("link.json", "dangling.json", "fifo.json", "taken.json"):
+        with pytest.raises(FileExistsError):
+            create_file(str(tmp_path), name, b"{}")
+    assert victim.read_text() == VICTIM_TEXT
+    assert not (tmp_path / "nowhere").exists()
+    assert (tmp_path / "taken.json").read_bytes() == b"someone else's"
+    path = create_file(str(tmp_path), "new.json", b'{"a":1}')
+    st = os.lstat(path)
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    assert Path(path).read_bytes() == b'{"a":1}'
+
+
 def test_private_dirs_refuse_a_symlinked_component(tmp_path: Path, victim: Path) -> None:
     (tmp_path / ".postmortems").symlink_to(victim.parent)
     with pytest.raises(WriteRefused):
@@ -141,6 +159,8 @@ def test_run_json_is_never_truncated_on_a_full_disk(tmp_path: Path) -> None:
     if manifest.exists():  # whatever is there is whole JSON, never the first 150 bytes
         json.loads(manifest.read_bytes())
     assert [p.name for p in (root / "run1").iterdir() if p.name.endswith((".tmp", ".claim"))] == []
+    for path in (root / "run1").glob("0*.json"):  # a fixture the disk cut short is removed
+        json.loads(path.read_bytes())
 
 
 def test_write_file_raises_on_a_short_write(tmp_path: Path) -> None:

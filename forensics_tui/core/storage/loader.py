@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,10 @@ LOAD_CAP = 64 * 1024 * 1024
 """Files bigger than this are never loaded in full."""
 HEAD_BYTES = 64 * 1024
 MANIFEST_CAP = 1024 * 1024
+
+_WRITING_NS = 2_000_000_000
+"""An empty fixture younger than this may be a capture between its create and its write."""
+_REREADS = 5
 
 _V1_NAME = re.compile(r"^(\d+)_(.+)\.json$", re.DOTALL)
 _LEGACY_NAME = re.compile(r"^(.+)_(\d+)\.json$", re.DOTALL)
@@ -251,15 +256,26 @@ def read_call_if_exists(
     return read_call_in(path.parent, path.name, run_id=run_id, root=root, text=text)
 
 
+def _read(path: str | Path, root: Path | None, cap: int, head: int = 0) -> RawFile:
+    """``read_file_bytes``, read again (up to ~5 ms) while the file is empty and young: capture
+    creates a fixture and then writes it (``safe_io.create_file``), so a reader can land in
+    between; an empty file that stays so is reported as one."""
+    raw = read_file_bytes(path, root=root, cap=cap, head=head)
+    tries = 0
+    while raw.size == 0 and tries < _REREADS and time.time_ns() - raw.mtime_ns < _WRITING_NS:
+        time.sleep(0.001)
+        raw = read_file_bytes(path, root=root, cap=cap, head=head)
+        tries += 1
+    return raw
+
+
 def read_call_in(
     run_dir: Path, name: str, *, run_id: str, root: Path | None = None, text: str | None = None
 ) -> Call | None:
     """Like :func:`read_call_if_exists` for file ``name`` in ``run_dir``, which the ``Call``
     keeps as given: a scan passes one ``Path`` per run, shared by all the run's calls."""
     try:
-        raw = read_file_bytes(
-            text or os.path.join(run_dir, name), root=root, cap=LIST_CAP, head=HEAD_BYTES
-        )
+        raw = _read(text or os.path.join(run_dir, name), root, LIST_CAP, HEAD_BYTES)
     except FileNotFoundError:
         return None
     except ReadRefused as refused:
@@ -383,7 +399,7 @@ def load_fixture_version(
     path = path if isinstance(path, Path) else Path(path)
     run_id = run_id or path.parent.name
     try:
-        raw = read_file_bytes(path, root=root, cap=LOAD_CAP)
+        raw = _read(path, root, LOAD_CAP)
     except FileNotFoundError:
         return LoadProblem(path, "unreadable: file not found"), -1, -1
     except ReadRefused as refused:
