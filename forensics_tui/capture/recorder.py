@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from forensics_tui.capture.manifest import Manifest
 from forensics_tui.capture.paths import env_run_id, new_run_id, resolve_root
 from forensics_tui.capture.process import current_pid
 from forensics_tui.capture.redact import Redactor
+from forensics_tui.capture.safe_io import open_dir
 from forensics_tui.capture.serialize import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_DEPTH,
@@ -127,6 +129,12 @@ class Recorder:
         self.host = socket.gethostname()
         self.agent = agent
         self._dir = str(self.run_dir)
+        # The run directory, opened at the first write: first files are created in it by
+        # descriptor (no path walked per call; a run directory swapped for a symlink later does
+        # not redirect them).  Every descriptor opened stays open until the recorder is
+        # collected: a thread may still be creating a file through one when another replaces it.
+        self._dir_fd: int | None = None
+        self._dir_fds: list[int] = []
         self._counter = SeqCounter(self.run_dir)
         self._manifest = Manifest(self, agent, task, labels) if write_manifest else None
         self._lock = threading.Lock()
@@ -522,7 +530,7 @@ class Recorder:
         name = fixture_name(seq, self._slug(handle.tool))
         fixture["seq"], fixture["call_id"] = seq, handle.call_id
         try:
-            create_file(self._dir, name, self._encode(fixture, handle._input))
+            create_file(self._dir, name, self._encode(fixture, handle._input), dir_fd=self._dir_fd)
         except (FileExistsError, FileNotFoundError):
             return self._write_new(fixture, handle, handle._ts)
         handle.path = self._child(name)
@@ -547,7 +555,7 @@ class Recorder:
             if handle is not None:
                 handle.seq, handle.call_id = seq, f"{self.run_id}-{seq:06d}"
             try:
-                create_file(self._dir, name, data)
+                create_file(self._dir, name, data, dir_fd=self._dir_fd)
             except FileExistsError:
                 continue
             except FileNotFoundError:
@@ -603,12 +611,26 @@ class Recorder:
             if self._started:
                 return
             ensure_private_dir(self.run_dir)
+            self._open_dir()
             if self._manifest is not None:
                 self._manifest.start(min(self._created, first_call))
             self._started = True
             if not self._atexit_registered:
                 self._atexit_registered = True
                 atexit.register(self._at_exit)
+
+    def _open_dir(self) -> None:
+        if os.open not in os.supports_dir_fd:  # Windows: by path
+            return
+        try:
+            fd = open_dir(self._dir)
+        except OSError:
+            self._dir_fd = None
+            return
+        if not self._dir_fds:
+            weakref.finalize(self, _close_all, self._dir_fds)
+        self._dir_fds.append(fd)
+        self._dir_fd = fd
 
     def _at_exit(self) -> None:
         # Quietly: at interpreter exit nobody can act on a warning (the run dir may be gone).
@@ -628,6 +650,13 @@ class Recorder:
                     RuntimeWarning,
                     stacklevel=3,
                 )
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    fds.clear()
 
 
 def _capped(value: Any, limit: int) -> Any:

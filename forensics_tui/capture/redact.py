@@ -163,7 +163,7 @@ class Redactor:
         ci = sorted({a for *_, anchors in rules for a in anchors} | set(PAIR_ANCHORS))
         # One scan of the lowered text for every anchor (case-sensitive ones lowered too: a
         # false alarm only costs the per-rule checks, a second scan would cost every call).
-        self._any_rx = re.compile(_trie({a.lower() for a in cs} | set(ci)))
+        self._any_rx = re.compile(_anchor_scan({a.lower() for a in cs} | set(ci)))
         self._name_cache.clear()
         # Strings found clean under the old rules may hold a new environment secret.
         self.clean_strings.clear()
@@ -216,7 +216,10 @@ class Redactor:
             return True
         if len(known) > CLEAN_CACHE_MAX:
             known.clear()
-        known.update(s for s in strings if len(s) <= CLEAN_CACHE_CHARS)
+        if max(map(len, strings)) <= CLEAN_CACHE_CHARS:
+            known.update(strings)
+        else:
+            known.update(s for s in strings if len(s) <= CLEAN_CACHE_CHARS)
         return False
 
     # -- keys ---------------------------------------------------------------------------
@@ -318,26 +321,41 @@ class Redactor:
         return prepare(obj, self if self.enabled else None, base_path)
 
 
-def _trie(words: set[str]) -> str:
-    """A regex matching any of ``words``, shaped as a trie (``s(?:ecret|ession|ig)``): Python's
-    ``re`` tries a flat alternation branch by branch at every position, a trie one character
-    at a time, which makes the every-call "is anything suspicious?" scan about twice as fast.
-    Only presence matters, so a word with a shorter word as its prefix is dropped."""
+# Characters by how often they occur in what tools exchange (prose, ids, numbers), most
+# frequent first; anything else (punctuation, other scripts) is rarer than all of them.
+_FREQUENT = " etaoinsrhld0123456789cumfpgwybvkxjqz"
+
+
+def _rarity(ch: str) -> int:
+    i = _FREQUENT.find(ch)
+    return len(_FREQUENT) if i < 0 else i
+
+
+def _anchor_scan(words: set[str]) -> str:
+    """A regex that finds any of ``words`` in a text, each entered at its rarest character:
+    ``k(?:(?<=tok)en|ey)`` finds "token" and "key".  ``re`` looks for a pattern's possible
+    first characters in C and tries the pattern only where one occurs, so first characters
+    that are rare in ordinary text ("k", "_", "@") make the every-call "is anything
+    suspicious?" scan cheaper than a trie of the words (``s(?:ecret|ession)``), whose first
+    characters ("s", "a", "t", "e") are everywhere.  Only presence matters, so a word that
+    contains another word is dropped."""
+    unique = sorted({w for w in words if w}, key=len)
     kept: list[str] = []
-    for word in sorted(w for w in words if w):
-        if not any(word.startswith(k) for k in kept):
+    for word in unique:
+        if not any(k in word for k in kept):
             kept.append(word)
-
-    def build(items: list[str]) -> str:
-        groups: dict[str, list[str]] = {}
-        for item in items:
-            groups.setdefault(item[:1], []).append(item[1:])
-        alts = [re.escape(ch) + build(rest) for ch, rest in sorted(groups.items()) if ch]
-        if not alts:
-            return ""
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return build(kept) or "(?!)"
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for word in kept:
+        pivot = max(range(len(word)), key=lambda i: _rarity(word[i]))
+        groups.setdefault(word[pivot], []).append((word[: pivot + 1], word[pivot + 1 :]))
+    alts = []
+    for ch, parts in sorted(groups.items()):
+        branches = [
+            (f"(?<={re.escape(head)})" if len(head) > 1 else "") + re.escape(tail)
+            for head, tail in parts
+        ]
+        alts.append(re.escape(ch) + ("(?:" + "|".join(branches) + ")" if branches != [""] else ""))
+    return "|".join(alts) or "(?!)"
 
 
 def _replace(m: re.Match[str], group: int) -> str:

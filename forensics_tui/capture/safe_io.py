@@ -31,6 +31,7 @@ __all__ = [
     "create_file",
     "format_mb",
     "inside_root",
+    "open_dir",
     "private_dirs",
     "read_file_bytes",
     "read_text",
@@ -46,6 +47,7 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _CLOEXEC
 _READ = os.O_RDONLY | _NONBLOCK | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NOCTTY", 0)
 _MB = 1024 * 1024
 _tmp_ids = itertools.count(1)
@@ -169,24 +171,39 @@ NO_LINKS = frozenset(
 )
 
 
-def create_file(directory: str, name: str, data: bytes, *, mode: int = FILE_MODE) -> str:
+def create_file(
+    directory: str, name: str, data: bytes, *, mode: int = FILE_MODE, dir_fd: int | None = None
+) -> str:
     """Create ``directory/name`` exclusively (``O_CREAT | O_EXCL``: an entry already there,
     a planted symlink or FIFO included, is never opened or replaced: ``FileExistsError``),
     write ``data`` into it and return its path.  One directory entry is made and none moved
     (a temp file renamed into place costs half as much again), so the file is there from the
     create: a reader may find it empty until the write (one ``write`` for a fixture-sized
     file) lands.  The live watcher reports such a file at its close, and the loader reads a
-    young empty file again.  A failed write removes the file.  Raises ``OSError``."""
-    final = f"{directory}/{name}"
-    fd = os.open(final, _CREATE, mode)
+    young empty file again.  A failed write removes the file.  With ``dir_fd`` (``directory``
+    opened: ``open_dir``), ``name`` is created in that very directory, wherever its path now
+    leads, and no path is walked again.  Raises ``OSError``."""
+    if dir_fd is None:
+        final = f"{directory}/{name}"
+        fd = os.open(final, _CREATE, mode)
+    else:
+        final = name
+        fd = os.open(name, _CREATE, mode, dir_fd=dir_fd)
     try:
         write_all(fd, data)
     except BaseException:
         os.close(fd)
-        _unlink_quietly(final)
+        with contextlib.suppress(OSError):
+            os.unlink(final, dir_fd=dir_fd)
         raise
     os.close(fd)
-    return final
+    return f"{directory}/{name}"
+
+
+def open_dir(directory: str) -> int:
+    """A descriptor of ``directory`` for ``create_file(dir_fd=...)``; ``OSError`` if it is
+    not a directory."""
+    return os.open(directory, _DIRECTORY)
 
 
 def write_file(path: str | os.PathLike[str], data: bytes, *, durable: bool = True) -> Path:

@@ -246,6 +246,22 @@ def test_run_directory_deleted_mid_run_is_recreated(tmp_path: Path) -> None:
     assert (rec.run_dir / "run.json").exists()
 
 
+def test_run_directory_swapped_for_a_symlink_does_not_redirect_fixtures(tmp_path: Path) -> None:
+    """First files are created through a descriptor of the run directory opened at the first
+    write: a run directory moved away and replaced by a symlink keeps receiving them."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    rec = Recorder(tmp_path / "root", "r")
+    rec.record("a", {}, None)
+    moved = tmp_path / "root" / "moved"
+    rec.run_dir.rename(moved)
+    rec.run_dir.symlink_to(victim, target_is_directory=True)
+    rec.record("b", {"i": 2}, None)
+    assert list(victim.iterdir()) == []
+    assert load(moved / "000002_b.json")["input"] == {"i": 2}
+    assert rec.dropped == 0
+
+
 def test_hostile_run_id_stays_inside_the_root(tmp_path: Path) -> None:
     root = tmp_path / "root"
     rec = Recorder(root, "../../escape")

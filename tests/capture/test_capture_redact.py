@@ -4,11 +4,15 @@ replaced before anything is written; lookalikes (token counters, ``tokenizer``..
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forensics_tui.capture import REDACTED, Recorder, Redactor, redactor_from_env
+from forensics_tui.capture.redact import _anchor_scan
 
 R = Redactor(env={})
 
@@ -335,3 +339,25 @@ def test_the_clean_string_cache_is_bounded() -> None:
     long_text = "word " * (redact.CLEAN_CACHE_CHARS // 5 + 10)
     assert not red.suspicious_any([long_text])
     assert long_text not in red.clean_strings
+
+
+@given(
+    words=st.sets(st.text(alphabet="abkst_-.@ \\(*?é", min_size=1, max_size=6), max_size=12),
+    texts=st.lists(st.text(alphabet="abkst_-.@ \\(*?éxyz", max_size=40), max_size=5),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_anchor_scan_finds_exactly_the_words(words: set[str], texts: list[str]) -> None:
+    """The every-call scan enters each word at its rarest character (behind a lookbehind for
+    what precedes it): it must find a word wherever plain substring search does, and only
+    there, whatever the words (an environment secret can hold any character)."""
+    scan = re.compile(_anchor_scan(words))
+    for text in texts:
+        assert bool(scan.search(text)) == any(w in text for w in words)
+
+
+def test_the_anchor_scan_of_the_default_rules() -> None:
+    red = Redactor(env={})
+    for text in ("Bearer abc", "the tOKen", "x@y", "ghp_123", "sk-9", "pass", "aiza"):
+        assert red.suspicious(text), text
+    for text in ("open tickets for the last 30 days", "Order #5000 arrived damaged"):
+        assert not red.suspicious(text), text
