@@ -134,6 +134,7 @@ class Redactor:
         # rules change (``_build``), bounded in count and in the length of a string kept.
         self.clean_strings: set[str] = set()
         self._name_cache: dict[str, str] = {}
+        self._secret_names: dict[Any, bool] = {}  # environment variable name -> secret-named
         self._extra_keys = frozenset(n for n in (_normal(k) for k in extra_keys) if n)
         self._extra = [p if isinstance(p, re.Pattern) else re.compile(p) for p in extra_patterns]
         self._base_rules: list[tuple[re.Pattern[str], int, tuple[str, ...], tuple[str, ...]]] = [
@@ -265,14 +266,32 @@ class Redactor:
         return False
 
     def _secret_env_values(self, env: Mapping[str, str]) -> list[str]:
+        """The values of the secret-named variables of ``env``.  Runs once a second while
+        calls are made: names are judged once (cached by their raw form), and with
+        ``os.environ`` only those values are decoded."""
+        raw = getattr(env, "_data", None)
+        decode = getattr(env, "decodevalue", None)
+        named = self._secret_names
+        if len(named) > 10_000:
+            named.clear()
         values = set()
-        for name, value in list(env.items()):
-            if (
-                len(value) >= _SECRET_ENV_MIN
-                and "\x00" not in value
-                and self._key_rule(name, anywhere=True)
-            ):
-                values.add(value)
+        if isinstance(raw, dict) and decode is not None:  # os.environ: its raw dict
+            decode_key = getattr(env, "decodekey", decode)
+            for key, value in list(raw.items()):
+                secret = named.get(key)
+                if secret is None:
+                    secret = named[key] = self._key_rule(decode_key(key), anywhere=True)
+                if secret and len(value) >= _SECRET_ENV_MIN:
+                    text = decode(value)
+                    if len(text) >= _SECRET_ENV_MIN and "\x00" not in text:
+                        values.add(text)
+        else:
+            for name, text in list(env.items()):
+                secret = named.get(name)
+                if secret is None:
+                    secret = named[name] = self._key_rule(name, anywhere=True)
+                if secret and len(text) >= _SECRET_ENV_MIN and "\x00" not in text:
+                    values.add(text)
         return sorted(values, key=len, reverse=True)
 
     # -- values -------------------------------------------------------------------------

@@ -361,3 +361,24 @@ def test_the_anchor_scan_of_the_default_rules() -> None:
         assert red.suspicious(text), text
     for text in ("open tickets for the last 30 days", "Order #5000 arrived damaged"):
         assert not red.suspicious(text), text
+
+
+def test_a_secret_set_in_os_environ_after_start_is_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rescan reads ``os.environ``'s raw store (names judged once, only secret-named
+    values decoded): a secret exported after the recorder started, or changed in place, is
+    still found."""
+    monkeypatch.setenv("FTUI_TEST_PLAIN", "not-a-secret-at-all")
+    rec = Recorder(tmp_path, "run1")
+    assert rec.record("t", {"q": "before anything"}) is not None
+    monkeypatch.setenv("FTUI_TEST_API_TOKEN", "tok-1234567890-abcdef")
+    doc = json.loads(rec.record("t", {"q": "use tok-1234567890-abcdef now"}).read_text())
+    assert "tok-1234567890-abcdef" not in json.dumps(doc) and doc["redacted"] == ["input.q"]
+    monkeypatch.setenv("FTUI_TEST_API_TOKEN", "tok-0987654321-fedcba")  # same count of names
+    assert rec.redactor is not None
+    rec.redactor._env_next = 0.0  # the once-a-second recheck is due
+    doc = json.loads(rec.record("t", {"q": "use tok-0987654321-fedcba now"}).read_text())
+    assert "tok-0987654321-fedcba" not in json.dumps(doc)
+    doc = json.loads(rec.record("t", {"q": "not-a-secret-at-all"}).read_text())
+    assert doc["input"] == {"q": "not-a-secret-at-all"}
