@@ -199,6 +199,15 @@ def main() -> int:
         default="wall",
         help="wall time, or this process's CPU time (stabler on a machine shared with other jobs)",
     )
+    parser.add_argument(
+        "--idle-calls",
+        type=int,
+        default=0,
+        help="also time this many single calls made after a pause of --idle seconds each "
+        "(wall clock, against the floor after the same pause): what a call costs in an agent "
+        "that calls a tool every few seconds, with cold caches",
+    )
+    parser.add_argument("--idle", type=float, default=1.1, help="the pause before an idle call")
     args = parser.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -245,6 +254,7 @@ def main() -> int:
             row["json_best"] = min(capture[size, "json"].samples)
             rows.append(row)
         fresh_us = {b: median(case.samples) for b, case in fresh.items()}
+        idle = idle_calls(capture[sizes[0], backends[-1]], floors[backends[-1]], args)
         for case in [*capture.values(), *fresh.values(), *legacy.values()]:
             case.close()
     finally:
@@ -277,6 +287,11 @@ def main() -> int:
         ratio = first[backend] / value
         print(f"floor ({backend}: encode + create + write only): {value:.1f} µs; ", end="")
         print(f"capture at {first['size']:,} files is {ratio:.2f}x the floor")
+    if idle:
+        cap_us, floor_us = idle
+        print(f"a call after {args.idle:g} s idle ({backends[-1]}, wall clock, median of ", end="")
+        print(f"{args.idle_calls}): capture {cap_us:.0f} µs, floor {floor_us:.0f} µs ", end="")
+        print(f"({cap_us / floor_us:.2f}x)")
     print()
     med = {name: median(samples) for name, samples in overhead.items()}
     for name, value in med.items():
@@ -285,6 +300,29 @@ def main() -> int:
         if added is not None:
             print(f"{name} costs {value:.1f} µs, {added:+.1f} µs over a bare call (<= 15 µs)")
     return 0
+
+
+def idle_calls(case: CaptureCase, floor: FloorCase, args: argparse.Namespace) -> tuple | None:
+    """Median wall time of one capture call and of one floor write, each after a pause."""
+    if args.idle_calls <= 0:
+        return None
+    serialize.set_json_backend(case.backend)
+    set_recorder(case.rec)
+    cap, flo = [], []
+    try:
+        for _ in range(args.idle_calls):
+            time.sleep(args.idle)
+            start = time.perf_counter()
+            tool_checkpoint(TOOL, INPUT, OUTPUT, "ok")
+            cap.append((time.perf_counter() - start) * 1e6)
+            time.sleep(args.idle)
+            start = time.perf_counter()
+            floor.one()
+            flo.append((time.perf_counter() - start) * 1e6)
+    finally:
+        set_recorder(None)
+        serialize.set_json_backend("auto")
+    return median(cap), median(flo)
 
 
 def _integration_batch(name: str, call: object, calls: int) -> float:
