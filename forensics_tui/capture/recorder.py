@@ -178,7 +178,8 @@ class Recorder:
                 started = ended
             if duration_ms is None and ts is not None:
                 duration_ms = round((ended - started) * 1000.0, 3)
-            error = error_info(error)
+            if error is not None:
+                error = error_info(error)
             plain = self._all_plain(input, output, error, replay, meta)
             if plain and not uses_orjson():  # stdlib json: bytes beat a dict (orjson: not)
                 path = self._record_plain(
@@ -186,10 +187,15 @@ class Recorder:
                 )
                 if path is not None:
                     return path
-            payloads = self._prepare(input, output, error, replay, meta, plain)
+            if plain:  # nothing to convert or redact
+                meta, redacted = self._meta_dict(meta), []
+            else:
+                input, output, error, replay, meta, redacted = self._prepare(
+                    input, output, error, replay, meta
+                )
             status, original = call_status(status)
             if original is not None:  # "success", "failed"...: mapped, the agent's word kept
-                payloads["meta"] = {**payloads["meta"], ORIGINAL_STATUS_KEY: original}
+                meta = {**meta, ORIGINAL_STATUS_KEY: original}
             started_text = iso_utc(started)
             fixture = {
                 "format": FORMAT,
@@ -198,15 +204,15 @@ class Recorder:
                 "seq": None,
                 "tool": _tool_name(tool, self.redactor),
                 "status": str(status),
-                "input": payloads["input"],
-                "output": payloads["output"],
-                "error": payloads["error"],
+                "input": input,
+                "output": output,
+                "error": error,
                 "ts": started_text,
                 "ended_at": started_text if ended == started else iso_utc(ended),
                 "duration_ms": None if duration_ms is None else float(duration_ms),
-                "replay": payloads["replay"],
-                "redacted": payloads["redacted"],
-                "meta": payloads["meta"],
+                "replay": replay,
+                "redacted": redacted,
+                "meta": meta,
             }
             path = self._write_new(fixture, None, started)
             if fixture["status"] in _FAILED:
@@ -406,28 +412,18 @@ class Recorder:
         except Exception:  # not plain JSON, or a secret-looking key: take the full walk
             return False
 
-    def _prepare(
-        self, input: Any, output: Any, error: Any, replay: Any, meta: Any, plain: bool
-    ) -> dict:
-        if plain:  # nothing to convert or redact (``_all_plain``)
-            return {
-                "input": input,
-                "output": output,
-                "error": error,
-                "replay": replay,
-                "meta": self._meta_dict(meta),
-                "redacted": [],
-            }
-        result: dict[str, Any] = {}
+    def _prepare(self, input: Any, output: Any, error: Any, replay: Any, meta: Any) -> tuple:
+        """The payloads converted and redacted, and the paths redacted in them."""
         redacted: list[str] = []
+        out = []
         for name, value in (("input", input), ("output", output), ("error", error)):
-            result[name], paths = self._prep(value, name)
+            value, paths = self._prep(value, name)
+            out.append(value)
             redacted += paths
-        result["replay"], paths = self._prep(replay, "replay")
+        replay, paths = self._prep(replay, "replay")
         redacted += paths
-        result["meta"], paths = self._prep_meta(meta)
-        result["redacted"] = redacted + paths
-        return result
+        meta, paths = self._prep_meta(meta)
+        return (*out, replay, meta, redacted + paths)
 
     def _head(
         self, handle: CallHandle, status: str, output: Any, error: Any, ended: Any, paths: list

@@ -88,7 +88,7 @@ class RawFile:
 # -- writing ----------------------------------------------------------------------------
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | memoryview) -> None:
     """Write every byte of ``data`` to ``fd``: a short write (a full disk, a file size limit)
     is continued, and the error that stops it raises instead of leaving half a file."""
     written = os.write(fd, data)
@@ -190,7 +190,9 @@ def create_file(
         final = name
         fd = os.open(name, _CREATE, mode, dir_fd=dir_fd)
     try:
-        write_all(fd, data)
+        written = os.write(fd, data)  # all of it, as a rule: ``write_all`` finishes the rest
+        if written < len(data):
+            write_all(fd, memoryview(data)[written:])
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):
