@@ -244,6 +244,7 @@ def test_a_fixture_caught_between_its_create_and_its_write_is_read_whole(
     from forensics_tui.core.storage import loader
 
     monkeypatch.setattr(loader, "_REREADS", 2000)  # ~2 s of 1 ms re-reads: no race on a busy box
+    monkeypatch.setattr(loader, "_REREAD_BUDGET", 10_000)
     run_dir = tmp_path / "run1"
     run_dir.mkdir()
     path = run_dir / "000001_lookup.json"
@@ -267,3 +268,31 @@ def test_a_fixture_caught_between_its_create_and_its_write_is_read_whole(
     call = read_call(stale, run_id="run1")
     assert call.status == BROKEN and call.problem == "empty file"
     assert isinstance(load_fixture(stale), LoadProblem)
+
+
+def test_a_root_of_freshly_touched_empty_files_cannot_stall_a_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-reading a young empty file is budgeted per second: 300 of them (a hostile root) are
+    each reported "empty file" after at most the budget's re-reads, not 5 each."""
+    import time as real_time
+
+    from forensics_tui.core.storage import loader
+
+    sleeps = []
+    sleep = real_time.sleep
+
+    def counted_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        sleep(seconds)
+
+    monkeypatch.setattr(loader.time, "sleep", counted_sleep)
+    run_dir = tmp_path / "run1"
+    run_dir.mkdir()
+    start = real_time.monotonic()
+    for i in range(300):
+        path = run_dir / f"{i + 1:06d}_t.json"
+        path.write_bytes(b"")
+        assert read_call(path, run_id="run1").problem == "empty file"
+    seconds = int(real_time.monotonic()) - int(start) + 1
+    assert len(sleeps) <= loader._REREAD_BUDGET * seconds < 300 * loader._REREADS
