@@ -241,10 +241,10 @@ def test_a_fixture_caught_between_its_create_and_its_write_is_read_whole(
 ) -> None:
     """Capture creates a call's first file and then writes it: a reader in between finds it
     empty and reads it again while it is young; an old empty file is reported at once."""
-    from forensics_tui.core.storage import loader
+    from forensics_tui.core.storage import safe_read
 
-    monkeypatch.setattr(loader, "_REREADS", 2000)  # ~2 s of 1 ms re-reads: no race on a busy box
-    monkeypatch.setattr(loader, "_REREAD_BUDGET", 10_000)
+    monkeypatch.setattr(safe_read, "REREADS", 2000)  # ~2 s of 1 ms re-reads: no race on a busy box
+    monkeypatch.setattr(safe_read, "REREAD_BUDGET", 10_000)
     run_dir = tmp_path / "run1"
     run_dir.mkdir()
     path = run_dir / "000001_lookup.json"
@@ -277,7 +277,7 @@ def test_a_root_of_freshly_touched_empty_files_cannot_stall_a_scan(
     each reported "empty file" after at most the budget's re-reads, not 5 each."""
     import time as real_time
 
-    from forensics_tui.core.storage import loader
+    from forensics_tui.core.storage import safe_read
 
     sleeps = []
     sleep = real_time.sleep
@@ -286,7 +286,7 @@ def test_a_root_of_freshly_touched_empty_files_cannot_stall_a_scan(
         sleeps.append(seconds)
         sleep(seconds)
 
-    monkeypatch.setattr(loader.time, "sleep", counted_sleep)
+    monkeypatch.setattr(safe_read.time, "sleep", counted_sleep)
     run_dir = tmp_path / "run1"
     run_dir.mkdir()
     start = real_time.monotonic()
@@ -295,4 +295,4 @@ def test_a_root_of_freshly_touched_empty_files_cannot_stall_a_scan(
         path.write_bytes(b"")
         assert read_call(path, run_id="run1").problem == "empty file"
     seconds = int(real_time.monotonic()) - int(start) + 1
-    assert len(sleeps) <= loader._REREAD_BUDGET * seconds < 300 * loader._REREADS
+    assert len(sleeps) <= safe_read.REREAD_BUDGET * seconds < 300 * safe_read.REREADS

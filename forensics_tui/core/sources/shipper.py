@@ -38,7 +38,7 @@ from forensics_tui.core.sources.wire import (
     subject_for,
 )
 from forensics_tui.core.storage.loader import LOAD_CAP
-from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
+from forensics_tui.core.storage.safe_read import ReadRefused, read_settled, still_writing
 from forensics_tui.core.storage.scan import is_fixture_name, plan_root
 from forensics_tui.core.waiting import event_set_within
 
@@ -135,13 +135,15 @@ class Shipper:
         if acked == "final":
             return None
         try:
-            raw = read_file_bytes(
+            raw = read_settled(
                 os.path.join(self._root_text, run, name), root=self.root, cap=LOAD_CAP
             )
         except FileNotFoundError:
             return None
         except ReadRefused as refused:
             log.warning("not shipped: %s/%s: %s", run, name, refused.reason)
+            return None
+        if still_writing(raw):  # created, not yet written: its write's event brings it back
             return None
         data = raw.data
         kind, call_id, state = file_state(run, name, data)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,13 @@ from forensics_tui.core.model import BROKEN, STATUSES, Call, Fixture
 from forensics_tui.core.storage.json_problems import MAX_DEPTH, diagnose, too_deep
 from forensics_tui.core.storage.migrate import CURRENT_FORMAT, LEGACY_FORMAT, migrate, utc_iso
 from forensics_tui.core.storage.preview import preview_from_raw, preview_from_values
-from forensics_tui.core.storage.safe_read import RawFile, ReadRefused, format_mb, read_file_bytes
+from forensics_tui.core.storage.safe_read import (
+    RawFile,
+    ReadRefused,
+    format_mb,
+    read_file_bytes,
+    read_settled,
+)
 
 __all__ = [
     "HEAD_BYTES",
@@ -54,14 +59,6 @@ LOAD_CAP = 64 * 1024 * 1024
 """Files bigger than this are never loaded in full."""
 HEAD_BYTES = 64 * 1024
 MANIFEST_CAP = 1024 * 1024
-
-_WRITING_NS = 500_000_000
-"""An empty fixture younger than this may be a capture between its create and its write."""
-_REREADS = 5
-_REREAD_BUDGET = 50
-"""Re-reads (1 ms each) allowed per second in this process: a root full of freshly touched
-empty files cannot stall a scan for more than 5 % of its time."""
-_budget = [0, 0]  # [second, re-reads spent in it]
 
 _V1_NAME = re.compile(r"^(\d+)_(.+)\.json$", re.DOTALL)
 _LEGACY_NAME = re.compile(r"^(.+)_(\d+)\.json$", re.DOTALL)
@@ -260,41 +257,15 @@ def read_call_if_exists(
     return read_call_in(path.parent, path.name, run_id=run_id, root=root, text=text)
 
 
-def _read(path: str | Path, root: Path | None, cap: int, head: int = 0) -> RawFile:
-    """``read_file_bytes``, read again (up to ~5 ms, within a per-second budget) while the file
-    is empty and young: capture creates a fixture and then writes it (``safe_io.create_file``),
-    so a reader can land in between; an empty file that stays so is reported as one."""
-    raw = read_file_bytes(path, root=root, cap=cap, head=head)
-    tries = 0
-    while (
-        raw.size == 0
-        and tries < _REREADS
-        and time.time_ns() - raw.mtime_ns < _WRITING_NS
-        and _spend_reread()
-    ):
-        time.sleep(0.001)
-        raw = read_file_bytes(path, root=root, cap=cap, head=head)
-        tries += 1
-    return raw
-
-
-def _spend_reread() -> bool:
-    second = int(time.monotonic())
-    if _budget[0] != second:
-        _budget[0], _budget[1] = second, 0
-    if _budget[1] >= _REREAD_BUDGET:
-        return False
-    _budget[1] += 1
-    return True
-
-
 def read_call_in(
     run_dir: Path, name: str, *, run_id: str, root: Path | None = None, text: str | None = None
 ) -> Call | None:
     """Like :func:`read_call_if_exists` for file ``name`` in ``run_dir``, which the ``Call``
     keeps as given: a scan passes one ``Path`` per run, shared by all the run's calls."""
     try:
-        raw = _read(text or os.path.join(run_dir, name), root, LIST_CAP, HEAD_BYTES)
+        raw = read_settled(
+            text or os.path.join(run_dir, name), root=root, cap=LIST_CAP, head=HEAD_BYTES
+        )
     except FileNotFoundError:
         return None
     except ReadRefused as refused:
@@ -418,7 +389,7 @@ def load_fixture_version(
     path = path if isinstance(path, Path) else Path(path)
     run_id = run_id or path.parent.name
     try:
-        raw = _read(path, root, LOAD_CAP)
+        raw = read_settled(path, root=root, cap=LOAD_CAP)
     except FileNotFoundError:
         return LoadProblem(path, "unreadable: file not found"), -1, -1
     except ReadRefused as refused:
