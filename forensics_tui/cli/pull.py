@@ -41,7 +41,7 @@ def _match(mirror: Path, wanted: str) -> Path:
 def _copy_run(src: Path, dest: Path) -> int:
     from forensics_tui.core.sources.files import atomic_write, private_dir
     from forensics_tui.core.storage.loader import LOAD_CAP
-    from forensics_tui.core.storage.safe_read import ReadRefused, read_file_bytes
+    from forensics_tui.core.storage.safe_read import ReadRefused, read_settled
 
     private_dir(dest)
     copied = 0
@@ -51,7 +51,7 @@ def _copy_run(src: Path, dest: Path) -> int:
         try:
             if name != "run.json":
                 _fetch_body(src / name)
-            raw = read_file_bytes(src / name, root=src.parent, cap=LOAD_CAP)
+            raw = read_settled(src / name, root=src.parent, cap=LOAD_CAP)
         except (FileNotFoundError, ReadRefused):
             continue
         atomic_write(os.fspath(dest), name, raw.data)
