@@ -107,6 +107,10 @@ _SECRET_ENV_MIN = 8
 _ENV_RECHECK_S = 1.0
 CLEAN_CACHE_MAX = 4096  # strings remembered as clean (then the set starts over)
 CLEAN_CACHE_CHARS = 256  # longer strings (bodies, prose) rarely repeat: not remembered
+# When a full set served fewer lookups than a tenth of its size (every call brings new
+# strings), nothing is remembered for this many strings: the set's upkeep would cost more
+# than it saves.  Then it is filled again, to see whether strings repeat by now.
+CLEAN_CACHE_PAUSE = 8 * CLEAN_CACHE_MAX
 KEY_SCAN_MIN = 16  # dict keys this long are checked for being a secret themselves
 
 
@@ -133,6 +137,8 @@ class Redactor:
         # Exact strings the fast check found clean under the current rules: cleared when the
         # rules change (``_build``), bounded in count and in the length of a string kept.
         self.clean_strings: set[str] = set()
+        self._clean_hits = 0  # lookups the set answered since it was last emptied
+        self._clean_pause = 0  # strings still to go before remembering again
         self._name_cache: dict[str, str] = {}
         self._secret_names: dict[Any, bool] = {}  # environment variable name -> secret-named
         self._extra_keys = frozenset(n for n in (_normal(k) for k in extra_keys) if n)
@@ -168,6 +174,7 @@ class Redactor:
         self._name_cache.clear()
         # Strings found clean under the old rules may hold a new environment secret.
         self.clean_strings.clear()
+        self._clean_hits = 0
         # Keys judged before may hold a newly secret environment value: judge them again.
         self.key_cache.clear()
         safe = self.__dict__.get("_fast_safe_keys")
@@ -206,7 +213,9 @@ class Redactor:
             self._check_env()
         known = self.clean_strings
         if known:  # strings found clean before, under the same rules, need no second scan
+            count = len(strings)
             strings = [s for s in strings if s not in known]
+            self._clean_hits += count - len(strings)
             if not strings:
                 return False
         text = strings[0] if len(strings) == 1 else "\x00".join(strings)
@@ -215,8 +224,16 @@ class Redactor:
         extra = self._extra_rx
         if extra is not None and any(extra.search(s) for s in strings):
             return True
+        if self._clean_pause > 0:  # strings have not been repeating: remember none for now
+            self._clean_pause -= len(strings)
+            return False
         if len(known) > CLEAN_CACHE_MAX:
+            if self._clean_hits * 10 < len(known):  # a full set, hardly ever used
+                self._clean_pause = CLEAN_CACHE_PAUSE
             known.clear()
+            self._clean_hits = 0
+            if self._clean_pause:
+                return False
         if max(map(len, strings)) <= CLEAN_CACHE_CHARS:
             known.update(strings)
         else:

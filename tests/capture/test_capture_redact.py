@@ -341,6 +341,31 @@ def test_the_clean_string_cache_is_bounded() -> None:
     assert long_text not in red.clean_strings
 
 
+def test_the_clean_string_cache_pauses_while_strings_do_not_repeat() -> None:
+    """Remembering strings that never come back costs every call: once a full set served
+    hardly any lookup, nothing is remembered for a while; repeating strings keep it."""
+    from forensics_tui.capture import redact
+
+    red = redact.Redactor(env={})
+    n = 0
+    for n in range(redact.CLEAN_CACHE_MAX + 2):  # all new: the set fills and goes unused
+        assert not red.suspicious_any([f"ordinary words number {n}"])
+    assert red.clean_strings == set()
+    for m in range(redact.CLEAN_CACHE_PAUSE - 1):  # paused: scanned, not remembered
+        assert not red.suspicious_any([f"other ordinary words {m}"])
+        assert red.clean_strings == set()
+    assert red.suspicious_any(["Authorization: Bearer abcdefghij0123456789"])  # still scanned
+    for m in range(3):
+        assert not red.suspicious_any([f"after the pause {m}"])
+    assert "after the pause 2" in red.clean_strings  # remembering again
+
+    again = redact.Redactor(env={})
+    common = [f"a status that repeats {i}" for i in range(8)]
+    for n in range(redact.CLEAN_CACHE_MAX * 3):  # half the strings repeat
+        assert not again.suspicious_any([common[n % 8], f"fresh words {n}"])
+    assert set(common) <= again.clean_strings
+
+
 @given(
     words=st.sets(st.text(alphabet="abkst_-.@ \\(*?é", min_size=1, max_size=6), max_size=12),
     texts=st.lists(st.text(alphabet="abkst_-.@ \\(*?éxyz", max_size=40), max_size=5),
