@@ -7,8 +7,10 @@ system (tmpfs when available).
 Targets (issue 12): <= 25 µs per call with a ~1 KB payload on tmpfs, redaction on, with
 stdlib json and with orjson; flat (50k within 1.3x of 1k); >= 100x faster than the legacy
 pattern at 10k; an integration adds <= 15 µs over a bare ``@checkpoint`` call.  The floor
-(encode + temp-file write + rename, nothing else) is measured in the same run, so numbers taken
-on a loaded machine can be read against what it could do at the time.
+(encode + exclusive create + one write, nothing else) is measured in the same run, so numbers
+taken on a loaded machine can be read against what it could do at the time.  Also reported:
+the cost with new strings in every call (nothing in the redactor's clean-string cache), and
+with ``--idle-calls`` single calls after a pause (cold caches), each against the floor.
 """
 
 from __future__ import annotations
