@@ -13,6 +13,10 @@ import math
 import uuid
 from pathlib import Path, PurePosixPath
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from forensics_tui.capture import Recorder, to_jsonable
 
 
@@ -207,3 +211,29 @@ def test_recorded_file_is_strict_json(tmp_path: Path) -> None:
 
 def _no_constants(name: str) -> None:
     raise AssertionError(f"non-standard JSON constant {name}")
+
+
+@given(epoch=st.floats(min_value=0, max_value=253_402_300_799, allow_nan=False))
+@settings(max_examples=500, deadline=None)
+def test_iso_utc_is_what_datetime_writes(epoch: float) -> None:
+    """The fixture timestamp is formatted by integer arithmetic (``datetime`` + ``strftime``
+    are slow with cold caches, and every call in a slow agent is cold): it must be exactly
+    ``datetime``'s UTC ISO form, microseconds rounded half to even, for any date since 1970."""
+    from forensics_tui.capture.jsonio import iso_utc
+
+    try:
+        expected = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        return  # outside datetime's years: no fixture is written with such a time
+    text = iso_utc(epoch)
+    assert dt.datetime.fromisoformat(text) == expected
+    assert text == expected.isoformat(timespec="microseconds")
+
+
+def test_iso_utc_refuses_years_datetime_cannot_hold() -> None:
+    from forensics_tui.capture.jsonio import iso_utc
+
+    with pytest.raises(ValueError):
+        iso_utc(1e12)  # year 33658
+    assert iso_utc(0.0) == "1970-01-01T00:00:00.000000+00:00"
+    assert iso_utc(-0.5) == "1969-12-31T23:59:59.500000+00:00"
