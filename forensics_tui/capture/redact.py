@@ -288,26 +288,22 @@ class Redactor:
         ``os.environ`` only those values are decoded."""
         raw = getattr(env, "_data", None)
         decode = getattr(env, "decodevalue", None)
+        items: Iterable[tuple[Any, Any]]
+        if isinstance(raw, dict) and decode is not None:  # os.environ: its raw dict
+            items, decode_key = raw.items(), getattr(env, "decodekey", decode)
+        else:
+            items, decode_key, decode = env.items(), _same, _same
         named = self._secret_names
         if len(named) > 10_000:
             named.clear()
         values = set()
-        if isinstance(raw, dict) and decode is not None:  # os.environ: its raw dict
-            decode_key = getattr(env, "decodekey", decode)
-            for key, value in list(raw.items()):
-                secret = named.get(key)
-                if secret is None:
-                    secret = named[key] = self._key_rule(decode_key(key), anywhere=True)
-                if secret and len(value) >= _SECRET_ENV_MIN:
-                    text = decode(value)
-                    if len(text) >= _SECRET_ENV_MIN and "\x00" not in text:
-                        values.add(text)
-        else:
-            for name, text in list(env.items()):
-                secret = named.get(name)
-                if secret is None:
-                    secret = named[name] = self._key_rule(name, anywhere=True)
-                if secret and len(text) >= _SECRET_ENV_MIN and "\x00" not in text:
+        for key, value in list(items):
+            secret = named.get(key)
+            if secret is None:
+                secret = named[key] = self._key_rule(decode_key(key), anywhere=True)
+            if secret and len(value) >= _SECRET_ENV_MIN:
+                text = decode(value)
+                if len(text) >= _SECRET_ENV_MIN and "\x00" not in text:
                     values.add(text)
         return sorted(values, key=len, reverse=True)
 
@@ -360,6 +356,10 @@ class Redactor:
 # Characters by how often they occur in what tools exchange (prose, ids, numbers), most
 # frequent first; anything else (punctuation, other scripts) is rarer than all of them.
 _FREQUENT = " etaoinsrhld0123456789cumfpgwybvkxjqz"
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _rarity(ch: str) -> int:

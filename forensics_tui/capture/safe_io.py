@@ -19,6 +19,8 @@ import os
 import stat
 from pathlib import Path
 
+from forensics_tui.capture.process import current_pid
+
 __all__ = [
     "DIR_MODE",
     "FILE_MODE",
@@ -104,7 +106,7 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
 def _tmp_name(name: str) -> str:
     """A dot-file name nobody can guess ahead: a per-process random salt and a counter."""
     global _tmp_pid, _tmp_salt
-    pid = os.getpid()
+    pid = current_pid()
     if pid != _tmp_pid:  # first use, or a forked child: new salt
         _tmp_salt = os.urandom(6).hex()
         _tmp_pid = pid
